@@ -1,0 +1,252 @@
+//! SQL of accounts: users, one-time tokens, login history.
+
+use sqlx::FromRow;
+
+use super::model::{Roles, User};
+use crate::db::{self, Db, flag};
+
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    name: String,
+    email: String,
+    roles: String,
+    locale: String,
+    photo_path: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            roles: Roles::parse(&r.roles),
+            locale: r.locale,
+            photo_path: r.photo_path,
+        }
+    }
+}
+
+/// The active user with this id, as loaded on every signed-in request.
+pub async fn find_active_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, name, email, roles, locale, photo_path FROM users WHERE id = $1 AND active = 1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(User::from))
+}
+
+/// What a log-in attempt needs to know about an account.
+#[derive(FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub name: String,
+    pub password_hash: String,
+    pub email_verified: i64,
+    pub active: i64,
+}
+
+impl Credentials {
+    pub fn verified(&self) -> bool {
+        flag(self.email_verified)
+    }
+    pub fn active(&self) -> bool {
+        flag(self.active)
+    }
+}
+
+pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, password_hash, email_verified, active FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// A new account to store.
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub roles: &'a Roles,
+    pub verified: bool,
+    pub locale: &'a str,
+}
+
+/// Inserts a user; `Ok(None)` when the e-mail is already taken.
+pub async fn create_user(db: &Db, u: NewUser<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let result = sqlx::query_scalar(
+        "INSERT INTO users (name, email, password_hash, roles, email_verified, locale, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(u.name)
+    .bind(u.email)
+    .bind(u.password_hash)
+    .bind(u.roles.stored())
+    .bind(i32::from(u.verified))
+    .bind(u.locale)
+    .bind(db::now())
+    .fetch_one(&db.pool)
+    .await;
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
+}
+
+pub async fn mark_verified(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(db: &Db, user_id: i64, password_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_locale(db: &Db, user_id: i64, locale: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Purpose of a one-time token sent by e-mail.
+#[derive(Clone, Copy, Debug)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn code(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// Stores the hash of a new token valid until `expires_at`.
+pub async fn create_token(
+    db: &Db,
+    user_id: i64,
+    purpose: TokenPurpose,
+    token_hash: &str,
+    expires_at: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_tokens (user_id, purpose, token_hash, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(purpose.code())
+    .bind(token_hash)
+    .bind(expires_at)
+    .bind(db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The user a still-valid, unused token belongs to (without using it).
+pub async fn peek_token(
+    db: &Db,
+    purpose: TokenPurpose,
+    token_hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM user_tokens \
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(token_hash)
+    .bind(purpose.code())
+    .bind(db::now())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Uses a valid token exactly once and returns its user; `None` when unknown, used or expired.
+pub async fn consume_token(
+    db: &Db,
+    purpose: TokenPurpose,
+    token_hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let now = db::now();
+    sqlx::query_scalar(
+        "UPDATE user_tokens SET used_at = $1 \
+         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id",
+    )
+    .bind(&now)
+    .bind(token_hash)
+    .bind(purpose.code())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// One log-in attempt, successful or not.
+pub struct LoginAttempt<'a> {
+    pub user_id: Option<i64>,
+    pub email: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub success: bool,
+    pub reason: &'a str,
+}
+
+pub async fn record_login(db: &Db, a: LoginAttempt<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_history (user_id, email, ip, user_agent, success, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(a.user_id)
+    .bind(a.email.chars().take(254).collect::<String>())
+    .bind(a.ip)
+    .bind(a.user_agent)
+    .bind(i32::from(a.success))
+    .bind(a.reason)
+    .bind(db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A row of a user's login history, newest first.
+#[derive(Debug, FromRow, serde::Serialize)]
+pub struct LoginRecord {
+    pub ip: String,
+    pub user_agent: String,
+    pub success: i64,
+    pub reason: String,
+    pub created_at: String,
+}
+
+pub async fn login_history(db: &Db, user_id: i64, limit: i64) -> Result<Vec<LoginRecord>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT ip, user_agent, success, reason, created_at FROM login_history \
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -1,0 +1,121 @@
+//! Every setting of the platform, read once from the environment (and CLI flags) with defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use url::Url;
+
+/// Runtime configuration. Built once at start-up; misconfiguration fails fast.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address the HTTP server listens on (`TLJ_ADDR`).
+    pub addr: SocketAddr,
+    /// `sqlite://…` (default) or `postgres://…` (`DATABASE_URL`).
+    pub database_url: String,
+    /// Uploads, certificate key, mail outbox (`TLJ_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Absolute base for links in e-mails and QR codes, without trailing slash (`TLJ_BASE_URL`).
+    pub base_url: String,
+    /// SMTP server URL; when unset, e-mails go to `data_dir/outbox` (`TLJ_SMTP_URL`).
+    pub smtp_url: Option<String>,
+    /// Sender of every e-mail (`TLJ_MAIL_FROM`).
+    pub mail_from: String,
+    /// Mark cookies `Secure` (on behind HTTPS) (`TLJ_SECURE_COOKIES`).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy) (`TLJ_TRUST_PROXY`).
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let addr: SocketAddr = get("TLJ_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8000".into())
+            .parse()
+            .context("TLJ_ADDR doit être une adresse hôte:port, par exemple 127.0.0.1:8000")?;
+        let data_dir = PathBuf::from(get("TLJ_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}/techlearnjess.db", data_dir.display())
+        });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("DATABASE_URL doit commencer par sqlite: ou postgres:// (reçu : {database_url})");
+        }
+        let base_url = get("TLJ_BASE_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let parsed = Url::parse(&base_url)
+            .with_context(|| format!("TLJ_BASE_URL n'est pas une URL valide : {base_url}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!("TLJ_BASE_URL doit être une URL http(s) (reçu : {base_url})");
+        }
+        let smtp_url = get("TLJ_SMTP_URL");
+        let mail_from = get("TLJ_MAIL_FROM")
+            .unwrap_or_else(|| "TechLearnJess <no-reply@techlearnjess.cd>".into());
+        Ok(Self {
+            addr,
+            database_url,
+            data_dir,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            smtp_url,
+            mail_from,
+            secure_cookies: parse_bool(get("TLJ_SECURE_COOKIES").as_deref(), "TLJ_SECURE_COOKIES")?,
+            trust_proxy: parse_bool(get("TLJ_TRUST_PROXY").as_deref(), "TLJ_TRUST_PROXY")?,
+        })
+    }
+
+    /// Directory where e-mails are written when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+fn parse_bool(value: Option<&str>, key: &str) -> anyhow::Result<bool> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => bail!("{key} doit valoir true ou false (reçu : {other})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_port_8000() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.database_url, "sqlite://data/techlearnjess.db");
+        assert_eq!(c.base_url, "http://127.0.0.1:8000");
+        assert!(!c.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_address_or_url_fails_with_a_clear_message() {
+        assert!(config(&[("TLJ_ADDR", "nowhere")]).is_err());
+        assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(config(&[("TLJ_BASE_URL", "ftp://x")]).is_err());
+        assert!(config(&[("TLJ_SECURE_COOKIES", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_base_url_loses_its_trailing_slash() {
+        let c = config(&[("TLJ_BASE_URL", "https://techlearnjess.cd/")]).expect("valid");
+        assert_eq!(c.base_url, "https://techlearnjess.cd");
+    }
+}

@@ -1,0 +1,107 @@
+//! TechLearnJess: an htmx hypermedia learning platform. `router` builds the whole HTTP app;
+//! `serve` runs it with graceful shutdown. See ARCHITECTURE.md for the map of folders.
+
+pub mod auth;
+pub mod config;
+pub mod courses;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod mail;
+pub mod money;
+pub mod pages;
+pub mod state;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use state::AppState;
+
+/// Largest request body accepted by default (forms); upload routes raise their own limit.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The whole application; tests build exactly this.
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(web::session_store::DbSessionStore::new(state.db.clone()))
+        .with_name("tlj_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+
+    let app = Router::new()
+        .merge(pages::router())
+        .merge(auth::router())
+        .merge(dashboard::router())
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::context::middleware))
+        .layer(sessions)
+        .layer(axum_htmx::AutoVaryLayer);
+
+    Router::new()
+        .route("/static/{*path}", get(web::assets::serve_static))
+        .route("/healthz", get(pages::handlers::healthz))
+        .merge(app)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::security::headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the app on `addr` until Ctrl-C or SIGTERM, finishing in-flight requests.
+pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+    spawn_housekeeping(state.clone());
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!("impossible d'écouter sur {addr} : {e} (changez TLJ_ADDR)")
+    })?;
+    tracing::info!(http.addr = %addr, "TechLearnJess listening on http://{addr}");
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Periodic clean-up: expired sessions, rate-limit keys.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let store = web::session_store::DbSessionStore::new(state.db.clone());
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            state.limits.prune();
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "expired sessions could not be deleted");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

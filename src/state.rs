@@ -1,0 +1,44 @@
+//! Application state shared by every handler.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::mail::Mailer;
+use crate::web::assets::Assets;
+use crate::web::i18n::I18n;
+use crate::web::rate_limit::RateLimits;
+use crate::web::templates::Templates;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub templates: Templates,
+    pub i18n: Arc<I18n>,
+    pub assets: Arc<Assets>,
+    pub mailer: Mailer,
+    pub limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    /// Connects to the database, applies migrations and loads catalogues, templates and assets.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let i18n = Arc::new(I18n::load()?);
+        let assets = Arc::new(Assets::load());
+        let templates = Templates::new(i18n.clone(), assets.clone());
+        let mailer = Mailer::from_config(&config)?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            templates,
+            i18n,
+            assets,
+            mailer,
+            limits: Arc::new(RateLimits::default()),
+        })
+    }
+}

@@ -1,0 +1,350 @@
+//! The per-request context (user, locale, CSRF token, flash, htmx mode) built by one middleware,
+//! the extractors that read it, rendering helpers, and the rendering of every error response.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::Value;
+use minijinja::value::Serde;
+use serde::Serialize;
+use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
+
+use super::csrf;
+use super::i18n::Locale;
+use crate::auth::model::{User, UserView};
+use crate::error::{AppError, AppResult, ErrorInfo, status_message_key};
+use crate::state::AppState;
+
+pub const LANG_COOKIE: &str = "tlj_lang";
+pub const FLASH_COOKIE: &str = "tlj_flash";
+pub const CSRF_COOKIE: &str = "tlj_csrf";
+/// Session key holding the signed-in user's id.
+pub const SESSION_USER_KEY: &str = "user_id";
+
+/// Kind of a one-shot message shown on the next page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashLevel {
+    Success,
+    Info,
+    Error,
+}
+
+/// A flash message, translated for the page.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlashView {
+    pub level: FlashLevel,
+    pub message: String,
+}
+
+/// Everything a handler or template needs to know about the request beyond its own input.
+#[derive(Debug)]
+pub struct RequestContext {
+    pub user: Option<User>,
+    pub locale: Locale,
+    pub csrf: String,
+    pub flash: Option<FlashView>,
+    /// Path and query of the request (for `?next=` and navigation highlighting).
+    pub path: String,
+    /// True for an htmx request that wants a fragment (not a boosted navigation).
+    pub partial: bool,
+    pub ip: String,
+    pub user_agent: String,
+    pub request_id: String,
+    pub secure_cookies: bool,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    locale: &'static str,
+    user: Option<UserView>,
+    csrf: &'a str,
+    flash: Option<&'a FlashView>,
+    path: &'a str,
+    request_id: &'a str,
+    locales: [&'static str; 2],
+}
+
+impl RequestContext {
+    /// The values every template receives.
+    pub fn template_values(&self) -> Value {
+        Value::from(Serde(PageView {
+            locale: self.locale.code(),
+            user: self.user.as_ref().map(UserView::from),
+            csrf: &self.csrf,
+            flash: self.flash.as_ref(),
+            path: &self.path,
+            request_id: &self.request_id,
+            locales: [Locale::Fr.code(), Locale::En.code()],
+        }))
+    }
+
+    /// The signed-in user, or `LoginRequired` (a redirect to the log-in page).
+    pub fn require_user(&self) -> AppResult<&User> {
+        self.user.as_ref().ok_or(AppError::LoginRequired)
+    }
+
+    /// A cookie with the platform's attributes.
+    pub fn cookie(&self, name: &'static str, value: String, max_age_days: i64) -> HeaderValue {
+        build_cookie(name, value, max_age_days, self.secure_cookies)
+    }
+
+    /// 303 to `to` with a flash message (a catalogue key) shown on the next page.
+    pub fn redirect_with_flash(&self, level: FlashLevel, key: &str, to: &str) -> Response {
+        let level = match level {
+            FlashLevel::Success => "success",
+            FlashLevel::Info => "info",
+            FlashLevel::Error => "error",
+        };
+        let mut response = Redirect::to(to).into_response();
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, self.cookie(FLASH_COOKIE, format!("{level}:{key}"), 1));
+        response
+    }
+}
+
+fn build_cookie(name: &'static str, value: String, max_age_days: i64, secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::days(max_age_days))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Reads a cookie of the request.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Extractor for the request context.
+pub struct Ctx(pub Arc<RequestContext>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<RequestContext>>()
+            .cloned()
+            .map(Ctx)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context middleware missing")))
+    }
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = RequestContext;
+    fn deref(&self) -> &RequestContext {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Renders a page or fragment with the request's context merged into `extra`.
+    pub fn render(&self, ctx: &RequestContext, name: &str, extra: Value) -> AppResult<Html<String>> {
+        let values = minijinja::context! { ..extra, ..ctx.template_values() };
+        Ok(Html(self.templates.render(name, values)?))
+    }
+
+    /// Renders with a status (422 for a form to correct).
+    pub fn render_status(
+        &self,
+        ctx: &RequestContext,
+        status: StatusCode,
+        name: &str,
+        extra: Value,
+    ) -> AppResult<Response> {
+        Ok((status, self.render(ctx, name, extra)?).into_response())
+    }
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return ip.trim().to_owned();
+    }
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "inconnue".into())
+}
+
+fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Builds the request context, checks CSRF on state-changing requests, and renders errors.
+pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let session = req.extensions().get::<Session>().cloned();
+    let user = match &session {
+        Some(session) => match session.get::<i64>(SESSION_USER_KEY).await {
+            Ok(Some(id)) => crate::auth::queries::find_active_user(&state.db, id)
+                .await
+                .ok()
+                .flatten(),
+            _ => None,
+        },
+        None => None,
+    };
+    let headers = req.headers();
+    let locale = user
+        .as_ref()
+        .and_then(|u| Locale::parse(&u.locale))
+        .or_else(|| read_cookie(headers, LANG_COOKIE).and_then(Locale::parse))
+        .unwrap_or_default();
+    let existing_csrf = read_cookie(headers, CSRF_COOKIE)
+        .filter(|t| csrf::is_well_formed(t))
+        .map(str::to_owned);
+    let csrf = existing_csrf.clone().unwrap_or_else(csrf::new_token);
+    let flash_raw = read_cookie(headers, FLASH_COOKIE).map(str::to_owned);
+    let flash = flash_raw.as_deref().and_then(|raw| {
+        let (level, key) = raw.split_once(':')?;
+        let level = match level {
+            "success" => FlashLevel::Success,
+            "error" => FlashLevel::Error,
+            _ => FlashLevel::Info,
+        };
+        state.i18n.contains(key).then(|| FlashView {
+            level,
+            message: state.i18n.t(locale, key).to_owned(),
+        })
+    });
+    let is_htmx = header_str(&req, "hx-request") == Some("true");
+    let boosted = header_str(&req, "hx-boosted") == Some("true");
+    let ctx = Arc::new(RequestContext {
+        user,
+        locale,
+        csrf: csrf.clone(),
+        flash,
+        path: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into()),
+        partial: is_htmx && !boosted,
+        ip: client_ip(&req, state.config.trust_proxy),
+        user_agent: header_str(&req, "user-agent").unwrap_or("").chars().take(300).collect(),
+        request_id: csrf::new_request_id(),
+        secure_cookies: state.config.secure_cookies,
+    });
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = if unsafe_method {
+        match csrf::verify(req, existing_csrf.as_deref(), &state.config.base_url).await {
+            Ok(mut checked) => {
+                checked.extensions_mut().insert(ctx.clone());
+                next.run(checked).await
+            }
+            Err(error) => error.into_response(),
+        }
+    } else {
+        req.extensions_mut().insert(ctx.clone());
+        next.run(req).await
+    };
+
+    let mut response = render_error(&state, &ctx, response);
+    let headers = response.headers_mut();
+    if existing_csrf.is_none() {
+        headers.append(header::SET_COOKIE, ctx.cookie(CSRF_COOKIE, csrf, 365));
+    }
+    if flash_raw.is_some() && !response_sets_cookie(headers, FLASH_COOKIE) {
+        headers.append(header::SET_COOKIE, ctx.cookie(FLASH_COOKIE, String::new(), 0));
+    }
+    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-request-id", id);
+    }
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    }
+    response
+}
+
+fn response_sets_cookie(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(format!("{name}=").as_bytes()))
+}
+
+/// Turns error responses into a French (or English) page, a toast for fragments, or a redirect
+/// to the log-in page; logs server errors once.
+fn render_error(state: &AppState, ctx: &RequestContext, response: Response) -> Response {
+    let status = response.status();
+    let info = response.extensions().get::<ErrorInfo>().cloned();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let bare_error = (status.is_client_error() || status.is_server_error()) && !is_html;
+    if info.is_none() && !bare_error {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let target = format!("/login?next={}", urlencode(&ctx.path));
+        return if ctx.partial {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                r.headers_mut().insert("hx-redirect", v);
+            }
+            r
+        } else {
+            Redirect::to(&target).into_response()
+        };
+    }
+    let message_key = info.as_ref().map_or_else(|| status_message_key(status), |i| i.message_key);
+    if status.is_server_error() {
+        let detail = info.as_ref().and_then(|i| i.detail.clone()).unwrap_or_default();
+        tracing::error!(request.id = %ctx.request_id, http.status = status.as_u16(), error = %detail, "request failed");
+    }
+    let template = if ctx.partial { "partials/errors/toast.html" } else { "views/errors/error.html" };
+    let values = minijinja::context! {
+        status => status.as_u16(),
+        message => state.i18n.t(ctx.locale, message_key),
+    };
+    let mut out = match state.render(ctx, template, values) {
+        Ok(html) => (status, html).into_response(),
+        Err(e) => {
+            tracing::error!(request.id = %ctx.request_id, error = ?e, "error page failed to render");
+            (status, Body::from(state.i18n.t(ctx.locale, message_key).to_owned())).into_response()
+        }
+    };
+    if ctx.partial {
+        let h = out.headers_mut();
+        h.insert("hx-retarget", HeaderValue::from_static("#toast"));
+        h.insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+    }
+    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+    }
+    out
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

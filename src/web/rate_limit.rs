@@ -1,0 +1,81 @@
+//! In-memory rate limits (per client address, and per account for logins), answered with 429.
+
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::{AppError, AppResult};
+
+/// One limiter per guarded action.
+pub struct RateLimits {
+    login_ip: DefaultKeyedRateLimiter<String>,
+    login_account: DefaultKeyedRateLimiter<String>,
+    signup_ip: DefaultKeyedRateLimiter<String>,
+    reset_ip: DefaultKeyedRateLimiter<String>,
+}
+
+/// An action guarded by a rate limit.
+#[derive(Clone, Copy, Debug)]
+pub enum Action {
+    /// Log-in attempts from one address (20 per minute).
+    LoginFromIp,
+    /// Log-in attempts on one account, whatever the address (5 per minute).
+    LoginToAccount,
+    /// Sign-ups from one address (5 per 10 minutes).
+    Signup,
+    /// Password-reset and verification e-mails requested from one address (5 per 10 minutes).
+    Reset,
+}
+
+fn quota(burst: u32, per_seconds: u64) -> Quota {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let period = std::time::Duration::from_secs(per_seconds) / burst.get();
+    Quota::with_period(period).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst)
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            login_ip: RateLimiter::keyed(quota(20, 60)),
+            login_account: RateLimiter::keyed(quota(5, 60)),
+            signup_ip: RateLimiter::keyed(quota(5, 600)),
+            reset_ip: RateLimiter::keyed(quota(5, 600)),
+        }
+    }
+}
+
+impl RateLimits {
+    /// `TooManyRequests` when `key` has used up its allowance for `action`.
+    pub fn check(&self, action: Action, key: &str) -> AppResult<()> {
+        let limiter = match action {
+            Action::LoginFromIp => &self.login_ip,
+            Action::LoginToAccount => &self.login_account,
+            Action::Signup => &self.signup_ip,
+            Action::Reset => &self.reset_ip,
+        };
+        limiter.check_key(&key.to_owned()).map_err(|_| AppError::TooManyRequests)
+    }
+
+    /// Forgets keys whose allowance is full again; keeps memory bounded.
+    pub fn prune(&self) {
+        self.login_ip.retain_recent();
+        self.login_account.retain_recent();
+        self.signup_ip.retain_recent();
+        self.reset_ip.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixth_login_on_one_account_within_a_minute_is_refused() {
+        let limits = RateLimits::default();
+        for _ in 0..5 {
+            assert!(limits.check(Action::LoginToAccount, "jess@example.cd").is_ok());
+        }
+        assert!(limits.check(Action::LoginToAccount, "jess@example.cd").is_err());
+        assert!(limits.check(Action::LoginToAccount, "other@example.cd").is_ok());
+    }
+}
