@@ -50,7 +50,6 @@ pub async fn signup(
     ctx: Ctx,
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::Signup, &ctx.ip)?;
     let mut errors = Errors::new();
     let tr = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
     let name = PersonName::parse(&form.name).map_err(|k| errors.insert("name", tr(k))).ok();
@@ -67,6 +66,8 @@ pub async fn signup(
             context! { form => Serde(form), errors => Serde(errors) },
         );
     };
+    // Only submissions that would create an account (and send an e-mail) count.
+    state.limits.check(Action::Signup, &ctx.ip)?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let created = queries::create_user(
         &state.db,

@@ -17,13 +17,13 @@ pub struct RateLimits {
 /// An action guarded by a rate limit.
 #[derive(Clone, Copy, Debug)]
 pub enum Action {
-    /// Log-in attempts from one address (20 per minute).
+    /// Log-in attempts from one address (60 per minute: a classroom or cybercafé shares one).
     LoginFromIp,
     /// Log-in attempts on one account, whatever the address (5 per minute).
     LoginToAccount,
-    /// Sign-ups from one address (5 per 10 minutes).
+    /// Valid sign-ups from one address (20 per 10 minutes).
     Signup,
-    /// Password-reset and verification e-mails requested from one address (5 per 10 minutes).
+    /// Password-reset and verification e-mails requested from one address (10 per 10 minutes).
     Reset,
 }
 
@@ -36,10 +36,10 @@ fn quota(burst: u32, per_seconds: u64) -> Quota {
 impl Default for RateLimits {
     fn default() -> Self {
         Self {
-            login_ip: RateLimiter::keyed(quota(20, 60)),
+            login_ip: RateLimiter::keyed(quota(60, 60)),
             login_account: RateLimiter::keyed(quota(5, 60)),
-            signup_ip: RateLimiter::keyed(quota(5, 600)),
-            reset_ip: RateLimiter::keyed(quota(5, 600)),
+            signup_ip: RateLimiter::keyed(quota(20, 600)),
+            reset_ip: RateLimiter::keyed(quota(10, 600)),
         }
     }
 }

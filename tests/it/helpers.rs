@@ -1,0 +1,313 @@
+//! Test harness: the real app on an ephemeral port with its own fresh database (SQLite, or
+//! PostgreSQL when `TLJ_TEST_ENGINE=postgres` with `TLJ_TEST_POSTGRES_URL`), and an HTTP client
+//! that keeps cookies and sends the CSRF token like the browser forms do.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::redirect::Policy;
+use scraper::{Html, Selector};
+use techlearnjess::AppState;
+use techlearnjess::config::Config;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    /// The default browser; `new_browser` makes others.
+    pub browser: Browser,
+    pub data_dir: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+    pg_database: Option<(String, String)>,
+    _tmp: TempDir,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("tlj-it-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn random_suffix() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 8];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The database URL for a new test database, and (for PostgreSQL) the admin URL and db name.
+async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    if std::env::var("TLJ_TEST_ENGINE").as_deref() == Ok("postgres") {
+        let admin = std::env::var("TLJ_TEST_POSTGRES_URL")
+            .expect("TLJ_TEST_ENGINE=postgres needs TLJ_TEST_POSTGRES_URL");
+        let name = format!("tlj_it_{}", random_suffix());
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create test database");
+        pool.close().await;
+        let mut url = url::Url::parse(&admin).expect("valid TLJ_TEST_POSTGRES_URL");
+        url.set_path(&name);
+        (url.to_string(), Some((admin, name)))
+    } else {
+        (format!("sqlite://{}/test.db", dir.display()), None)
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns the app after `tweak` adjusts the configuration.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let tmp = TempDir::new();
+        let (database_url, pg_database) = fresh_database(&tmp.0).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let data_dir = tmp.0.join("data");
+        let mut config = Config::from_lookup(|key| match key {
+            "DATABASE_URL" => Some(database_url.clone()),
+            "TLJ_DATA_DIR" => Some(data_dir.display().to_string()),
+            "TLJ_ADDR" => Some(addr.to_string()),
+            _ => None,
+        })
+        .expect("test config");
+        tweak(&mut config);
+        let state = AppState::new(config).await.expect("app state");
+        let app = techlearnjess::router(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .expect("server");
+        });
+        let base = format!("http://{addr}");
+        Self {
+
+            browser: Browser::new(&base),
+            base,
+            state,
+            data_dir,
+            server,
+            pg_database,
+            _tmp: tmp,
+        }
+    }
+
+    /// Spawns the app with the demo content.
+    pub async fn with_demo() -> Self {
+        let app = Self::spawn().await;
+        techlearnjess::demo::seed_if_empty(&app.state.db).await.expect("demo seeded");
+        app
+    }
+
+    /// Another browser (its own cookies) on the same app.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Signs up and verifies through the e-mail link; returns nothing, the account is usable.
+    pub async fn signup_verified(&self, name: &str, email: &str, password: &str) {
+        let r = self
+            .post_form(
+                "/signup",
+                &[("name", name), ("email", email), ("password", password), ("password_confirm", password)],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let link = self.link_in_last_email(email, "/verify-email/");
+        let path = link.trim_start_matches(&self.base).to_owned();
+        let r = self.post_form(&path, &[]).await;
+        assert_eq!(r.status(), 303);
+    }
+
+    /// Every e-mail written to the outbox for `to`, oldest first, decoded.
+    pub fn emails_to(&self, to: &str) -> Vec<String> {
+        let dir = self.data_dir.join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .map(|raw| decode_quoted_printable(&raw))
+            .filter(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(to)))
+            .collect()
+    }
+
+    /// The first link starting with `base + prefix` in the newest e-mail to `to`.
+    pub fn link_in_last_email(&self, to: &str, prefix: &str) -> String {
+        let mails = self.emails_to(to);
+        let mail = mails.last().unwrap_or_else(|| panic!("no e-mail to {to}"));
+        let start = format!("{}{prefix}", self.base);
+        mail.split_whitespace()
+            .find(|w| w.starts_with(&start))
+            .unwrap_or_else(|| panic!("no {start} link in:\n{mail}"))
+            .to_owned()
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+/// An HTTP client with its own cookie jar that does not follow redirects.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Self { base: base.to_owned(), client, jar }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Fetches a page and parses it.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, Html) {
+        let r = self.get(path).await;
+        let status = r.status();
+        (status, Html::parse_document(&r.text().await.expect("body")))
+    }
+
+    /// The CSRF cookie, fetched with a GET first if the client has none yet.
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.cookie("tlj_csrf") {
+            return token;
+        }
+        self.get("/healthz").await;
+        self.get("/about").await;
+        self.cookie("tlj_csrf").expect("the app sets a CSRF cookie")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+
+    /// POSTs a form with the CSRF token, like the browser does.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("_csrf", &token));
+        self.client.post(self.url(path)).form(&body).send().await.expect("POST")
+    }
+
+    /// Logs in and checks the redirect to the dashboard.
+    pub async fn login(&self, email: &str, password: &str) {
+        let r = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(r.status(), 303, "login of {email} should succeed");
+        assert_eq!(location(&r), "/dashboard");
+    }
+
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some((admin, name)) = self.pg_database.take() {
+            // FORCE ends the app's connections server-side; closing the pool here would wait on
+            // this (blocked) runtime's I/O driver.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    if let Ok(admin) = sqlx::AnyPool::connect(&admin).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&admin)
+                        .await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// The `Location` header of a redirect.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Text of the first element matching `selector`, trimmed.
+pub fn text_of(html: &Html, selector: &str) -> Option<String> {
+    let sel = Selector::parse(selector).expect("valid selector");
+    html.select(&sel)
+        .next()
+        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// How many elements match `selector`.
+pub fn count(html: &Html, selector: &str) -> usize {
+    let sel = Selector::parse(selector).expect("valid selector");
+    html.select(&sel).count()
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes (UTF-8).
+pub fn decode_quoted_printable(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,183 @@
+//! Cross-cutting HTTP behaviour: CSRF, security headers, assets, compression, htmx errors.
+
+use crate::helpers::{TestApp, count, location, text_of};
+
+#[tokio::test]
+async fn a_form_post_without_the_csrf_token_is_refused_in_french() {
+    let app = TestApp::spawn().await;
+    app.csrf().await;
+    let r = app
+        .client
+        .post(app.url("/lang"))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap_or_default();
+    assert!(body.contains("Le formulaire a expiré"), "{body}");
+}
+
+#[tokio::test]
+async fn a_post_from_another_site_is_refused_even_with_the_token() {
+    let app = TestApp::spawn().await;
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url("/lang"))
+        .header("origin", "https://evil.example")
+        .form(&[("lang", "en"), ("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn htmx_requests_may_send_the_token_in_a_header() {
+    let app = TestApp::spawn().await;
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url("/lang"))
+        .header("x-csrf-token", &token)
+        .header("hx-request", "true")
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_and_no_inline_script_or_handler() {
+    let app = TestApp::with_demo().await;
+    for path in ["/", "/about", "/login", "/signup", "/forgot-password", "/nope"] {
+        let r = app.get(path).await;
+        let csp = r
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(r.headers().get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
+        assert_eq!(r.headers().get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]));
+        let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+        assert_eq!(count(&html, "script:not([src])"), 0, "{path} has an inline script");
+        assert_eq!(count(&html, "[style]"), 0, "{path} has an inline style");
+        let sel = scraper::Selector::parse("*").expect("selector");
+        for el in html.select(&sel) {
+            for (name, _) in el.value().attrs() {
+                assert!(!name.starts_with("on"), "{path}: inline handler {name}");
+            }
+        }
+        let forms = scraper::Selector::parse("form[method=post]").expect("selector");
+        let token = scraper::Selector::parse("input[name=_csrf]").expect("selector");
+        for form in html.select(&forms) {
+            assert_eq!(form.select(&token).count(), 1, "{path}: a POST form without CSRF token");
+        }
+    }
+}
+
+#[tokio::test]
+async fn static_assets_have_hashed_names_a_year_long_cache_and_are_compressed() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.page("/").await;
+    let sel = scraper::Selector::parse("link[rel=stylesheet]").expect("selector");
+    let href = html
+        .select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("href"))
+        .expect("a stylesheet")
+        .to_owned();
+    assert!(href.starts_with("/static/app.") && href.ends_with(".css") && href.len() > "/static/app.css".len());
+    let r = app
+        .client
+        .get(app.url(&href))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(r.headers().get("content-encoding").is_some(), "CSS is compressed");
+    assert!(r.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/css"));
+    let r = app.get("/static/app.0000000000.css").await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_page_for_signed_in_users_redirects_visitors_to_login_with_next() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/dashboard").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login?next=%2Fdashboard");
+    let r = app
+        .client
+        .get(app.url("/dashboard"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/login?next=%2Fdashboard"));
+}
+
+#[tokio::test]
+async fn an_htmx_fragment_request_that_fails_gets_a_toast_not_a_page() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .get(app.url("/nope"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers().get("hx-retarget").and_then(|v| v.to_str().ok()), Some("#toast"));
+    let html = scraper::Html::parse_fragment(&r.text().await.unwrap_or_default());
+    assert_eq!(count(&html, "html body header"), 0);
+    assert_eq!(text_of(&html, "[data-testid=toast] p").map(|t| t.starts_with("La page demandée")), Some(true));
+}
+
+#[tokio::test]
+async fn a_wrong_method_or_a_malformed_form_is_a_french_4xx() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/logout").await;
+    assert_eq!(r.status(), 405);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+    assert_eq!(
+        text_of(&html, "[data-testid=error-message]").as_deref(),
+        Some("Cette action n'est pas autorisée sur cette page.")
+    );
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&email=%FF%FE&password=x"))
+        .send()
+        .await
+        .expect("POST");
+    assert!(r.status().is_client_error(), "{}", r.status());
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = TestApp::spawn().await;
+    let token = app.csrf().await;
+    let big = "a".repeat(3 * 1024 * 1024);
+    let r = app
+        .client
+        .post(app.url("/signup"))
+        .header("x-csrf-token", &token)
+        .form(&[("name", big.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap_or_default().contains("trop volumineuses"));
+}
