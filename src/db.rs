@@ -77,7 +77,10 @@ impl Db {
             Engine::Sqlite => &SQLITE_MIGRATIONS,
             Engine::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("échec des migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("échec des migrations")?;
         Ok(())
     }
 
@@ -143,6 +146,9 @@ mod tests {
         let b = timestamp(OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("valid"));
         assert_eq!(a, "2023-11-14T22:13:20Z");
         assert!(a < b);
-        assert_eq!(parse_timestamp(&a).map(|t| t.unix_timestamp()), Some(1_700_000_000));
+        assert_eq!(
+            parse_timestamp(&a).map(|t| t.unix_timestamp()),
+            Some(1_700_000_000)
+        );
     }
 }

@@ -106,16 +106,27 @@ mod tests {
     fn server_errors_keep_their_detail_for_the_log_only() {
         let response = AppError::Internal(anyhow::anyhow!("disk on fire")).into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let info = response.extensions().get::<ErrorInfo>().expect("info is attached");
+        let info = response
+            .extensions()
+            .get::<ErrorInfo>()
+            .expect("info is attached");
         assert_eq!(info.message_key, "error.500");
-        assert!(info.detail.as_deref().unwrap_or_default().contains("disk on fire"));
+        assert!(
+            info.detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("disk on fire")
+        );
     }
 
     #[test]
     fn user_errors_carry_a_message_key_and_no_detail() {
         let response = AppError::BadRequest("error.422").into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        let info = response.extensions().get::<ErrorInfo>().expect("info is attached");
+        let info = response
+            .extensions()
+            .get::<ErrorInfo>()
+            .expect("info is attached");
         assert_eq!(info.message_key, "error.422");
         assert!(info.detail.is_none());
         assert_eq!(

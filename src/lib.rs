@@ -32,19 +32,23 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The whole application; tests build exactly this.
 pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(web::session_store::DbSessionStore::new(state.db.clone()))
-        .with_name("tlj_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let sessions =
+        SessionManagerLayer::new(web::session_store::DbSessionStore::new(state.db.clone()))
+            .with_name("tlj_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(state.config.secure_cookies)
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
     let app = Router::new()
         .merge(pages::router())
         .merge(auth::router())
         .merge(dashboard::router())
         .fallback(|| async { error::AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::context::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::context::middleware,
+        ))
         .layer(sessions)
         .layer(axum_htmx::AutoVaryLayer);
 
@@ -52,7 +56,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(web::assets::serve_static))
         .route("/healthz", get(pages::handlers::healthz))
         .merge(app)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::security::headers,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -62,13 +69,16 @@ pub fn router(state: AppState) -> Router {
 /// Serves the app on `addr` until Ctrl-C or SIGTERM, finishing in-flight requests.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     spawn_housekeeping(state.clone());
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        anyhow::anyhow!("impossible d'écouter sur {addr} : {e} (changez TLJ_ADDR)")
-    })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {addr} : {e} (changez TLJ_ADDR)"))?;
     tracing::info!(http.addr = %addr, "TechLearnJess listening on http://{addr}");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("server stopped");
     Ok(())
 }

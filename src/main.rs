@@ -12,7 +12,11 @@ use techlearnjess::db::{Db, Engine};
 use techlearnjess::{AppState, demo};
 
 #[derive(Parser)]
-#[command(name = "techlearnjess", version, about = "TechLearnJess — Apprendre ici, réussir partout.")]
+#[command(
+    name = "techlearnjess",
+    version,
+    about = "TechLearnJess — Apprendre ici, réussir partout."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,7 +57,10 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(run(cli.command.unwrap_or(Command::Serve { demo: false, addr: None })))
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        addr: None,
+    })))
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
@@ -61,7 +68,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo, addr } => {
             if let Some(addr) = addr {
-                config.addr = addr.parse().context("--addr doit être une adresse hôte:port")?;
+                config.addr = addr
+                    .parse()
+                    .context("--addr doit être une adresse hôte:port")?;
             }
             let addr = config.addr;
             let state = AppState::new(config).await?;
@@ -100,7 +109,8 @@ fn print_demo(accounts: Option<Vec<demo::DemoAccount>>) {
 
 async fn create_admin(config: Config, email: &str, name: &str) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|_| anyhow::anyhow!("adresse e-mail invalide"))?;
-    let name = PersonName::parse(name).map_err(|_| anyhow::anyhow!("nom invalide (2 à 80 caractères)"))?;
+    let name =
+        PersonName::parse(name).map_err(|_| anyhow::anyhow!("nom invalide (2 à 80 caractères)"))?;
     let raw = match std::env::var("TLJ_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => {
@@ -152,11 +162,17 @@ async fn backup(config: Config, file: PathBuf) -> anyhow::Result<()> {
         bail!("backup copie une base SQLite ; pour PostgreSQL utilisez pg_dump");
     }
     if file.exists() {
-        bail!("{} existe déjà : choisissez un autre fichier", file.display());
+        bail!(
+            "{} existe déjà : choisissez un autre fichier",
+            file.display()
+        );
     }
     let target = file.to_str().context("chemin de sauvegarde non UTF-8")?;
     // VACUUM INTO writes a consistent snapshot while readers and writers keep working.
-    sqlx::query("VACUUM INTO $1").bind(target).execute(&db.pool).await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&db.pool)
+        .await?;
     println!("Sauvegarde écrite dans {}", file.display());
     Ok(())
 }

@@ -43,7 +43,10 @@ pub struct Money {
 impl Money {
     /// Builds an amount; an unknown currency code is read as USD (codes are checked at the edge).
     pub fn new(amount_minor: i64, currency: &str) -> Self {
-        Self { amount_minor, currency: Currency::parse(currency).unwrap_or(Currency::Usd) }
+        Self {
+            amount_minor,
+            currency: Currency::parse(currency).unwrap_or(Currency::Usd),
+        }
     }
 
     pub fn is_free(self) -> bool {
@@ -89,8 +92,14 @@ mod tests {
     #[test]
     fn amounts_are_formatted_the_french_way_by_default() {
         assert_eq!(Money::new(1250, "USD").format(Locale::Fr), "12,50\u{a0}$US");
-        assert_eq!(Money::new(2_500_000, "CDF").format(Locale::Fr), "25\u{202f}000\u{a0}FC");
-        assert_eq!(Money::new(123_456_789, "USD").format(Locale::En), "US$1,234,567.89");
+        assert_eq!(
+            Money::new(2_500_000, "CDF").format(Locale::Fr),
+            "25\u{202f}000\u{a0}FC"
+        );
+        assert_eq!(
+            Money::new(123_456_789, "USD").format(Locale::En),
+            "US$1,234,567.89"
+        );
         assert!(Money::new(0, "USD").is_free());
     }
 

@@ -29,7 +29,10 @@ use crate::web::{Ctx, FlashLevel, RequestContext};
 type Errors = BTreeMap<&'static str, String>;
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn expires_in(hours: i64) -> String {
@@ -41,7 +44,11 @@ pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<R
         return Ok(Redirect::to("/dashboard").into_response());
     }
     Ok(state
-        .render(&ctx, "views/auth/signup.html", context! { form => Serde(SignupForm::default()) })?
+        .render(
+            &ctx,
+            "views/auth/signup.html",
+            context! { form => Serde(SignupForm::default()) },
+        )?
         .into_response())
 }
 
@@ -52,13 +59,21 @@ pub async fn signup(
 ) -> AppResult<Response> {
     let mut errors = Errors::new();
     let tr = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
-    let name = PersonName::parse(&form.name).map_err(|k| errors.insert("name", tr(k))).ok();
-    let email = Email::parse(&form.email).map_err(|k| errors.insert("email", tr(k))).ok();
+    let name = PersonName::parse(&form.name)
+        .map_err(|k| errors.insert("name", tr(k)))
+        .ok();
+    let email = Email::parse(&form.email)
+        .map_err(|k| errors.insert("email", tr(k)))
+        .ok();
     let password = NewPassword::parse(&form.password, &form.password_confirm)
         .map_err(|k| errors.insert("password", tr(k)))
         .ok();
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        let form = SignupForm { password: String::new(), password_confirm: String::new(), ..form };
+        let form = SignupForm {
+            password: String::new(),
+            password_confirm: String::new(),
+            ..form
+        };
         return state.render_status(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -82,7 +97,9 @@ pub async fn signup(
     )
     .await?;
     match created {
-        Some(user_id) => send_verification(&state, &ctx, user_id, name.as_str(), email.as_str()).await,
+        Some(user_id) => {
+            send_verification(&state, &ctx, user_id, name.as_str(), email.as_str()).await
+        }
         // The address has an account: tell its owner, and show the visitor the same answer as
         // for a new account so that sign-up cannot be used to find out who is registered.
         None => {
@@ -90,13 +107,27 @@ pub async fn signup(
                 "views/mail/signup_exists.txt",
                 context! { locale => ctx.locale.code(), base_url => &state.config.base_url },
             )?;
-            send(&state, &ctx, email.as_str(), name.as_str(), "mail.signup_exists.subject", body).await;
+            send(
+                &state,
+                &ctx,
+                email.as_str(),
+                name.as_str(),
+                "mail.signup_exists.subject",
+                body,
+            )
+            .await;
         }
     }
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.signup_done", "/login"))
 }
 
-async fn send_verification(state: &AppState, ctx: &RequestContext, user_id: i64, name: &str, email: &str) {
+async fn send_verification(
+    state: &AppState,
+    ctx: &RequestContext,
+    user_id: i64,
+    name: &str,
+    email: &str,
+) {
     let token = random_b64(32);
     let stored = queries::create_token(
         &state.db,
@@ -120,7 +151,14 @@ async fn send_verification(state: &AppState, ctx: &RequestContext, user_id: i64,
     }
 }
 
-async fn send(state: &AppState, ctx: &RequestContext, to: &str, name: &str, subject_key: &str, body: String) {
+async fn send(
+    state: &AppState,
+    ctx: &RequestContext,
+    to: &str,
+    name: &str,
+    subject_key: &str,
+    body: String,
+) {
     let email = mail::Email {
         to_name: name.to_owned(),
         to_address: to.to_owned(),
@@ -146,8 +184,17 @@ pub async fn login_page(
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
-    let form = LoginForm { next: safe_next(&q.next), ..LoginForm::default() };
-    Ok(state.render(&ctx, "views/auth/login.html", context! { form => Serde(form) })?.into_response())
+    let form = LoginForm {
+        next: safe_next(&q.next),
+        ..LoginForm::default()
+    };
+    Ok(state
+        .render(
+            &ctx,
+            "views/auth/login.html",
+            context! { form => Serde(form) },
+        )?
+        .into_response())
 }
 
 pub async fn login(
@@ -158,7 +205,10 @@ pub async fn login(
 ) -> AppResult<Response> {
     state.limits.check(Action::LoginFromIp, &ctx.ip)?;
     let email = Email::parse(&form.email);
-    let account_key = email.as_ref().map_or_else(|_| form.email.trim().to_lowercase(), |e| e.as_str().to_owned());
+    let account_key = email.as_ref().map_or_else(
+        |_| form.email.trim().to_lowercase(),
+        |e| e.as_str().to_owned(),
+    );
     state.limits.check(Action::LoginToAccount, &account_key)?;
     let credentials = match &email {
         Ok(e) => queries::find_credentials(&state.db, e.as_str()).await?,
@@ -190,7 +240,11 @@ pub async fn login(
     )
     .await?;
     let (Some(user_id), "ok") = (user_id, reason) else {
-        let form = LoginForm { password: String::new(), next: safe_next(&form.next), ..form };
+        let form = LoginForm {
+            password: String::new(),
+            next: safe_next(&form.next),
+            ..form
+        };
         return state.render_status(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -202,7 +256,10 @@ pub async fn login(
             },
         );
     };
-    session.cycle_id().await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
     session
         .insert(SESSION_USER_KEY, user_id)
         .await
@@ -211,7 +268,10 @@ pub async fn login(
 }
 
 pub async fn logout(ctx: Ctx, session: Session) -> AppResult<Response> {
-    session.flush().await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    session
+        .flush()
+        .await
+        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.logged_out", "/"))
 }
 
@@ -225,8 +285,17 @@ pub async fn verify_email_page(
     let valid = queries::peek_token(&state.db, TokenPurpose::VerifyEmail, &token_hash(&token))
         .await?
         .is_some();
-    let status = if valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    state.render_status(&ctx, status, "views/auth/verify_email.html", context! { token, valid })
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    state.render_status(
+        &ctx,
+        status,
+        "views/auth/verify_email.html",
+        context! { token, valid },
+    )
 }
 
 pub async fn verify_email(
@@ -261,7 +330,11 @@ pub async fn resend_verification(
 
 pub async fn forgot_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     Ok(state
-        .render(&ctx, "views/auth/forgot_password.html", context! { form => Serde(ForgotForm::default()) })?
+        .render(
+            &ctx,
+            "views/auth/forgot_password.html",
+            context! { form => Serde(ForgotForm::default()) },
+        )?
         .into_response())
 }
 
@@ -286,14 +359,28 @@ pub async fn forgot(
         && c.active()
     {
         let token = random_b64(32);
-        queries::create_token(&state.db, c.id, TokenPurpose::ResetPassword, &token_hash(&token), &expires_in(1))
-            .await?;
+        queries::create_token(
+            &state.db,
+            c.id,
+            TokenPurpose::ResetPassword,
+            &token_hash(&token),
+            &expires_in(1),
+        )
+        .await?;
         let link = format!("{}/reset-password/{token}", state.config.base_url);
         let body = state.templates.render(
             "views/mail/reset_password.txt",
             context! { locale => ctx.locale.code(), name => &c.name, link },
         )?;
-        send(&state, &ctx, email.as_str(), &c.name, "mail.reset.subject", body).await;
+        send(
+            &state,
+            &ctx,
+            email.as_str(),
+            &c.name,
+            "mail.reset.subject",
+            body,
+        )
+        .await;
     }
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.reset_sent", "/login"))
 }
@@ -307,9 +394,15 @@ pub async fn reset_page(
         .await?
         .is_some();
     if !valid {
-        return Ok(ctx.redirect_with_flash(FlashLevel::Error, "auth.flash.link_invalid", "/forgot-password"));
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Error,
+            "auth.flash.link_invalid",
+            "/forgot-password",
+        ));
     }
-    Ok(state.render(&ctx, "views/auth/reset_password.html", context! { token })?.into_response())
+    Ok(state
+        .render(&ctx, "views/auth/reset_password.html", context! { token })?
+        .into_response())
 }
 
 pub async fn reset(
@@ -334,7 +427,11 @@ pub async fn reset(
     let Some(user_id) =
         queries::consume_token(&state.db, TokenPurpose::ResetPassword, &token_hash(&token)).await?
     else {
-        return Ok(ctx.redirect_with_flash(FlashLevel::Error, "auth.flash.link_invalid", "/forgot-password"));
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Error,
+            "auth.flash.link_invalid",
+            "/forgot-password",
+        ));
     };
     queries::set_password(&state.db, user_id, &hash).await?;
     // Whoever can read the mailbox owns the account: the address is now proven too.

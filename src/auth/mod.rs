@@ -20,6 +20,12 @@ pub fn router() -> Router<AppState> {
             "/verify-email/{token}",
             get(handlers::verify_email_page).post(handlers::verify_email),
         )
-        .route("/forgot-password", get(handlers::forgot_page).post(handlers::forgot))
-        .route("/reset-password/{token}", get(handlers::reset_page).post(handlers::reset))
+        .route(
+            "/forgot-password",
+            get(handlers::forgot_page).post(handlers::forgot),
+        )
+        .route(
+            "/reset-password/{token}",
+            get(handlers::reset_page).post(handlers::reset),
+        )
 }

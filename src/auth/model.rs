@@ -46,7 +46,11 @@ impl Roles {
     }
 
     pub fn stored(&self) -> String {
-        self.0.iter().map(|r| r.code()).collect::<Vec<_>>().join(" ")
+        self.0
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Whether these roles grant `role`: admins have every role, everyone is a learner.
@@ -125,10 +129,18 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
                     && !domain.contains("..")
-                    && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                    && domain
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
             })
-            && !e.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c));
-        if valid { Ok(Self(e)) } else { Err("auth.error.email_invalid") }
+            && !e
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c));
+        if valid {
+            Ok(Self(e))
+        } else {
+            Err("auth.error.email_invalid")
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -168,7 +180,8 @@ impl NewPassword {
             Err("auth.error.password_short")
         } else if count > 128 {
             Err("auth.error.password_long")
-        } else if !raw.chars().any(char::is_alphabetic) || !raw.chars().any(|c| c.is_ascii_digit()) {
+        } else if !raw.chars().any(char::is_alphabetic) || !raw.chars().any(|c| c.is_ascii_digit())
+        {
             Err("auth.error.password_weak")
         } else if raw != confirm {
             Err("auth.error.password_mismatch")
@@ -229,7 +242,11 @@ pub fn safe_next(next: &str) -> String {
         && !n.starts_with("//")
         && !n.starts_with("/\\")
         && !n.chars().any(|c| c.is_control() || c == '\\');
-    if local { n.to_owned() } else { "/dashboard".to_owned() }
+    if local {
+        n.to_owned()
+    } else {
+        "/dashboard".to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -244,20 +261,38 @@ mod tests {
         assert!(trainer.grants(Role::Learner) && trainer.grants(Role::Trainer));
         assert!(!trainer.grants(Role::Moderator) && !trainer.grants(Role::Admin));
         assert_eq!(trainer.stored(), "trainer");
-        assert_eq!(Roles::of(&[Role::Admin, Role::Learner]).stored(), "learner admin");
+        assert_eq!(
+            Roles::of(&[Role::Admin, Role::Learner]).stored(),
+            "learner admin"
+        );
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Jess@Example.CD ").map(|e| e.0), Ok("jess@example.cd".into()));
-        for bad in ["", "jess", "@x.cd", "a@b", "a@.cd", "a b@c.cd", "<script>@x.cd", "a@x..cd"] {
+        assert_eq!(
+            Email::parse("  Jess@Example.CD ").map(|e| e.0),
+            Ok("jess@example.cd".into())
+        );
+        for bad in [
+            "",
+            "jess",
+            "@x.cd",
+            "a@b",
+            "a@.cd",
+            "a b@c.cd",
+            "<script>@x.cd",
+            "a@x..cd",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn passwords_need_length_a_letter_and_a_digit() {
-        assert_eq!(NewPassword::parse("court1", "court1").err(), Some("auth.error.password_short"));
+        assert_eq!(
+            NewPassword::parse("court1", "court1").err(),
+            Some("auth.error.password_short")
+        );
         assert_eq!(
             NewPassword::parse("aaaaaaaaaaaa", "aaaaaaaaaaaa").err(),
             Some("auth.error.password_weak")
@@ -268,13 +303,22 @@ mod tests {
         );
         assert!(NewPassword::parse("Matadi-2026", "Matadi-2026").is_ok());
         let long = "a1".repeat(70);
-        assert_eq!(NewPassword::parse(&long, &long).err(), Some("auth.error.password_long"));
+        assert_eq!(
+            NewPassword::parse(&long, &long).err(),
+            Some("auth.error.password_long")
+        );
     }
 
     #[test]
     fn next_only_accepts_local_paths() {
         assert_eq!(safe_next("/courses?q=rust"), "/courses?q=rust");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:x", ""] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:x",
+            "",
+        ] {
             assert_eq!(safe_next(bad), "/dashboard", "{bad}");
         }
     }

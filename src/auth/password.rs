@@ -19,7 +19,10 @@ pub async fn verify(password: String, phc: Option<String>) -> bool {
     let known = phc.is_some();
     tokio::task::spawn_blocking(move || {
         let stored = phc.unwrap_or_else(|| DUMMY.to_owned());
-        Argon2::default().verify_password(password.as_bytes(), stored.as_str()).is_ok() && known
+        Argon2::default()
+            .verify_password(password.as_bytes(), stored.as_str())
+            .is_ok()
+            && known
     })
     .await
     .unwrap_or(false)

@@ -100,7 +100,9 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> Result<Option<i64>, sqlx::E
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await
 }
 
 pub async fn mark_verified(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
@@ -240,7 +242,11 @@ pub struct LoginRecord {
     pub created_at: String,
 }
 
-pub async fn login_history(db: &Db, user_id: i64, limit: i64) -> Result<Vec<LoginRecord>, sqlx::Error> {
+pub async fn login_history(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<LoginRecord>, sqlx::Error> {
     sqlx::query_as(
         "SELECT ip, user_agent, success, reason, created_at FROM login_history \
          WHERE user_id = $1 ORDER BY id DESC LIMIT $2",

@@ -19,7 +19,12 @@ pub async fn latest_published(db: &Db, limit: i64) -> Result<Vec<CourseCard>, sq
 }
 
 /// Inserts a category (or finds it by slug) and returns its id.
-pub async fn upsert_category(db: &Db, slug: &str, name: &str, position: i64) -> Result<i64, sqlx::Error> {
+pub async fn upsert_category(
+    db: &Db,
+    slug: &str,
+    name: &str,
+    position: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO categories (slug, name, position) VALUES ($1, $2, $3) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
@@ -70,5 +75,7 @@ pub async fn create_course(db: &Db, c: NewCourse<'_>) -> Result<i64, sqlx::Error
 }
 
 pub async fn count_courses(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(&db.pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM courses")
+        .fetch_one(&db.pool)
+        .await
 }

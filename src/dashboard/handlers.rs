@@ -13,6 +13,10 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
     let user = ctx.require_user()?;
     let logins = crate::auth::queries::login_history(&state.db, user.id, 5).await?;
     Ok(state
-        .render(&ctx, "views/dashboard/index.html", context! { logins => Serde(logins) })?
+        .render(
+            &ctx,
+            "views/dashboard/index.html",
+            context! { logins => Serde(logins) },
+        )?
         .into_response())
 }

@@ -39,7 +39,9 @@ impl Mailer {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .context("TLJ_SMTP_URL invalide (exemple : smtps://user:pass@smtp.example.com)")?
+                    .context(
+                        "TLJ_SMTP_URL invalide (exemple : smtps://user:pass@smtp.example.com)",
+                    )?
                     .build(),
             ),
             None => {
@@ -49,14 +51,20 @@ impl Mailer {
                 Transport::Outbox(dir)
             }
         };
-        Ok(Self { from, transport: Arc::new(transport) })
+        Ok(Self {
+            from,
+            transport: Arc::new(transport),
+        })
     }
 
     /// Sends `email`; in outbox mode writes `<outbox>/<time>-<random>.eml`.
     pub async fn send(&self, email: Email) -> anyhow::Result<()> {
         let to = Mailbox::new(
             Some(email.to_name.clone()),
-            email.to_address.parse().context("adresse du destinataire invalide")?,
+            email
+                .to_address
+                .parse()
+                .context("adresse du destinataire invalide")?,
         );
         let message = Message::builder()
             .from(self.from.clone())

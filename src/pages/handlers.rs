@@ -33,7 +33,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
 
 pub async fn about(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     Ok(state
-        .render(&ctx, "views/pages/about.html", context! { portfolio_url => PORTFOLIO_URL })?
+        .render(
+            &ctx,
+            "views/pages/about.html",
+            context! { portfolio_url => PORTFOLIO_URL },
+        )?
         .into_response())
 }
 
@@ -55,7 +59,11 @@ pub async fn set_language(
     if let Some(user) = &ctx.user {
         crate::auth::queries::set_locale(&state.db, user.id, locale.code()).await?;
     }
-    let next = if form.next.is_empty() { "/".to_owned() } else { safe_next(&form.next) };
+    let next = if form.next.is_empty() {
+        "/".to_owned()
+    } else {
+        safe_next(&form.next)
+    };
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,

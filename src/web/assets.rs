@@ -32,7 +32,9 @@ impl Assets {
         let mut files = HashMap::new();
         let mut urls = HashMap::new();
         for name in StaticFiles::iter() {
-            let Some(file) = StaticFiles::get(&name) else { continue };
+            let Some(file) = StaticFiles::get(&name) else {
+                continue;
+            };
             let hash = Sha256::digest(&file.data);
             let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
             let hashed = hashed_name(&name, &short);
@@ -40,11 +42,19 @@ impl Assets {
             urls.insert(name.to_string(), format!("/static/{hashed}"));
             files.insert(
                 hashed,
-                Asset { bytes: file.data.clone(), content_type, immutable: true },
+                Asset {
+                    bytes: file.data.clone(),
+                    content_type,
+                    immutable: true,
+                },
             );
             files.insert(
                 name.to_string(),
-                Asset { bytes: file.data, content_type, immutable: false },
+                Asset {
+                    bytes: file.data,
+                    content_type,
+                    immutable: false,
+                },
             );
         }
         Self { files, urls }
@@ -94,7 +104,10 @@ pub async fn serve_static(State(state): State<AppState>, Path(path): Path<String
     };
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         asset.bytes.clone(),

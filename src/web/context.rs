@@ -103,9 +103,10 @@ impl RequestContext {
             FlashLevel::Error => "error",
         };
         let mut response = Redirect::to(to).into_response();
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, self.cookie(FLASH_COOKIE, format!("{level}:{key}"), 1));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            self.cookie(FLASH_COOKIE, format!("{level}:{key}"), 1),
+        );
         response
     }
 }
@@ -158,7 +159,12 @@ impl std::ops::Deref for Ctx {
 
 impl AppState {
     /// Renders a page or fragment with the request's context merged into `extra`.
-    pub fn render(&self, ctx: &RequestContext, name: &str, extra: Value) -> AppResult<Html<String>> {
+    pub fn render(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        extra: Value,
+    ) -> AppResult<Html<String>> {
         let values = minijinja::context! { ..extra, ..ctx.template_values() };
         Ok(Html(self.templates.render(name, values)?))
     }
@@ -245,7 +251,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             .unwrap_or_else(|| "/".into()),
         partial: is_htmx && !boosted,
         ip: client_ip(&req, state.config.trust_proxy),
-        user_agent: header_str(&req, "user-agent").unwrap_or("").chars().take(300).collect(),
+        user_agent: header_str(&req, "user-agent")
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect(),
         request_id: csrf::new_request_id(),
         secure_cookies: state.config.secure_cookies,
     });
@@ -270,7 +280,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         headers.append(header::SET_COOKIE, ctx.cookie(CSRF_COOKIE, csrf, 365));
     }
     if flash_raw.is_some() && !response_sets_cookie(headers, FLASH_COOKIE) {
-        headers.append(header::SET_COOKIE, ctx.cookie(FLASH_COOKIE, String::new(), 0));
+        headers.append(
+            header::SET_COOKIE,
+            ctx.cookie(FLASH_COOKIE, String::new(), 0),
+        );
     }
     if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
         headers.insert("x-request-id", id);
@@ -279,7 +292,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if is_html && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
     }
     response
 }
@@ -316,12 +332,21 @@ fn render_error(state: &AppState, ctx: &RequestContext, response: Response) -> R
             Redirect::to(&target).into_response()
         };
     }
-    let message_key = info.as_ref().map_or_else(|| status_message_key(status), |i| i.message_key);
+    let message_key = info
+        .as_ref()
+        .map_or_else(|| status_message_key(status), |i| i.message_key);
     if status.is_server_error() {
-        let detail = info.as_ref().and_then(|i| i.detail.clone()).unwrap_or_default();
+        let detail = info
+            .as_ref()
+            .and_then(|i| i.detail.clone())
+            .unwrap_or_default();
         tracing::error!(request.id = %ctx.request_id, http.status = status.as_u16(), error = %detail, "request failed");
     }
-    let template = if ctx.partial { "partials/errors/toast.html" } else { "views/errors/error.html" };
+    let template = if ctx.partial {
+        "partials/errors/toast.html"
+    } else {
+        "views/errors/error.html"
+    };
     let values = minijinja::context! {
         status => status.as_u16(),
         message => state.i18n.t(ctx.locale, message_key),
@@ -330,7 +355,11 @@ fn render_error(state: &AppState, ctx: &RequestContext, response: Response) -> R
         Ok(html) => (status, html).into_response(),
         Err(e) => {
             tracing::error!(request.id = %ctx.request_id, error = ?e, "error page failed to render");
-            (status, Body::from(state.i18n.t(ctx.locale, message_key).to_owned())).into_response()
+            (
+                status,
+                Body::from(state.i18n.t(ctx.locale, message_key).to_owned()),
+            )
+                .into_response()
         }
     };
     if ctx.partial {

@@ -33,29 +33,49 @@ pub fn random_b64(len: usize) -> String {
 }
 
 pub fn is_well_formed(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Checks the request's token against the cookie; returns the request (body restored) when valid.
-pub async fn verify(req: Request, cookie: Option<&str>, base_url: &str) -> Result<Request, AppError> {
+pub async fn verify(
+    req: Request,
+    cookie: Option<&str>,
+    base_url: &str,
+) -> Result<Request, AppError> {
     let headers = req.headers();
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return Err(AppError::Csrf);
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
         if origin != "null" && origin_host != host && origin != base_url {
             return Err(AppError::Csrf);
         }
     }
-    let Some(expected) = cookie else { return Err(AppError::Csrf) };
+    let Some(expected) = cookie else {
+        return Err(AppError::Csrf);
+    };
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if same(sent, expected) { Ok(req) } else { Err(AppError::Csrf) };
+        return if same(sent, expected) {
+            Ok(req)
+        } else {
+            Err(AppError::Csrf)
+        };
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -68,7 +88,11 @@ pub async fn verify(req: Request, cookie: Option<&str>, base_url: &str) -> Resul
             .query()
             .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "_csrf"))
             .is_some_and(|(_, v)| same(&v, expected));
-        return if in_query { Ok(req) } else { Err(AppError::Csrf) };
+        return if in_query {
+            Ok(req)
+        } else {
+            Err(AppError::Csrf)
+        };
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::Csrf);
@@ -105,25 +129,41 @@ mod tests {
     async fn a_form_with_the_cookie_token_passes_and_keeps_its_body() {
         let token = new_token();
         let req = post(&[FORM], &format!("name=Jess&_csrf={token}"));
-        let req = verify(req, Some(&token), "http://x").await.expect("valid token");
-        let body = axum::body::to_bytes(req.into_body(), 1000).await.expect("body");
+        let req = verify(req, Some(&token), "http://x")
+            .await
+            .expect("valid token");
+        let body = axum::body::to_bytes(req.into_body(), 1000)
+            .await
+            .expect("body");
         assert!(body.starts_with(b"name=Jess"));
     }
 
     #[tokio::test]
     async fn a_missing_or_wrong_token_or_foreign_origin_is_refused() {
         let token = new_token();
-        assert!(verify(post(&[FORM], "name=Jess"), Some(&token), "http://x").await.is_err());
+        assert!(
+            verify(post(&[FORM], "name=Jess"), Some(&token), "http://x")
+                .await
+                .is_err()
+        );
         let other = new_token();
         let wrong = post(&[FORM], &format!("_csrf={other}"));
         assert!(verify(wrong, Some(&token), "http://x").await.is_err());
         let no_cookie = post(&[FORM], &format!("_csrf={token}"));
         assert!(verify(no_cookie, None, "http://x").await.is_err());
         let foreign = post(
-            &[FORM, ("origin", "https://evil.example"), ("host", "techlearnjess.cd")],
+            &[
+                FORM,
+                ("origin", "https://evil.example"),
+                ("host", "techlearnjess.cd"),
+            ],
             &format!("_csrf={token}"),
         );
-        assert!(verify(foreign, Some(&token), "https://techlearnjess.cd").await.is_err());
+        assert!(
+            verify(foreign, Some(&token), "https://techlearnjess.cd")
+                .await
+                .is_err()
+        );
         let header = post(&[("x-csrf-token", token.as_str())], "");
         assert!(verify(header, Some(&token), "http://x").await.is_ok());
     }

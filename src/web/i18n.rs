@@ -48,7 +48,9 @@ impl I18n {
         let missing: Vec<_> = fr.keys().filter(|k| !en.contains_key(*k)).collect();
         let extra: Vec<_> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
         if !missing.is_empty() || !extra.is_empty() {
-            bail!("catalogues fr/en différents : manquent en anglais {missing:?}, en trop {extra:?}");
+            bail!(
+                "catalogues fr/en différents : manquent en anglais {missing:?}, en trop {extra:?}"
+            );
         }
         Ok(Self { fr, en })
     }
@@ -84,9 +86,17 @@ pub fn interpolate(text: &str, args: &[(&str, &str)]) -> String {
 fn flatten(source: &str) -> anyhow::Result<HashMap<String, String>> {
     let table: toml::Table = toml::from_str(source)?;
     let mut out = HashMap::new();
-    fn walk(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) -> anyhow::Result<()> {
+    fn walk(
+        prefix: &str,
+        table: &toml::Table,
+        out: &mut HashMap<String, String>,
+    ) -> anyhow::Result<()> {
         for (key, value) in table {
-            let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            let full = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
             match value {
                 toml::Value::String(s) => {
                     out.insert(full, s.clone());
@@ -108,7 +118,10 @@ mod tests {
     #[test]
     fn both_catalogues_load_with_the_same_keys() {
         let i18n = I18n::load().expect("catalogues are valid");
-        assert_eq!(i18n.t(Locale::Fr, "site.slogan"), "Apprendre ici, réussir partout.");
+        assert_eq!(
+            i18n.t(Locale::Fr, "site.slogan"),
+            "Apprendre ici, réussir partout."
+        );
         assert_ne!(i18n.t(Locale::En, "site.slogan"), "site.slogan");
     }
 
@@ -116,6 +129,9 @@ mod tests {
     fn unknown_keys_show_themselves_and_placeholders_are_filled() {
         let i18n = I18n::load().expect("catalogues are valid");
         assert_eq!(i18n.t(Locale::Fr, "no.such.key"), "no.such.key");
-        assert_eq!(interpolate("Bonjour {name} !", &[("name", "Jess")]), "Bonjour Jess !");
+        assert_eq!(
+            interpolate("Bonjour {name} !", &[("name", "Jess")]),
+            "Bonjour Jess !"
+        );
     }
 }

@@ -30,7 +30,9 @@ pub enum Action {
 fn quota(burst: u32, per_seconds: u64) -> Quota {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     let period = std::time::Duration::from_secs(per_seconds) / burst.get();
-    Quota::with_period(period).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst)
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(burst))
+        .allow_burst(burst)
 }
 
 impl Default for RateLimits {
@@ -53,7 +55,9 @@ impl RateLimits {
             Action::Signup => &self.signup_ip,
             Action::Reset => &self.reset_ip,
         };
-        limiter.check_key(&key.to_owned()).map_err(|_| AppError::TooManyRequests)
+        limiter
+            .check_key(&key.to_owned())
+            .map_err(|_| AppError::TooManyRequests)
     }
 
     /// Forgets keys whose allowance is full again; keeps memory bounded.
@@ -73,9 +77,21 @@ mod tests {
     fn the_sixth_login_on_one_account_within_a_minute_is_refused() {
         let limits = RateLimits::default();
         for _ in 0..5 {
-            assert!(limits.check(Action::LoginToAccount, "jess@example.cd").is_ok());
+            assert!(
+                limits
+                    .check(Action::LoginToAccount, "jess@example.cd")
+                    .is_ok()
+            );
         }
-        assert!(limits.check(Action::LoginToAccount, "jess@example.cd").is_err());
-        assert!(limits.check(Action::LoginToAccount, "other@example.cd").is_ok());
+        assert!(
+            limits
+                .check(Action::LoginToAccount, "jess@example.cd")
+                .is_err()
+        );
+        assert!(
+            limits
+                .check(Action::LoginToAccount, "other@example.cd")
+                .is_ok()
+        );
     }
 }

@@ -80,7 +80,9 @@ impl SessionStore for DbSessionStore {
         .fetch_optional(&self.db.pool)
         .await
         .map_err(backend)?;
-        let Some((data, expiry)) = row else { return Ok(None) };
+        let Some((data, expiry)) = row else {
+            return Ok(None);
+        };
         Ok(Some(Record {
             id: *id,
             data: serde_json::from_str(&data)

@@ -51,10 +51,12 @@ fn load(name: &str) -> Result<Option<String>, minijinja::Error> {
     let file = Views::get(name).or_else(|| Partials::get(name));
     match file {
         None => Ok(None),
-        Some(f) => String::from_utf8(f.data.into_owned()).map(Some).map_err(|e| {
-            minijinja::Error::new(ErrorKind::InvalidOperation, "template is not UTF-8")
-                .with_source(e)
-        }),
+        Some(f) => String::from_utf8(f.data.into_owned())
+            .map(Some)
+            .map_err(|e| {
+                minijinja::Error::new(ErrorKind::InvalidOperation, "template is not UTF-8")
+                    .with_source(e)
+            }),
     }
 }
 
@@ -73,9 +75,12 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
         Ok::<_, minijinja::Error>(interpolate(text, &pairs))
     });
     env.add_function("asset", move |name: &str| assets.url(name));
-    env.add_filter("money", |state: &State, amount_minor: i64, currency: &str| {
-        Money::new(amount_minor, currency).format(locale_of(state))
-    });
+    env.add_filter(
+        "money",
+        |state: &State, amount_minor: i64, currency: &str| {
+            Money::new(amount_minor, currency).format(locale_of(state))
+        },
+    );
     env
 }
 

@@ -54,7 +54,9 @@ async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, Strin
             .expect("TLJ_TEST_ENGINE=postgres needs TLJ_TEST_POSTGRES_URL");
         let name = format!("tlj_it_{}", random_suffix());
         sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&admin).await.expect("PostgreSQL reachable");
+        let pool = sqlx::AnyPool::connect(&admin)
+            .await
+            .expect("PostgreSQL reachable");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&pool)
             .await
@@ -77,7 +79,9 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let tmp = TempDir::new();
         let (database_url, pg_database) = fresh_database(&tmp.0).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let data_dir = tmp.0.join("data");
         let mut config = Config::from_lookup(|key| match key {
@@ -91,13 +95,15 @@ impl TestApp {
         let state = AppState::new(config).await.expect("app state");
         let app = techlearnjess::router(state.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .expect("server");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("server");
         });
         let base = format!("http://{addr}");
         Self {
-
             browser: Browser::new(&base),
             base,
             state,
@@ -111,7 +117,9 @@ impl TestApp {
     /// Spawns the app with the demo content.
     pub async fn with_demo() -> Self {
         let app = Self::spawn().await;
-        techlearnjess::demo::seed_if_empty(&app.state.db).await.expect("demo seeded");
+        techlearnjess::demo::seed_if_empty(&app.state.db)
+            .await
+            .expect("demo seeded");
         app
     }
 
@@ -125,7 +133,12 @@ impl TestApp {
         let r = self
             .post_form(
                 "/signup",
-                &[("name", name), ("email", email), ("password", password), ("password_confirm", password)],
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("password", password),
+                    ("password_confirm", password),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303);
@@ -184,7 +197,11 @@ impl Browser {
             .redirect(Policy::none())
             .build()
             .expect("client");
-        Self { base: base.to_owned(), client, jar }
+        Self {
+            base: base.to_owned(),
+            client,
+            jar,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -229,16 +246,22 @@ impl Browser {
         let token = self.csrf().await;
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("_csrf", &token));
-        self.client.post(self.url(path)).form(&body).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Logs in and checks the redirect to the dashboard.
     pub async fn login(&self, email: &str, password: &str) {
-        let r = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        let r = self
+            .post_form("/login", &[("email", email), ("password", password)])
+            .await;
         assert_eq!(r.status(), 303, "login of {email} should succeed");
         assert_eq!(location(&r), "/dashboard");
     }
-
 }
 
 impl Drop for TestApp {
@@ -281,9 +304,13 @@ pub fn location(r: &reqwest::Response) -> String {
 /// Text of the first element matching `selector`, trimmed.
 pub fn text_of(html: &Html, selector: &str) -> Option<String> {
     let sel = Selector::parse(selector).expect("valid selector");
-    html.select(&sel)
-        .next()
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+    html.select(&sel).next().map(|e| {
+        e.text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 /// How many elements match `selector`.

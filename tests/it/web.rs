@@ -52,7 +52,14 @@ async fn htmx_requests_may_send_the_token_in_a_header() {
 #[tokio::test]
 async fn pages_carry_a_strict_csp_and_no_inline_script_or_handler() {
     let app = TestApp::with_demo().await;
-    for path in ["/", "/about", "/login", "/signup", "/forgot-password", "/nope"] {
+    for path in [
+        "/",
+        "/about",
+        "/login",
+        "/signup",
+        "/forgot-password",
+        "/nope",
+    ] {
         let r = app.get(path).await;
         let csp = r
             .headers()
@@ -60,11 +67,26 @@ async fn pages_carry_a_strict_csp_and_no_inline_script_or_handler() {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(r.headers().get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
-        assert_eq!(r.headers().get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]));
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            r.headers()
+                .get("x-content-type-options")
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+        assert_eq!(
+            r.headers().get("x-frame-options").map(|v| v.as_bytes()),
+            Some(&b"DENY"[..])
+        );
         let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
-        assert_eq!(count(&html, "script:not([src])"), 0, "{path} has an inline script");
+        assert_eq!(
+            count(&html, "script:not([src])"),
+            0,
+            "{path} has an inline script"
+        );
         assert_eq!(count(&html, "[style]"), 0, "{path} has an inline style");
         let sel = scraper::Selector::parse("*").expect("selector");
         for el in html.select(&sel) {
@@ -75,7 +97,11 @@ async fn pages_carry_a_strict_csp_and_no_inline_script_or_handler() {
         let forms = scraper::Selector::parse("form[method=post]").expect("selector");
         let token = scraper::Selector::parse("input[name=_csrf]").expect("selector");
         for form in html.select(&forms) {
-            assert_eq!(form.select(&token).count(), 1, "{path}: a POST form without CSRF token");
+            assert_eq!(
+                form.select(&token).count(),
+                1,
+                "{path}: a POST form without CSRF token"
+            );
         }
     }
 }
@@ -91,7 +117,11 @@ async fn static_assets_have_hashed_names_a_year_long_cache_and_are_compressed() 
         .and_then(|e| e.value().attr("href"))
         .expect("a stylesheet")
         .to_owned();
-    assert!(href.starts_with("/static/app.") && href.ends_with(".css") && href.len() > "/static/app.css".len());
+    assert!(
+        href.starts_with("/static/app.")
+            && href.ends_with(".css")
+            && href.len() > "/static/app.css".len()
+    );
     let r = app
         .client
         .get(app.url(&href))
@@ -101,11 +131,21 @@ async fn static_assets_have_hashed_names_a_year_long_cache_and_are_compressed() 
         .expect("GET");
     assert_eq!(r.status(), 200);
     assert_eq!(
-        r.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("public, max-age=31536000, immutable")
     );
-    assert!(r.headers().get("content-encoding").is_some(), "CSS is compressed");
-    assert!(r.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/css"));
+    assert!(
+        r.headers().get("content-encoding").is_some(),
+        "CSS is compressed"
+    );
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/css")
+    );
     let r = app.get("/static/app.0000000000.css").await;
     assert_eq!(r.status(), 404);
 }
@@ -123,7 +163,10 @@ async fn a_page_for_signed_in_users_redirects_visitors_to_login_with_next() {
         .send()
         .await
         .expect("GET");
-    assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/login?next=%2Fdashboard"));
+    assert_eq!(
+        r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()),
+        Some("/login?next=%2Fdashboard")
+    );
 }
 
 #[tokio::test]
@@ -137,10 +180,16 @@ async fn an_htmx_fragment_request_that_fails_gets_a_toast_not_a_page() {
         .await
         .expect("GET");
     assert_eq!(r.status(), 404);
-    assert_eq!(r.headers().get("hx-retarget").and_then(|v| v.to_str().ok()), Some("#toast"));
+    assert_eq!(
+        r.headers().get("hx-retarget").and_then(|v| v.to_str().ok()),
+        Some("#toast")
+    );
     let html = scraper::Html::parse_fragment(&r.text().await.unwrap_or_default());
     assert_eq!(count(&html, "html body header"), 0);
-    assert_eq!(text_of(&html, "[data-testid=toast] p").map(|t| t.starts_with("La page demandée")), Some(true));
+    assert_eq!(
+        text_of(&html, "[data-testid=toast] p").map(|t| t.starts_with("La page demandée")),
+        Some(true)
+    );
 }
 
 #[tokio::test]
@@ -179,5 +228,10 @@ async fn an_oversized_body_is_refused_with_413() {
         .await
         .expect("POST");
     assert_eq!(r.status(), 413);
-    assert!(r.text().await.unwrap_or_default().contains("trop volumineuses"));
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("trop volumineuses")
+    );
 }
