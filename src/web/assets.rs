@@ -1,10 +1,12 @@
 //! Static files embedded in the binary, served under content-hashed names with a year-long cache.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
@@ -15,15 +17,65 @@ use crate::state::AppState;
 #[folder = "static/"]
 struct StaticFiles;
 
+/// A file with its brotli and gzip versions, each compressed at the best level on first request.
 struct Asset {
-    bytes: Cow<'static, [u8]>,
+    plain: Bytes,
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+    compressible: bool,
     content_type: &'static str,
-    immutable: bool,
+}
+
+impl Asset {
+    fn new(data: &[u8], name: &str) -> Self {
+        let content_type = content_type(name);
+        Self {
+            plain: Bytes::copy_from_slice(data),
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+            compressible: !content_type.starts_with("image/") || content_type == "image/svg+xml",
+            content_type,
+        }
+    }
+
+    /// The body to send for the client's `Accept-Encoding`, and its encoding.
+    fn negotiate(&self, accepts: &str) -> (Option<&'static str>, Bytes) {
+        let smaller = |c: Vec<u8>| (c.len() < self.plain.len()).then(|| Bytes::from(c));
+        if self.compressible && accepts.contains("br") {
+            if let Some(br) = self
+                .brotli
+                .get_or_init(|| smaller(brotli_best(&self.plain)))
+            {
+                return (Some("br"), br.clone());
+            }
+        } else if self.compressible && accepts.contains("gzip") {
+            if let Some(gz) = self.gzip.get_or_init(|| smaller(gzip_best(&self.plain))) {
+                return (Some("gzip"), gz.clone());
+            }
+        }
+        (None, self.plain.clone())
+    }
+}
+
+fn brotli_best(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        let _ = w.write_all(data);
+    }
+    out
+}
+
+fn gzip_best(data: &[u8]) -> Vec<u8> {
+    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = w.write_all(data);
+    w.finish().unwrap_or_default()
 }
 
 /// Every static file under its hashed name (immutable) and its plain name (revalidated).
 pub struct Assets {
-    files: HashMap<String, Asset>,
+    /// By served name: the file, and whether that name is the immutable (hashed) one.
+    files: HashMap<String, (Arc<Asset>, bool)>,
     urls: HashMap<String, String>,
 }
 
@@ -38,24 +90,10 @@ impl Assets {
             let hash = Sha256::digest(&file.data);
             let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
             let hashed = hashed_name(&name, &short);
-            let content_type = content_type(&name);
+            let asset = Arc::new(Asset::new(&file.data, &name));
             urls.insert(name.to_string(), format!("/static/{hashed}"));
-            files.insert(
-                hashed,
-                Asset {
-                    bytes: file.data.clone(),
-                    content_type,
-                    immutable: true,
-                },
-            );
-            files.insert(
-                name.to_string(),
-                Asset {
-                    bytes: file.data,
-                    content_type,
-                    immutable: false,
-                },
-            );
+            files.insert(hashed, (asset.clone(), true));
+            files.insert(name.to_string(), (asset, false));
         }
         Self { files, urls }
     }
@@ -92,27 +130,44 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// `GET /static/{*path}`.
-pub async fn serve_static(State(state): State<AppState>, Path(path): Path<String>) -> Response {
-    let Some(asset) = state.assets.files.get(&path) else {
+/// `GET /static/{*path}`: the precompressed version the client accepts, else the plain file.
+pub async fn serve_static(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(entry) = state.assets.files.get(&path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let cache = if asset.immutable {
+    let (asset, immutable) = entry;
+    let cache = if *immutable {
         "public, max-age=31536000, immutable"
     } else {
         "public, max-age=0, must-revalidate"
     };
-    (
+    let accepts = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (encoding, body) = asset.negotiate(accepts);
+    let mut response = (
         [
             (
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(asset.content_type),
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
         ],
-        asset.bytes.clone(),
+        body,
     )
-        .into_response()
+        .into_response();
+    if let Some(encoding) = encoding {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
 }
 
 #[cfg(test)]

@@ -74,7 +74,10 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
         let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         Ok::<_, minijinja::Error>(interpolate(text, &pairs))
     });
-    env.add_function("asset", move |name: &str| assets.url(name));
+    // Asset URLs are ours (path + hex hash): safe to emit unescaped.
+    env.add_function("asset", move |name: &str| {
+        Value::from_safe_string(assets.url(name))
+    });
     env.add_filter(
         "money",
         |state: &State, amount_minor: i64, currency: &str| {
