@@ -235,3 +235,39 @@ async fn an_oversized_body_is_refused_with_413() {
             .contains("trop volumineuses")
     );
 }
+
+#[tokio::test]
+async fn no_form_answers_500_to_hostile_input() {
+    let app = TestApp::with_demo().await;
+    let long = "é".repeat(60_000);
+    let payloads = [
+        "",
+        " ",
+        long.as_str(),
+        "<script>alert('x')</script>",
+        "🎓🇨🇩😀",
+        "' OR 1=1; DROP TABLE users; --",
+        "\u{0}\u{1}\u{7f}",
+        "../../etc/passwd",
+    ];
+    let forms: [(&str, &[&str]); 7] = [
+        ("/signup", &["name", "email", "password", "password_confirm"]),
+        ("/login", &["email", "password", "next"]),
+        ("/forgot-password", &["email"]),
+        ("/verify-email/resend", &["email"]),
+        ("/reset-password/abc", &["password", "password_confirm"]),
+        ("/verify-email/abc", &[]),
+        ("/lang", &["lang", "next"]),
+    ];
+    for (path, fields) in forms {
+        for payload in payloads {
+            let body: Vec<(&str, &str)> = fields.iter().map(|f| (*f, payload)).collect();
+            let browser = app.new_browser();
+            let r = browser.post_form(path, &body).await;
+            let status = r.status();
+            assert!(status.as_u16() < 500, "{path} with {:?} gave {status}", payload.get(..20));
+            let text = r.text().await.unwrap_or_default();
+            assert!(!text.contains("<script>alert"), "{path} echoed markup unescaped");
+        }
+    }
+}
