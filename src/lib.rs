@@ -9,9 +9,13 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod mail;
+pub mod markdown;
 pub mod money;
 pub mod pages;
+pub mod progress;
+pub mod quizzes;
 pub mod state;
+pub mod teach;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -45,6 +49,9 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(auth::router())
         .merge(dashboard::router())
+        .merge(courses::router())
+        .merge(quizzes::router())
+        .merge(teach::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,5 +1,14 @@
-//! Courses and categories. The foundation holds the data and the cards shown on the home page;
-//! the catalogue, course pages and authoring routes come with the courses issue.
+//! Courses: catalogue, course page, enrolment, lessons, resources downloads, and the access
+//! rules (`access.rs`) every feature uses for course content.
 
+pub mod access;
 pub mod model;
 pub mod queries;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

@@ -3,7 +3,13 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
+use rust_embed::RustEmbed;
 use serde::Serialize;
+
+/// `locales/<lang>/<feature>.toml`: one file per feature and language, merged at start-up.
+#[derive(RustEmbed)]
+#[folder = "locales/"]
+struct Catalogues;
 
 /// A language the interface is available in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -41,10 +47,10 @@ pub struct I18n {
 }
 
 impl I18n {
-    /// Loads the catalogues embedded in the binary; both must hold the same keys.
+    /// Loads the catalogues embedded in the binary; both languages must hold the same keys.
     pub fn load() -> anyhow::Result<Self> {
-        let fr = flatten(include_str!("../../locales/fr.toml")).context("locales/fr.toml")?;
-        let en = flatten(include_str!("../../locales/en.toml")).context("locales/en.toml")?;
+        let fr = load_language("fr")?;
+        let en = load_language("en")?;
         let missing: Vec<_> = fr.keys().filter(|k| !en.contains_key(*k)).collect();
         let extra: Vec<_> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
         if !missing.is_empty() || !extra.is_empty() {
@@ -81,6 +87,22 @@ pub fn interpolate(text: &str, args: &[(&str, &str)]) -> String {
         out = out.replace(&format!("{{{name}}}"), value);
     }
     out
+}
+
+fn load_language(lang: &str) -> anyhow::Result<HashMap<String, String>> {
+    let mut all = HashMap::new();
+    let prefix = format!("{lang}/");
+    for name in Catalogues::iter().filter(|n| n.starts_with(&prefix) && n.ends_with(".toml")) {
+        let file = Catalogues::get(&name).context("catalogue vanished")?;
+        let source = std::str::from_utf8(&file.data).with_context(|| format!("locales/{name}"))?;
+        let entries = flatten(source).with_context(|| format!("locales/{name}"))?;
+        for (key, text) in entries {
+            if all.insert(key.clone(), text).is_some() {
+                bail!("locales/{name} : la clé {key} est déjà définie dans un autre fichier");
+            }
+        }
+    }
+    Ok(all)
 }
 
 fn flatten(source: &str) -> anyhow::Result<HashMap<String, String>> {

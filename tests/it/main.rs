@@ -3,6 +3,9 @@
 
 mod auth;
 mod cli;
+mod courses;
 mod helpers;
 mod pages;
+mod quizzes;
+mod teach;
 mod web;

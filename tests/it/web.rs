@@ -251,7 +251,10 @@ async fn no_form_answers_500_to_hostile_input() {
         "../../etc/passwd",
     ];
     let forms: [(&str, &[&str]); 7] = [
-        ("/signup", &["name", "email", "password", "password_confirm"]),
+        (
+            "/signup",
+            &["name", "email", "password", "password_confirm"],
+        ),
         ("/login", &["email", "password", "next"]),
         ("/forgot-password", &["email"]),
         ("/verify-email/resend", &["email"]),
@@ -265,9 +268,16 @@ async fn no_form_answers_500_to_hostile_input() {
             let browser = app.new_browser();
             let r = browser.post_form(path, &body).await;
             let status = r.status();
-            assert!(status.as_u16() < 500, "{path} with {:?} gave {status}", payload.get(..20));
+            assert!(
+                status.as_u16() < 500,
+                "{path} with {:?} gave {status}",
+                payload.get(..20)
+            );
             let text = r.text().await.unwrap_or_default();
-            assert!(!text.contains("<script>alert"), "{path} echoed markup unescaped");
+            assert!(
+                !text.contains("<script>alert"),
+                "{path} echoed markup unescaped"
+            );
         }
     }
 }

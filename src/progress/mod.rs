@@ -1,0 +1,3 @@
+//! Learner progress: lessons done, quizzes passed, percentage per course, course completion.
+
+pub mod queries;

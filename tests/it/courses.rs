@@ -1,0 +1,1 @@
+//! Catalogue, course page, enrolment, lessons, resources, access rules, progress.

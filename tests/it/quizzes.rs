@@ -1,0 +1,1 @@
+//! Quizzes: grading, attempts, feedback, access.

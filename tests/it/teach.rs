@@ -1,0 +1,1 @@
+//! Trainer authoring: courses, sections, lessons, resources, quizzes, publishing.
