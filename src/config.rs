@@ -25,6 +25,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy) (`TLJ_TRUST_PROXY`).
     pub trust_proxy: bool,
+    /// Largest uploaded file (course resources, images), in bytes (`TLJ_MAX_UPLOAD_MB`, default 20).
+    pub max_upload_bytes: usize,
 }
 
 impl Config {
@@ -58,6 +60,12 @@ impl Config {
         let smtp_url = get("TLJ_SMTP_URL");
         let mail_from = get("TLJ_MAIL_FROM")
             .unwrap_or_else(|| "TechLearnJess <no-reply@techlearnjess.cd>".into());
+        let max_upload_mb: usize = get("TLJ_MAX_UPLOAD_MB")
+            .unwrap_or_else(|| "20".into())
+            .parse()
+            .ok()
+            .filter(|mb| (1..=2048).contains(mb))
+            .context("TLJ_MAX_UPLOAD_MB doit être un nombre de mégaoctets entre 1 et 2048")?;
         Ok(Self {
             addr,
             database_url,
@@ -67,6 +75,7 @@ impl Config {
             mail_from,
             secure_cookies: parse_bool(get("TLJ_SECURE_COOKIES").as_deref(), "TLJ_SECURE_COOKIES")?,
             trust_proxy: parse_bool(get("TLJ_TRUST_PROXY").as_deref(), "TLJ_TRUST_PROXY")?,
+            max_upload_bytes: max_upload_mb * 1024 * 1024,
         })
     }
 
@@ -112,6 +121,7 @@ mod tests {
         assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
         assert!(config(&[("TLJ_BASE_URL", "ftp://x")]).is_err());
         assert!(config(&[("TLJ_SECURE_COOKIES", "maybe")]).is_err());
+        assert!(config(&[("TLJ_MAX_UPLOAD_MB", "0")]).is_err());
     }
 
     #[test]
