@@ -22,6 +22,8 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("trop de tentatives")]
     TooManyRequests,
+    #[error("données trop volumineuses")]
+    PayloadTooLarge,
     #[error("jeton CSRF absent ou invalide")]
     Csrf,
     #[error(transparent)]
@@ -49,6 +51,7 @@ impl AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(sqlx::Error::RowNotFound) => StatusCode::NOT_FOUND,
             Self::Database(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -75,7 +75,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let addr = config.addr;
             let state = AppState::new(config).await?;
             if demo {
-                print_demo(demo::seed_if_empty(&state.db).await?);
+                print_demo(demo::seed_if_empty(&state.db, &state.config.data_dir).await?);
             }
             techlearnjess::serve(state, addr).await
         }
@@ -88,7 +88,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
-            print_demo(demo::seed_if_empty(&db).await?);
+            print_demo(demo::seed_if_empty(&db, &config.data_dir).await?);
             Ok(())
         }
         Command::Backup { file } => backup(config, file).await,

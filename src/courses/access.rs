@@ -12,7 +12,7 @@ use crate::db::{Db, flag};
 use crate::error::{AppError, AppResult};
 
 /// The facts about a course that access decisions need.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug, FromRow, serde::Serialize)]
 pub struct CourseRef {
     pub id: i64,
     pub slug: String,

@@ -1,6 +1,11 @@
 //! Demo content for `serve --demo` and `seed-demo`: categories, courses, testimonials and one
 //! account per role. Only written into an empty database.
 
+mod curriculum;
+mod queries;
+
+use std::path::Path;
+
 use crate::auth::model::{Role, Roles};
 use crate::auth::{password, queries as users};
 use crate::courses::queries::{self as courses, NewCourse};
@@ -206,14 +211,15 @@ const TESTIMONIALS: [(&str, &str, &str); 3] = [
 ];
 
 /// Seeds the demo content when the database has no user yet; returns the accounts created.
-pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+/// Demo files (course resources) are written under `data_dir`.
+pub async fn seed_if_empty(db: &Db, data_dir: &Path) -> anyhow::Result<Option<Vec<DemoAccount>>> {
     if users::count_users(db).await? > 0 || courses::count_courses(db).await? > 0 {
         return Ok(None);
     }
-    seed(db).await.map(Some)
+    seed(db, data_dir).await.map(Some)
 }
 
-async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
+async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut accounts = Vec::new();
     let mut trainer_id = None;
@@ -256,7 +262,7 @@ async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
              - Un quiz à la fin de chaque partie\n\n## Pour qui ?\n\n\
              Jeunes, étudiants et professionnels qui veulent progresser à leur rythme."
         );
-        courses::create_course(
+        let course_id = courses::create_course(
             db,
             NewCourse {
                 title,
@@ -273,6 +279,7 @@ async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
             },
         )
         .await?;
+        curriculum::seed(db, data_dir, course_id, slug, title, summary).await?;
     }
     for (position, (name, title, quote)) in TESTIMONIALS.into_iter().enumerate() {
         pages::create_testimonial(db, name, title, quote, position as i64).await?;

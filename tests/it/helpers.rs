@@ -117,7 +117,7 @@ impl TestApp {
     /// Spawns the app with the demo content.
     pub async fn with_demo() -> Self {
         let app = Self::spawn().await;
-        techlearnjess::demo::seed_if_empty(&app.state.db)
+        techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
             .await
             .expect("demo seeded");
         app

@@ -1,0 +1,268 @@
+//! Catalogue, course page, enrolment, purchase placeholder, cover image.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use super::access::{self, CourseRef};
+use super::model::{
+    CardView, CatalogueFilter, CatalogueQuery, LessonItem, PAGE_SIZE, PriceFilter, SectionView,
+    course_view, is_safe_file_name,
+};
+use super::queries;
+use crate::error::{AppError, AppResult};
+use crate::progress::queries as progress;
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel};
+
+#[derive(Serialize)]
+struct Chip {
+    label: String,
+    url: String,
+    active: bool,
+}
+
+pub async fn list_courses(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(raw): Query<CatalogueQuery>,
+) -> AppResult<Response> {
+    let filter = CatalogueFilter::parse(&raw);
+    let (cards, total) = queries::search_published(&state.db, &filter, PAGE_SIZE).await?;
+    let mut progress_by_course = match &ctx.user {
+        Some(u) => progress::enrolled_progress(&state.db, u.id).await?,
+        None => HashMap::new(),
+    };
+    let cards: Vec<CardView> = cards
+        .into_iter()
+        .map(|course| CardView {
+            progress: progress_by_course.remove(&course.id),
+            course,
+        })
+        .collect();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let prev_url =
+        (filter.page > 1).then(|| filter.url(&[("page", &(filter.page - 1).to_string())]));
+    let next_url =
+        (filter.page < pages).then(|| filter.url(&[("page", &(filter.page + 1).to_string())]));
+    let values = context! {
+        cards => Serde(&cards),
+        total,
+        page => filter.page,
+        pages,
+        prev_url,
+        next_url,
+        filter => Serde(&filter),
+    };
+    let mut response = if ctx.partial {
+        state.render(&ctx, "partials/courses/results.html", values)?
+    } else {
+        let categories = queries::categories_in_use(&state.db).await?;
+        let mut category_chips = vec![Chip {
+            label: state
+                .i18n
+                .t(ctx.locale, "catalogue.all_categories")
+                .to_owned(),
+            url: filter.url(&[("category", ""), ("page", "")]),
+            active: filter.category.is_empty(),
+        }];
+        category_chips.extend(categories.into_iter().map(|c| Chip {
+            url: filter.url(&[("category", &c.slug), ("page", "")]),
+            active: filter.category == c.slug,
+            label: c.name,
+        }));
+        let price_chips: Vec<Chip> = [
+            ("", None, "catalogue.price_all"),
+            ("free", Some(PriceFilter::Free), "catalogue.price_free"),
+            ("paid", Some(PriceFilter::Paid), "catalogue.price_paid"),
+        ]
+        .into_iter()
+        .map(|(code, value, key)| Chip {
+            label: state.i18n.t(ctx.locale, key).to_owned(),
+            url: filter.url(&[("price", code), ("page", "")]),
+            active: filter.price == value,
+        })
+        .collect();
+        state.render(
+            &ctx,
+            "views/courses/list_courses.html",
+            context! { ..values, ..context! {
+                category_chips => Serde(category_chips),
+                price_chips => Serde(price_chips),
+            }},
+        )?
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    Ok(response)
+}
+
+pub async fn show_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let user = ctx.user.as_ref();
+    let course = access::course_for(&state.db, user, &slug).await?;
+    let detail = queries::course_detail(&state.db, course.id).await?;
+    let description = crate::markdown::render(&detail.description);
+    let sections = queries::sections(&state.db, course.id).await?;
+    let lessons = queries::lesson_order(&state.db, course.id).await?;
+    let mut by_section: HashMap<i64, Vec<LessonItem>> = HashMap::new();
+    for lesson in lessons {
+        by_section
+            .entry(lesson.section_id)
+            .or_default()
+            .push(lesson);
+    }
+    let curriculum: Vec<SectionView> = sections
+        .into_iter()
+        .map(|s| SectionView {
+            lessons: by_section.remove(&s.id).unwrap_or_default(),
+            id: s.id,
+            title: s.title,
+        })
+        .collect();
+    let resources = queries::resources(&state.db, course.id).await?;
+    let quizzes = queries::quizzes(&state.db, course.id).await?;
+    let staff = access::is_staff(user, &course);
+    let (enrolled, done, passed, course_progress, resume) = match user {
+        Some(u) => {
+            let enrolled = access::is_enrolled(&state.db, u.id, course.id).await?;
+            let done = progress::done_lessons(&state.db, u.id, course.id).await?;
+            let passed = progress::passed_quizzes(&state.db, u.id, course.id).await?;
+            let (p, resume) = if enrolled {
+                (
+                    Some(progress::course_progress(&state.db, u.id, course.id).await?),
+                    progress::next_unfinished_lesson(&state.db, u.id, course.id).await?,
+                )
+            } else {
+                (None, None)
+            };
+            (enrolled, done, passed, p, resume)
+        }
+        None => (false, Vec::new(), Vec::new(), None, None),
+    };
+    let first_lesson = curriculum
+        .iter()
+        .flat_map(|s| s.lessons.first())
+        .map(|l| l.id)
+        .next();
+    Ok(state
+        .render(
+            &ctx,
+            "views/courses/show_course.html",
+            context! {
+                course => Serde(&detail),
+                description => minijinja::Value::from_safe_string(description),
+                curriculum => Serde(curriculum),
+                resources => Serde(resources),
+                quizzes => Serde(quizzes),
+                can_study => enrolled || staff,
+                enrolled,
+                staff,
+                done,
+                passed,
+                progress => Serde(course_progress),
+                resume => resume.or(if enrolled { first_lesson } else { None }),
+            },
+        )?
+        .into_response())
+}
+
+/// Free courses only: a paid course is enrolled by a successful payment.
+pub async fn enrol(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let course = access::course_for(&state.db, Some(user), &slug).await?;
+    if !course.is_free() {
+        return refuse_paid(&state, &ctx);
+    }
+    if !course.is_published() {
+        return Err(AppError::NotFound);
+    }
+    queries::enrol(&state.db, user.id, course.id, "free").await?;
+    tracing::info!(user.id = user.id, course.id = course.id, "learner enrolled");
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "enrol.done",
+        &format!("/courses/{}", course.slug),
+    ))
+}
+
+fn refuse_paid(state: &AppState, ctx: &Ctx) -> AppResult<Response> {
+    state.render_status(
+        ctx,
+        StatusCode::FORBIDDEN,
+        "views/errors/error.html",
+        context! { status => 403, message => state.i18n.t(ctx.locale, "enrol.paid_refused") },
+    )
+}
+
+/// `GET` on the enrolment URL (after logging in with `next`): back to the course page.
+pub async fn enrol_page(Path(slug): Path<String>) -> Response {
+    Redirect::to(&format!(
+        "/courses/{}",
+        crate::web::context::urlencode(&slug)
+    ))
+    .into_response()
+}
+
+/// The checkout, until mobile-money payment exists: says so, takes no money.
+pub async fn buy_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let course: CourseRef = access::course_for(&state.db, ctx.user.as_ref(), &slug).await?;
+    if course.is_free() {
+        return Ok(Redirect::to(&format!("/courses/{}", course.slug)).into_response());
+    }
+    Ok(state
+        .render(
+            &ctx,
+            "views/courses/buy_course.html",
+            context! { course => course_view(&course) },
+        )?
+        .into_response())
+}
+
+pub async fn course_cover(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let course = access::course_for(&state.db, ctx.user.as_ref(), &slug).await?;
+    let detail = queries::course_detail(&state.db, course.id).await?;
+    let name = detail
+        .cover_path
+        .filter(|n| is_safe_file_name(n))
+        .ok_or(AppError::NotFound)?;
+    let path = state.config.data_dir.join("covers").join(name);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let mime = infer::get(&bytes)
+        .map(|t| t.mime_type())
+        .filter(|m| m.starts_with("image/"))
+        .ok_or(AppError::NotFound)?;
+    let mut response = Body::from(bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,389 @@
+//! The trainer's course list, the course form and editor, publishing, and the learners page.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+
+use super::files;
+use super::model::{CourseForm, CourseRow, ErrorKeys, Errors, QuizForm};
+use super::queries;
+use crate::auth::model::{Role, User};
+use crate::courses::access::{CourseRef, can_edit};
+use crate::courses::model::LEVELS;
+use crate::error::{AppError, AppResult, ErrorInfo};
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel, RequestContext};
+
+/// A signed-in trainer (or admin); `LoginRequired` / `Forbidden` otherwise.
+pub(super) fn trainer(ctx: &RequestContext) -> AppResult<&User> {
+    ctx.require_user()?.require(Role::Trainer)
+}
+
+/// The course `id` if the signed-in user may edit it: 404 when it does not exist, 403 when it
+/// belongs to another trainer.
+pub(super) async fn editable(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: i64,
+) -> AppResult<CourseRef> {
+    let user = trainer(ctx)?;
+    let course = queries::course_ref(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if can_edit(user, &course) {
+        Ok(course)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Translates field error keys for the page.
+pub(super) fn translate(state: &AppState, ctx: &RequestContext, keys: ErrorKeys) -> Errors {
+    keys.into_iter()
+        .map(|(field, key)| (field, state.i18n.t(ctx.locale, key).to_owned()))
+        .collect()
+}
+
+pub(super) fn editor_url(course_id: i64) -> String {
+    format!("/teach/courses/{course_id}/edit")
+}
+
+/// A 413 page (or toast) saying the upload is too large.
+pub(super) fn too_large_response() -> Response {
+    let mut r = StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    r.extensions_mut().insert(ErrorInfo {
+        message_key: "teach.error.file_too_large",
+        detail: None,
+    });
+    r
+}
+
+/// Room for the multipart framing and text fields around the largest allowed file.
+const UPLOAD_OVERHEAD: usize = 1024 * 1024;
+
+/// A file field of a multipart form; `too_large` when it went past the limit (its bytes are
+/// then dropped).
+pub(super) struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub too_large: bool,
+}
+
+/// The fields of a multipart form: text fields in order, and the (non-empty) file of
+/// `file_field`, read chunk by chunk. A file over `max_file` comes back marked `too_large`; a
+/// body over `max_file` + 1 MB answers 413 at once.
+pub(super) async fn read_multipart(
+    mut multipart: Multipart,
+    file_field: &str,
+    max_file: usize,
+) -> Result<(Vec<(String, String)>, Option<Upload>), Response> {
+    let fail = |_| AppError::BadRequest("error.400").into_response();
+    let max_total = max_file + UPLOAD_OVERHEAD;
+    let mut total = 0usize;
+    let mut fields = Vec::new();
+    let mut upload = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(fail)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = name == file_field;
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        let mut too_large = false;
+        while let Some(chunk) = field.chunk().await.map_err(fail)? {
+            total += chunk.len();
+            if total > max_total {
+                return Err(too_large_response());
+            }
+            if is_file && bytes.len() + chunk.len() > max_file {
+                too_large = true;
+                bytes = Vec::new();
+            }
+            if !too_large {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if is_file {
+            if too_large || !bytes.is_empty() {
+                upload = Some(Upload {
+                    file_name,
+                    bytes,
+                    too_large,
+                });
+            }
+        } else {
+            // NUL is never typed by a person, and PostgreSQL refuses it in TEXT.
+            let text = String::from_utf8_lossy(&bytes).replace('\0', "");
+            fields.push((name, text));
+        }
+    }
+    Ok((fields, upload))
+}
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = trainer(&ctx)?;
+    let scope = (!user.roles.grants(Role::Admin)).then_some(user.id);
+    let courses = queries::list_courses(&state.db, scope).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/teach/index.html",
+            context! { courses => Serde(courses) },
+        )?
+        .into_response())
+}
+
+/// What the course editor shows below the form: curriculum, resources, quizzes.
+async fn editor_values(state: &AppState, course: &CourseRow) -> AppResult<Value> {
+    let curriculum = queries::curriculum(&state.db, course.id).await?;
+    let resources = queries::resources(&state.db, course.id).await?;
+    let quizzes = queries::quizzes(&state.db, course.id).await?;
+    Ok(context! {
+        course => Serde(course),
+        curriculum => Serde(curriculum),
+        resources => Serde(resources),
+        quizzes => Serde(quizzes),
+        quiz_form => Serde(QuizForm::blank()),
+        max_upload_mb => state.config.max_upload_bytes / (1024 * 1024),
+    })
+}
+
+pub(super) async fn render_course_form(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    course: Option<&CourseRow>,
+    form: &CourseForm,
+    errors: Errors,
+) -> AppResult<Response> {
+    let categories = queries::categories(&state.db).await?;
+    let editor = match course {
+        Some(c) => editor_values(state, c).await?,
+        None => context! {},
+    };
+    state.render_status(
+        ctx,
+        status,
+        "views/teach/course_form.html",
+        context! {
+            ..editor,
+            ..context! {
+                form => Serde(form),
+                errors => Serde(errors),
+                categories => Serde(categories),
+                levels => LEVELS,
+                currencies => ["USD", "CDF"],
+            }
+        },
+    )
+}
+
+pub async fn new_course_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    trainer(&ctx)?;
+    let form = CourseForm {
+        level: "beginner".into(),
+        currency: "USD".into(),
+        free: true,
+        ..CourseForm::default()
+    };
+    render_course_form(&state, &ctx, StatusCode::OK, None, &form, Errors::new()).await
+}
+
+pub async fn new_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    trainer(&ctx)?;
+    save_course(&state, &ctx, None, multipart).await
+}
+
+pub async fn edit_course_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    editable(&state, &ctx, id).await?;
+    let course = queries::course(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_course_form(
+        &state,
+        &ctx,
+        StatusCode::OK,
+        Some(&course),
+        &course.form(),
+        Errors::new(),
+    )
+    .await
+}
+
+pub async fn edit_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    editable(&state, &ctx, id).await?;
+    let course = queries::course(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    save_course(&state, &ctx, Some(course), multipart).await
+}
+
+async fn save_course(
+    state: &AppState,
+    ctx: &RequestContext,
+    existing: Option<CourseRow>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let user = trainer(ctx)?;
+    let (fields, cover) =
+        match read_multipart(multipart, "cover", state.config.max_upload_bytes).await {
+            Ok(parts) => parts,
+            Err(response) => return Ok(response),
+        };
+    let mut form = CourseForm::default();
+    for (name, value) in fields {
+        form.set(&name, value);
+    }
+    let categories = queries::categories(&state.db).await?;
+    let ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
+    let parsed = form.parse(&ids);
+    let mut keys = parsed.as_ref().err().cloned().unwrap_or_default();
+    if let Ok(input) = &parsed {
+        let except = existing.as_ref().map_or(-1, |c| c.id);
+        if queries::slug_taken(&state.db, &input.slug, except).await? {
+            keys.insert("slug", "teach.error.slug_taken");
+        }
+    }
+    let mut jpeg = None;
+    if let Some(upload) = cover {
+        if upload.too_large {
+            keys.insert("cover", "teach.error.file_too_large");
+        } else {
+            let bytes = upload.bytes;
+            match tokio::task::spawn_blocking(move || files::process_cover(&bytes))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+            {
+                Ok(out) => jpeg = Some(out),
+                Err(key) => {
+                    keys.insert("cover", key);
+                }
+            }
+        }
+    }
+    let input = match parsed {
+        Ok(input) if keys.is_empty() => input,
+        _ => {
+            let errors = translate(state, ctx, keys);
+            return render_course_form(
+                state,
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                existing.as_ref(),
+                &form,
+                errors,
+            )
+            .await;
+        }
+    };
+    let id = match &existing {
+        Some(c) => {
+            queries::update_course(&state.db, c.id, &input).await?;
+            c.id
+        }
+        None => queries::create_course(&state.db, user.id, &input, None).await?,
+    };
+    if let Some(jpeg) = jpeg {
+        let dir = files::covers_dir(&state.config.data_dir);
+        let name = format!("{}.jpg", files::random_name());
+        files::store(&dir, &name, &jpeg)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        if let Some(old) = queries::set_cover(&state.db, id, &name).await? {
+            files::remove(&dir, &old).await;
+        }
+    }
+    tracing::info!(course.id = id, user.id = user.id, "course saved");
+    let key = if existing.is_some() {
+        "teach.flash.course_saved"
+    } else {
+        "teach.flash.course_created"
+    };
+    Ok(ctx.redirect_with_flash(FlashLevel::Success, key, &editor_url(id)))
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    editable(&state, &ctx, id).await?;
+    if queries::count_lessons(&state.db, id).await? == 0 {
+        // Refused with the editor re-rendered and the reason above the publish button.
+        let course = queries::course(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut errors = Errors::new();
+        errors.insert(
+            "publish",
+            state
+                .i18n
+                .t(ctx.locale, "teach.error.publish_no_lessons")
+                .to_owned(),
+        );
+        return render_course_form(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&course),
+            &course.form(),
+            errors,
+        )
+        .await;
+    }
+    if queries::publish(&state.db, id).await? {
+        tracing::info!(course.id = id, "course published");
+    }
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "teach.flash.published",
+        &editor_url(id),
+    ))
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    editable(&state, &ctx, id).await?;
+    queries::unpublish(&state.db, id).await?;
+    Ok(ctx.redirect_with_flash(FlashLevel::Info, "teach.flash.unpublished", &editor_url(id)))
+}
+
+pub async fn learners(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let course = editable(&state, &ctx, id).await?;
+    let learners = queries::learners(&state.db, id).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/teach/learners.html",
+            context! {
+                course => context! { id => course.id, title => course.title, slug => course.slug },
+                learners => Serde(learners),
+            },
+        )?
+        .into_response())
+}
+
+/// 303 to the editor, at `anchor`.
+pub(super) fn back_to_editor(course_id: i64, anchor: &str) -> Response {
+    Redirect::to(&format!("{}#{anchor}", editor_url(course_id))).into_response()
+}
