@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use super::queries::{self, Lesson};
 use crate::db::Db;
+use crate::teach::model::{LessonInput, QuestionInput, QuizInput};
+use crate::teach::queries::{self, NewResource};
 
 type QuestionSeed<'a> = (&'a str, &'a str, Vec<(&'a str, bool)>);
 
@@ -156,24 +157,18 @@ pub async fn seed(
         generic_plan(title, summary)
     };
     let mut sections = Vec::new();
-    for (i, name) in plan.sections.iter().enumerate() {
-        sections.push(queries::create_section(db, course_id, name, i as i64).await?);
+    for name in plan.sections {
+        sections.push(queries::add_section(db, course_id, name).await?);
     }
-    for (i, (lesson_title, body, video, minutes)) in plan.lessons.iter().enumerate() {
-        queries::create_lesson(
-            db,
-            Lesson {
-                course_id,
-                section_id: sections[i / 2],
-                title: lesson_title,
-                body,
-                video_url: *video,
-                minutes: *minutes,
-                position: (i % 2) as i64,
-                free_preview: i == 0,
-            },
-        )
-        .await?;
+    for (i, (title, body, video, minutes)) in plan.lessons.iter().enumerate() {
+        let lesson = LessonInput {
+            title: (*title).to_owned(),
+            body: body.clone(),
+            video_url: video.map(str::to_owned),
+            duration_minutes: *minutes,
+            free_preview: i == 0,
+        };
+        queries::add_lesson(db, course_id, sections[i / 2], &lesson).await?;
     }
     let memo = format!(
         "{title}\n{}\n\nFiche récapitulative — TechLearnJess\n\n{summary}\n\nPlan du cours :\n{}\n",
@@ -188,19 +183,35 @@ pub async fn seed(
     tokio::fs::create_dir_all(&dir).await?;
     let stored = format!("demo-{slug}.txt");
     tokio::fs::write(dir.join(&stored), &memo).await?;
-    queries::create_resource(
+    queries::add_resource(
         db,
         course_id,
-        "Fiche récapitulative",
-        &format!("fiche-{slug}.txt"),
-        &stored,
-        "text/plain; charset=utf-8",
-        memo.len() as i64,
+        NewResource {
+            title: "Fiche récapitulative",
+            original_name: &format!("fiche-{slug}.txt"),
+            stored_name: &stored,
+            content_type: "text/plain; charset=utf-8",
+            size_bytes: memo.len() as i64,
+        },
     )
     .await?;
-    let quiz_id = queries::create_quiz(db, course_id, sections[1], &plan.quiz_title, 70).await?;
-    for (i, (prompt, explanation, options)) in plan.questions.iter().enumerate() {
-        queries::create_question(db, quiz_id, i as i64, prompt, explanation, options).await?;
+    let quiz = QuizInput {
+        title: plan.quiz_title,
+        description: String::new(),
+        pass_percent: 70,
+        max_attempts: None,
+    };
+    let quiz_id = queries::add_quiz(db, course_id, &quiz).await?;
+    for (prompt, explanation, options) in plan.questions {
+        let question = QuestionInput {
+            prompt: prompt.to_owned(),
+            explanation: explanation.to_owned(),
+            options: options
+                .into_iter()
+                .map(|(label, ok)| (label.to_owned(), ok))
+                .collect(),
+        };
+        queries::add_question(db, quiz_id, &question).await?;
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 //! account per role. Only written into an empty database.
 
 mod curriculum;
-mod queries;
 
 use std::path::Path;
 
@@ -56,6 +55,14 @@ const CATEGORIES: [(&str, &str); 5] = [
     ("bureautique", "Bureautique"),
     ("marketing-digital", "Marketing digital"),
 ];
+
+/// The Markdown description shared by the demo courses (the summary is shown above it).
+const DESCRIPTION: &str = "## Ce que vous allez apprendre\n\n\
+- Les notions essentielles, expliquées simplement\n\
+- Des exercices pratiques à faire sur téléphone ou ordinateur\n\
+- Un quiz à la fin de chaque partie\n\n\
+## Pour qui ?\n\n\
+Jeunes, étudiants et professionnels qui veulent progresser à leur rythme.";
 
 /// (category, title, slug, summary, level, minutes, price minor units, currency)
 type CourseSeed = (
@@ -256,19 +263,13 @@ async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
         );
     }
     for (cat, title, slug, summary, level, minutes, price, currency) in COURSES {
-        let description = format!(
-            "{summary}\n\n## Ce que vous allez apprendre\n\n- Les notions essentielles, expliquées simplement\n\
-             - Des exercices pratiques à faire sur téléphone ou ordinateur\n\
-             - Un quiz à la fin de chaque partie\n\n## Pour qui ?\n\n\
-             Jeunes, étudiants et professionnels qui veulent progresser à leur rythme."
-        );
         let course_id = courses::create_course(
             db,
             NewCourse {
                 title,
                 slug,
                 summary,
-                description: &description,
+                description: DESCRIPTION,
                 category_id: category_ids[cat],
                 trainer_id,
                 level,
