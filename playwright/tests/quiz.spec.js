@@ -1,4 +1,5 @@
-// A learner takes the Python quiz on a phone: feedback appears in place, without a page reload.
+// A learner takes the Python quiz on a phone (feedback appears in place, without a page reload),
+// then finishes every lesson and sees the course at 100 %.
 'use strict';
 const { test, expect } = require('@playwright/test');
 const { DEMO_PASSWORD, login } = require('./helpers');
@@ -44,5 +45,21 @@ test.describe('quiz', () => {
     });
 
     await page.screenshot({ path: 'playwright/screenshots/quiz-result-light.png', fullPage: true });
+
+    await test.step('finishing every lesson brings the course to 100 %', async () => {
+      await page.goto('/courses/bases-de-python');
+      const lessons = await page.getByTestId('lesson-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      expect(lessons.length).toBeGreaterThanOrEqual(4);
+      for (const href of lessons) {
+        await page.goto(href);
+        const done = page.getByTestId('lesson-complete');
+        if (await done.isVisible()) {
+          await done.click();
+          await expect(page.getByTestId('lesson-done')).toBeVisible();
+        }
+      }
+      await page.goto('/courses/bases-de-python');
+      await expect(page.getByTestId('progress-bar').first()).toHaveAttribute('data-percent', '100');
+    });
   });
 });
