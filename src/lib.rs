@@ -12,8 +12,10 @@ pub mod mail;
 pub mod markdown;
 pub mod money;
 pub mod pages;
+pub mod profile;
 pub mod progress;
 pub mod quizzes;
+pub mod recommendations;
 pub mod state;
 pub mod teach;
 pub mod web;
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(courses::router())
         .merge(quizzes::router())
         .merge(teach::router())
+        .merge(profile::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

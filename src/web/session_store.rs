@@ -28,6 +28,25 @@ impl DbSessionStore {
     }
 }
 
+/// The signed-in user a session belongs to, kept in its own column for "log out everywhere".
+fn user_of(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(crate::web::context::SESSION_USER_KEY)
+        .and_then(serde_json::Value::as_i64)
+}
+
+/// Deletes every session of `user_id` except `keep` (the current one, when given).
+pub async fn delete_user_sessions(db: &Db, user_id: i64, keep: Option<&Id>) -> Result<u64, sqlx::Error> {
+    let keep = keep.map(ToString::to_string).unwrap_or_default();
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -39,12 +58,13 @@ impl SessionStore for DbSessionStore {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         loop {
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
+                "INSERT INTO sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(user_of(record))
             .execute(&self.db.pool)
             .await
             .map_err(backend)?;
@@ -59,12 +79,14 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date",
+            "INSERT INTO sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
+             expiry_date = excluded.expiry_date, user_id = excluded.user_id",
         )
         .bind(record.id.to_string())
         .bind(data)
         .bind(record.expiry_date.unix_timestamp())
+        .bind(user_of(record))
         .execute(&self.db.pool)
         .await
         .map_err(backend)?;

@@ -4,8 +4,11 @@
 mod auth;
 mod cli;
 mod courses;
+mod dashboard;
 mod helpers;
+mod otp;
 mod pages;
+mod profile;
 mod quizzes;
 mod teach;
 mod web;

@@ -1,0 +1,1 @@
+//! Course recommendations from the learner's history, each with its reason.

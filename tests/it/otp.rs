@@ -1,0 +1,1 @@
+//! Second factor: e-mail code and TOTP.

@@ -1,0 +1,1 @@
+//! Profile: information, photo, history, statistics, security.
