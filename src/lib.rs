@@ -96,7 +96,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic clean-up: expired sessions, rate-limit keys.
+/// Periodic clean-up: expired sessions and one-time codes, rate-limit keys.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let store = web::session_store::DbSessionStore::new(state.db.clone());
@@ -106,6 +106,9 @@ fn spawn_housekeeping(state: AppState) {
             state.limits.prune();
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "expired sessions could not be deleted");
+            }
+            if let Err(e) = auth::queries::delete_expired_otp_codes(&state.db).await {
+                tracing::warn!(error = %e, "expired one-time codes could not be deleted");
             }
         }
     });

@@ -151,7 +151,7 @@ async fn send_verification(
     }
 }
 
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     ctx: &RequestContext,
     to: &str,
@@ -227,18 +227,25 @@ pub async fn login(
         None => ("bad_credentials", "auth.error.bad_credentials"),
     };
     let user_id = credentials.as_ref().map(|c| c.id);
-    queries::record_login(
-        &state.db,
-        LoginAttempt {
-            user_id,
-            email: &account_key,
-            ip: &ctx.ip,
-            user_agent: &ctx.user_agent,
-            success: reason == "ok",
-            reason,
-        },
-    )
-    .await?;
+    // With a second factor, the password alone is not a log-in: 'ok' is recorded after the code.
+    let second_factor = match (user_id, reason) {
+        (Some(id), "ok") => super::otp::requirement(&state, id).await?,
+        _ => None,
+    };
+    if second_factor.is_none() {
+        queries::record_login(
+            &state.db,
+            LoginAttempt {
+                user_id,
+                email: &account_key,
+                ip: &ctx.ip,
+                user_agent: &ctx.user_agent,
+                success: reason == "ok",
+                reason,
+            },
+        )
+        .await?;
+    }
     let (Some(user_id), "ok") = (user_id, reason) else {
         let form = LoginForm {
             password: String::new(),
@@ -256,6 +263,17 @@ pub async fn login(
             },
         );
     };
+    if let Some(requirement) = second_factor {
+        return super::otp::start(
+            &state,
+            &ctx,
+            &session,
+            user_id,
+            requirement,
+            safe_next(&form.next),
+        )
+        .await;
+    }
     session
         .cycle_id()
         .await

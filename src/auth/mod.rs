@@ -2,6 +2,7 @@
 
 pub mod handlers;
 pub mod model;
+pub mod otp;
 pub mod password;
 pub mod queries;
 
@@ -27,5 +28,25 @@ pub fn router() -> Router<AppState> {
         .route(
             "/reset-password/{token}",
             get(handlers::reset_page).post(handlers::reset),
+        )
+        .route("/login/code", get(otp::code_page).post(otp::submit_code))
+        .route("/login/code/resend", post(otp::resend_code))
+        .route("/profile/security/otp", get(otp::settings_page))
+        .route("/profile/security/otp/email", post(otp::start_email))
+        .route(
+            "/profile/security/otp/email/confirm",
+            post(otp::confirm_email),
+        )
+        .route("/profile/security/otp/totp", post(otp::start_totp))
+        .route(
+            "/profile/security/otp/totp/confirm",
+            post(otp::confirm_totp),
+        )
+        .route("/profile/security/otp/cancel", post(otp::cancel))
+        .route("/profile/security/otp/send-code", post(otp::send_code))
+        .route("/profile/security/otp/disable", post(otp::disable))
+        .route(
+            "/profile/security/otp/recovery",
+            post(otp::regenerate_recovery),
         )
 }

@@ -256,3 +256,211 @@ pub async fn login_history(
     .fetch_all(&db.pool)
     .await
 }
+
+/// What the second-factor steps need to know about an account.
+#[derive(Debug, FromRow)]
+pub struct OtpAccount {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub password_hash: String,
+    pub otp_method: Option<String>,
+    pub totp_secret: Option<String>,
+}
+
+pub async fn find_otp_account(db: &Db, user_id: i64) -> Result<Option<OtpAccount>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, email, roles, password_hash, otp_method, totp_secret FROM users \
+         WHERE id = $1 AND active = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn platform_setting(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM platform_settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Sets (or, with `None`, removes) the second factor of a user.
+pub async fn set_otp_method(
+    db: &Db,
+    user_id: i64,
+    method: Option<&str>,
+    totp_secret: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET otp_method = $1, totp_secret = $2 WHERE id = $3")
+        .bind(method)
+        .bind(totp_secret)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Prefix of the `otp_codes` rows that remember a used TOTP time step (not e-mailed codes).
+const TOTP_STEP_PREFIX: &str = "totp-step:";
+
+/// Stores a new e-mailed code; older unused codes of the user are voided.
+pub async fn create_otp_code(
+    db: &Db,
+    user_id: i64,
+    code_hash: &str,
+    expires_at: &str,
+) -> Result<(), sqlx::Error> {
+    let now = db::now();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO otp_codes (user_id, code_hash, expires_at, attempts, created_at) \
+         VALUES ($1, $2, $3, 0, $4)",
+    )
+    .bind(user_id)
+    .bind(code_hash)
+    .bind(expires_at)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The newest unused e-mailed code of a user.
+#[derive(Debug, FromRow)]
+pub struct OtpCode {
+    pub id: i64,
+    pub code_hash: String,
+    pub expires_at: String,
+    pub attempts: i64,
+}
+
+pub async fn current_otp_code(db: &Db, user_id: i64) -> Result<Option<OtpCode>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, code_hash, expires_at, attempts FROM otp_codes \
+         WHERE user_id = $1 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Marks a code used; false when another request used it first.
+pub async fn use_otp_code(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(db::now())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a wrong try on a code.
+pub async fn fail_otp_code(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Claims a TOTP time step for a user, once: true for the first claim, false for any reuse.
+/// The claim is a used `otp_codes` row; of concurrent claims, the lowest id wins.
+pub async fn claim_totp_step(db: &Db, user_id: i64, step: u64) -> Result<bool, sqlx::Error> {
+    let marker = format!("{TOTP_STEP_PREFIX}{step}");
+    let now = db::now();
+    let expires = db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::minutes(5));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO otp_codes (user_id, code_hash, expires_at, used_at, attempts, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(&marker)
+    .bind(&expires)
+    .bind(&now)
+    .fetch_one(&db.pool)
+    .await?;
+    let first: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM otp_codes WHERE user_id = $1 AND code_hash = $2")
+            .bind(user_id)
+            .bind(&marker)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(first == id)
+}
+
+/// Replaces the recovery codes of a user with new ones (hashes).
+pub async fn replace_recovery_codes(
+    db: &Db,
+    user_id: i64,
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    let now = db::now();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for hash in hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Uses a recovery code once; false when unknown or already used.
+pub async fn use_recovery_code(db: &Db, user_id: i64, hash: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 \
+         WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(user_id)
+    .bind(hash)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn recovery_codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Removes the recovery codes and pending codes of a user (second factor turned off).
+pub async fn clear_otp_codes(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(db::now())
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes expired second-factor rows (e-mailed codes and remembered TOTP steps, which are past
+/// any accepted time window once expired); for the periodic housekeeping.
+pub async fn delete_expired_otp_codes(db: &Db) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM otp_codes WHERE expires_at < $1")
+        .bind(db::now())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}

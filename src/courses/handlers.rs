@@ -151,6 +151,12 @@ pub async fn show_course(
         }
         None => (false, Vec::new(), Vec::new(), None, None),
     };
+    let recommendations = match user {
+        Some(u) => {
+            crate::recommendations::for_user_except(&state.db, u.id, 3, &[course.id]).await?
+        }
+        None => Vec::new(),
+    };
     let first_lesson = curriculum
         .iter()
         .flat_map(|s| s.lessons.first())
@@ -173,6 +179,7 @@ pub async fn show_course(
                 passed,
                 progress => Serde(course_progress),
                 resume => resume.or(if enrolled { first_lesson } else { None }),
+                recommendations => Serde(recommendations),
             },
         )?
         .into_response())

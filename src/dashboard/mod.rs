@@ -1,6 +1,8 @@
 //! The signed-in user's home: what they are doing now, with shortcuts to every part of the platform.
 
 pub mod handlers;
+pub mod model;
+pub mod queries;
 
 use axum::Router;
 use axum::routing::get;

@@ -41,17 +41,19 @@ impl Asset {
     /// The body to send for the client's `Accept-Encoding`, and its encoding.
     fn negotiate(&self, accepts: &str) -> (Option<&'static str>, Bytes) {
         let smaller = |c: Vec<u8>| (c.len() < self.plain.len()).then(|| Bytes::from(c));
-        if self.compressible && accepts.contains("br") {
-            if let Some(br) = self
+        if self.compressible
+            && accepts.contains("br")
+            && let Some(br) = self
                 .brotli
                 .get_or_init(|| smaller(brotli_best(&self.plain)))
-            {
-                return (Some("br"), br.clone());
-            }
-        } else if self.compressible && accepts.contains("gzip") {
-            if let Some(gz) = self.gzip.get_or_init(|| smaller(gzip_best(&self.plain))) {
-                return (Some("gzip"), gz.clone());
-            }
+        {
+            return (Some("br"), br.clone());
+        }
+        if self.compressible
+            && accepts.contains("gzip")
+            && let Some(gz) = self.gzip.get_or_init(|| smaller(gzip_best(&self.plain)))
+        {
+            return (Some("gzip"), gz.clone());
         }
         (None, self.plain.clone())
     }

@@ -12,6 +12,8 @@ pub struct RateLimits {
     login_account: DefaultKeyedRateLimiter<String>,
     signup_ip: DefaultKeyedRateLimiter<String>,
     reset_ip: DefaultKeyedRateLimiter<String>,
+    otp_code: DefaultKeyedRateLimiter<String>,
+    otp_send: DefaultKeyedRateLimiter<String>,
 }
 
 /// An action guarded by a rate limit.
@@ -25,6 +27,11 @@ pub enum Action {
     Signup,
     /// Password-reset and verification e-mails requested from one address (10 per 10 minutes).
     Reset,
+    /// Second-factor codes typed for one account (20 per 10 minutes; each e-mail code also
+    /// dies after 5 wrong tries).
+    OtpCode,
+    /// Second-factor codes e-mailed to one account (5 per 10 minutes).
+    OtpSend,
 }
 
 fn quota(burst: u32, per_seconds: u64) -> Quota {
@@ -42,6 +49,8 @@ impl Default for RateLimits {
             login_account: RateLimiter::keyed(quota(5, 60)),
             signup_ip: RateLimiter::keyed(quota(20, 600)),
             reset_ip: RateLimiter::keyed(quota(10, 600)),
+            otp_code: RateLimiter::keyed(quota(20, 600)),
+            otp_send: RateLimiter::keyed(quota(5, 600)),
         }
     }
 }
@@ -54,6 +63,8 @@ impl RateLimits {
             Action::LoginToAccount => &self.login_account,
             Action::Signup => &self.signup_ip,
             Action::Reset => &self.reset_ip,
+            Action::OtpCode => &self.otp_code,
+            Action::OtpSend => &self.otp_send,
         };
         limiter
             .check_key(&key.to_owned())
@@ -66,6 +77,8 @@ impl RateLimits {
         self.login_account.retain_recent();
         self.signup_ip.retain_recent();
         self.reset_ip.retain_recent();
+        self.otp_code.retain_recent();
+        self.otp_send.retain_recent();
     }
 }
 

@@ -37,7 +37,11 @@ fn user_of(record: &Record) -> Option<i64> {
 }
 
 /// Deletes every session of `user_id` except `keep` (the current one, when given).
-pub async fn delete_user_sessions(db: &Db, user_id: i64, keep: Option<&Id>) -> Result<u64, sqlx::Error> {
+pub async fn delete_user_sessions(
+    db: &Db,
+    user_id: i64,
+    keep: Option<&Id>,
+) -> Result<u64, sqlx::Error> {
     let keep = keep.map(ToString::to_string).unwrap_or_default();
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user_id)

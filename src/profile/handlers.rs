@@ -1,0 +1,128 @@
+//! The profile page: personal information, photo, learning history and statistics.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::model::{EnrolmentView, Errors, ProfileForm, QuizResultView, Stats, day};
+use super::queries;
+use crate::error::{AppError, AppResult};
+use crate::progress;
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel, RequestContext};
+
+/// How many quiz results the history shows.
+const QUIZ_RESULTS: i64 = 50;
+
+pub async fn profile_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    render_stored(&state, &ctx, StatusCode::OK, Errors::new()).await
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    match form.parse() {
+        Ok(input) => {
+            queries::save_profile(&state.db, user.id, &input).await?;
+            Ok(ctx.redirect_with_flash(FlashLevel::Success, "profile.flash.saved", "/profile"))
+        }
+        Err(keys) => {
+            let errors = keys
+                .into_iter()
+                .map(|(field, key)| (field, state.i18n.t(ctx.locale, key).to_owned()))
+                .collect();
+            render_profile(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await
+        }
+    }
+}
+
+async fn render_profile(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    form: ProfileForm,
+    errors: Errors,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let db = &state.db;
+    let enrolments = queries::enrolments(db, user.id).await?;
+    let progress = progress::queries::enrolled_progress(db, user.id).await?;
+    let completed = enrolments
+        .iter()
+        .filter(|e| e.completed_at.is_some())
+        .count() as i64;
+    let history: Vec<EnrolmentView> = enrolments
+        .into_iter()
+        .map(|e| {
+            let p = progress.get(&e.course_id).copied().unwrap_or_default();
+            EnrolmentView {
+                title: e.title,
+                slug: e.slug,
+                enrolled_on: day(&e.created_at),
+                completed_on: e.completed_at.as_deref().map(day),
+                percent: p.percent,
+                lessons_done: p.lessons_done,
+                lessons_total: p.lessons_total,
+            }
+        })
+        .collect();
+    let quizzes: Vec<QuizResultView> = queries::quiz_results(db, user.id, QUIZ_RESULTS)
+        .await?
+        .into_iter()
+        .map(|q| QuizResultView {
+            quiz_title: q.quiz_title,
+            course_title: q.course_title,
+            score_percent: q.score_percent,
+            passed: crate::db::flag(q.passed),
+            taken_on: day(&q.created_at),
+        })
+        .collect();
+    let stats = Stats::new(
+        history.len() as i64,
+        completed,
+        queries::minutes_spent(db, user.id).await?,
+        &queries::best_quiz_scores(db, user.id).await?,
+    );
+    let email = &user.email;
+    state.render_status(
+        ctx,
+        status,
+        "views/profile/profile_page.html",
+        context! {
+            form => Serde(form),
+            errors => Serde(errors),
+            email,
+            photo => user.photo_path.clone(),
+            history => Serde(history),
+            quizzes => Serde(quizzes),
+            stats => Serde(stats),
+        },
+    )
+}
+
+/// The profile page with the stored information and `errors` (for a refused photo).
+pub(super) async fn render_stored(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    errors: Errors,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let p = queries::profile(&state.db, user.id)
+        .await?
+        .ok_or(AppError::LoginRequired)?;
+    let form = ProfileForm {
+        name: p.name,
+        phone: p.phone.unwrap_or_default(),
+        city: p.city.unwrap_or_default(),
+        bio: p.bio.unwrap_or_default(),
+        locale: p.locale,
+    };
+    render_profile(state, ctx, status, form, errors).await
+}

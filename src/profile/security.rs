@@ -1,0 +1,321 @@
+//! Security settings: password change (other sessions logged out), e-mail change confirmed by a
+//! link to the new address, active sessions, login history.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use minijinja::value::Serde;
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+use super::model::{EmailForm, Errors, PasswordForm, SessionView};
+use super::queries::{self, EmailChange};
+use crate::auth::model::{Email, NewPassword};
+use crate::auth::{password, queries as auth_queries};
+use crate::error::{AppError, AppResult};
+use crate::mail;
+use crate::state::AppState;
+use crate::web::csrf::random_b64;
+use crate::web::rate_limit::Action;
+use crate::web::session_store::delete_user_sessions;
+use crate::web::{Ctx, FlashLevel, RequestContext};
+
+const LOGIN_HISTORY_ROWS: i64 = 20;
+const EMAIL_CHANGE_HOURS: i64 = 24;
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn session_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {e}"))
+}
+
+pub async fn security_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    session: Session,
+) -> AppResult<Response> {
+    render_security(
+        &state,
+        &ctx,
+        &session,
+        StatusCode::OK,
+        Errors::new(),
+        EmailForm::default(),
+    )
+    .await
+}
+
+async fn render_security(
+    state: &AppState,
+    ctx: &RequestContext,
+    session: &Session,
+    status: StatusCode,
+    errors: Errors,
+    email_form: EmailForm,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let current = session.id().map(|id| id.to_string());
+    let sessions: Vec<SessionView> = queries::active_sessions(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            expires: time::OffsetDateTime::from_unix_timestamp(s.expiry_date)
+                .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+                .unwrap_or_default(),
+            current: current.as_deref() == Some(s.id.as_str()),
+        })
+        .collect();
+    let history = auth_queries::login_history(&state.db, user.id, LOGIN_HISTORY_ROWS).await?;
+    let email_form = EmailForm {
+        current_password: String::new(),
+        ..email_form
+    };
+    state.render_status(
+        ctx,
+        status,
+        "views/profile/security_page.html",
+        context! {
+            errors => Serde(errors),
+            email_form => Serde(email_form),
+            sessions => Serde(sessions),
+            history => Serde(history),
+        },
+    )
+}
+
+/// Checks the current password (rate-limited like log-ins on the account).
+async fn current_password_ok(
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    given: &str,
+) -> AppResult<bool> {
+    state.limits.check(Action::LoginToAccount, email)?;
+    let hash = queries::password_hash(&state.db, user_id).await?;
+    Ok(password::verify(given.to_owned(), hash).await)
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    session: Session,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let mut errors = Errors::new();
+    let tr = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
+    let new = NewPassword::parse(&form.password, &form.password_confirm)
+        .map_err(|k| errors.insert("password", tr(k)))
+        .ok();
+    if !current_password_ok(&state, user.id, &user.email, &form.current_password).await? {
+        errors.insert("current_password", tr("profile.error.current_password"));
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return render_security(
+            &state,
+            &ctx,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            EmailForm::default(),
+        )
+        .await;
+    };
+    let hash = password::hash(new.expose().to_owned()).await?;
+    auth_queries::set_password(&state.db, user.id, &hash).await?;
+    let ended = delete_user_sessions(&state.db, user.id, session.id().as_ref()).await?;
+    // A fresh id for this browser too: a stolen copy of the old cookie is now worthless.
+    session.cycle_id().await.map_err(session_error)?;
+    tracing::info!(
+        user.id = user.id,
+        sessions.ended = ended,
+        "password changed"
+    );
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "profile.flash.password_changed",
+        "/profile/security",
+    ))
+}
+
+pub async fn request_email_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    session: Session,
+    Form(form): Form<EmailForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let mut errors = Errors::new();
+    let tr = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
+    let email = match Email::parse(&form.new_email) {
+        Ok(e) if e.as_str() == user.email => {
+            errors.insert("new_email", tr("profile.error.email_same"));
+            None
+        }
+        Ok(e) => Some(e),
+        Err(k) => {
+            errors.insert("new_email", tr(k));
+            None
+        }
+    };
+    if !current_password_ok(&state, user.id, &user.email, &form.current_password).await? {
+        errors.insert(
+            "email_current_password",
+            tr("profile.error.current_password"),
+        );
+    }
+    if let Some(e) = &email
+        && errors.is_empty()
+        && queries::email_taken(&state.db, e.as_str()).await?
+    {
+        errors.insert("new_email", tr("profile.error.email_taken"));
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return render_security(
+            &state,
+            &ctx,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            form,
+        )
+        .await;
+    };
+    let token = random_b64(32);
+    let expires = crate::db::timestamp(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(EMAIL_CHANGE_HOURS),
+    );
+    queries::create_email_change(
+        &state.db,
+        user.id,
+        email.as_str(),
+        &token_hash(&token),
+        &expires,
+    )
+    .await?;
+    let locale = ctx.locale.code();
+    let link = format!("{}/profile/email/confirm/{token}", state.config.base_url);
+    let confirm = state.templates.render(
+        "views/mail/email_change_confirm.txt",
+        context! { locale, name => &user.name, link },
+    )?;
+    send(
+        &state,
+        &ctx,
+        email.as_str(),
+        &user.name,
+        "mail.email_change_confirm.subject",
+        confirm,
+    )
+    .await;
+    let notice = state.templates.render(
+        "views/mail/email_change_notice.txt",
+        context! { locale, name => &user.name, new_email => email.as_str() },
+    )?;
+    send(
+        &state,
+        &ctx,
+        &user.email,
+        &user.name,
+        "mail.email_change_notice.subject",
+        notice,
+    )
+    .await;
+    tracing::info!(user.id = user.id, "e-mail change requested");
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Info,
+        "profile.flash.email_link_sent",
+        "/profile/security",
+    ))
+}
+
+async fn send(
+    state: &AppState,
+    ctx: &RequestContext,
+    to: &str,
+    name: &str,
+    subject_key: &str,
+    body: String,
+) {
+    let email = mail::Email {
+        to_name: name.to_owned(),
+        to_address: to.to_owned(),
+        subject: state.i18n.t(ctx.locale, subject_key).to_owned(),
+        body,
+    };
+    if let Err(e) = state.mailer.send(email).await {
+        tracing::error!(mail.to = %to, error = %e, "e-mail could not be sent");
+    }
+}
+
+/// The page the link opens: shows the new address and a button (GET never changes state).
+pub async fn confirm_email_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let new_email = queries::peek_email_change(&state.db, &token_hash(&token)).await?;
+    let status = if new_email.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    state.render_status(
+        &ctx,
+        status,
+        "views/profile/confirm_email_page.html",
+        context! { token, new_email },
+    )
+}
+
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let to = if ctx.user.is_some() {
+        "/profile/security"
+    } else {
+        "/login"
+    };
+    Ok(
+        match queries::apply_email_change(&state.db, &token_hash(&token)).await? {
+            EmailChange::Applied { user_id, .. } => {
+                tracing::info!(user.id = user_id, "e-mail address changed");
+                ctx.redirect_with_flash(FlashLevel::Success, "profile.flash.email_changed", to)
+            }
+            EmailChange::Taken => {
+                ctx.redirect_with_flash(FlashLevel::Error, "profile.flash.email_taken", to)
+            }
+            EmailChange::Invalid => {
+                ctx.redirect_with_flash(FlashLevel::Error, "profile.flash.link_invalid", to)
+            }
+        },
+    )
+}
+
+pub async fn logout_others(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    session: Session,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let ended = delete_user_sessions(&state.db, user.id, session.id().as_ref()).await?;
+    tracing::info!(
+        user.id = user.id,
+        sessions.ended = ended,
+        "other sessions logged out"
+    );
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "profile.flash.logged_out_others",
+        "/profile/security",
+    ))
+}
