@@ -22,8 +22,9 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("trop de tentatives")]
     TooManyRequests,
-    #[error("données trop volumineuses")]
-    PayloadTooLarge,
+    /// The body is over a size limit; the key names the message of the catalogue.
+    #[error("données trop volumineuses : {0}")]
+    PayloadTooLarge(&'static str),
     #[error("jeton CSRF absent ou invalide")]
     Csrf,
     #[error(transparent)]
@@ -51,7 +52,7 @@ impl AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(sqlx::Error::RowNotFound) => StatusCode::NOT_FOUND,
             Self::Database(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -61,7 +62,7 @@ impl AppError {
 
     fn message_key(&self) -> &'static str {
         match self {
-            Self::BadRequest(key) => key,
+            Self::BadRequest(key) | Self::PayloadTooLarge(key) => key,
             Self::Csrf => "error.csrf",
             _ => status_message_key(self.status()),
         }

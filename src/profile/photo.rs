@@ -17,12 +17,10 @@ use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::teach::files;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Ctx, FlashLevel, multipart};
 
 /// Largest photo accepted, whatever the platform's upload limit.
 const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
-/// Room for the multipart framing and stray fields around the file.
-const FRAMING: usize = 64 * 1024;
 const SIZES: [u32; 2] = [256, 64];
 
 pub fn photos_dir(data_dir: &Path) -> PathBuf {
@@ -66,44 +64,6 @@ pub fn process_photo(bytes: &[u8]) -> Result<[Vec<u8>; 2], &'static str> {
     Ok([encode(&large)?, encode(&small)?])
 }
 
-/// Reads the `photo` field of the form; `Err(key)` when it is missing or too large.
-async fn read_photo(
-    mut multipart: Multipart,
-    max: usize,
-) -> AppResult<Result<Vec<u8>, &'static str>> {
-    let fail = |_| AppError::BadRequest("error.400");
-    let mut total = 0usize;
-    let mut photo = None;
-    let mut too_large = false;
-    while let Some(mut field) = multipart.next_field().await.map_err(fail)? {
-        let is_photo = field.name() == Some("photo");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(fail)? {
-            total += chunk.len();
-            if total > max + FRAMING {
-                // Stop reading: a body this large is not a photo.
-                return Err(AppError::PayloadTooLarge);
-            }
-            if is_photo && !too_large {
-                if bytes.len() + chunk.len() > max {
-                    too_large = true;
-                    bytes = Vec::new();
-                } else {
-                    bytes.extend_from_slice(&chunk);
-                }
-            }
-        }
-        if is_photo && !bytes.is_empty() {
-            photo = Some(bytes);
-        }
-    }
-    Ok(if too_large {
-        Err("profile.error.photo_too_large")
-    } else {
-        photo.ok_or("profile.error.photo_missing")
-    })
-}
-
 pub async fn upload_photo(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -111,11 +71,13 @@ pub async fn upload_photo(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let max = state.config.max_upload_bytes.min(PHOTO_MAX_BYTES);
-    let processed = match read_photo(multipart, max).await? {
-        Ok(bytes) => tokio::task::spawn_blocking(move || process_photo(&bytes))
+    let (_, upload) = multipart::read(multipart, "photo", max).await?;
+    let processed = match upload {
+        Some(u) if u.too_large => Err("profile.error.photo_too_large"),
+        Some(u) => tokio::task::spawn_blocking(move || process_photo(&u.bytes))
             .await
             .map_err(|e| AppError::Internal(e.into()))?,
-        Err(key) => Err(key),
+        None => Err("profile.error.photo_missing"),
     };
     let jpegs = match processed {
         Ok(jpegs) => jpegs,

@@ -12,9 +12,9 @@ use super::queries;
 use crate::auth::model::{Role, User};
 use crate::courses::access::{CourseRef, can_edit};
 use crate::courses::model::LEVELS;
-use crate::error::{AppError, AppResult, ErrorInfo};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, RequestContext};
+use crate::web::{Ctx, FlashLevel, RequestContext, multipart};
 
 /// A signed-in trainer (or admin); `LoginRequired` / `Forbidden` otherwise.
 pub(super) fn trainer(ctx: &RequestContext) -> AppResult<&User> {
@@ -48,76 +48,6 @@ pub(super) fn translate(state: &AppState, ctx: &RequestContext, keys: ErrorKeys)
 
 pub(super) fn editor_url(course_id: i64) -> String {
     format!("/teach/courses/{course_id}/edit")
-}
-
-/// A 413 page (or toast) saying the upload is too large.
-pub(super) fn too_large_response() -> Response {
-    let mut r = StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    r.extensions_mut().insert(ErrorInfo {
-        message_key: "teach.error.file_too_large",
-        detail: None,
-    });
-    r
-}
-
-/// Room for the multipart framing and text fields around the largest allowed file.
-const UPLOAD_OVERHEAD: usize = 1024 * 1024;
-
-/// A file field of a multipart form; `too_large` when it went past the limit (its bytes are
-/// then dropped).
-pub(super) struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub too_large: bool,
-}
-
-/// The fields of a multipart form: text fields in order, and the (non-empty) file of
-/// `file_field`, read chunk by chunk. A file over `max_file` comes back marked `too_large`; a
-/// body over `max_file` + 1 MB answers 413 at once.
-pub(super) async fn read_multipart(
-    mut multipart: Multipart,
-    file_field: &str,
-    max_file: usize,
-) -> Result<(Vec<(String, String)>, Option<Upload>), Response> {
-    let fail = |_| AppError::BadRequest("error.400").into_response();
-    let max_total = max_file + UPLOAD_OVERHEAD;
-    let mut total = 0usize;
-    let mut fields = Vec::new();
-    let mut upload = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(fail)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let is_file = name == file_field;
-        let file_name = field.file_name().unwrap_or_default().to_owned();
-        let mut bytes = Vec::new();
-        let mut too_large = false;
-        while let Some(chunk) = field.chunk().await.map_err(fail)? {
-            total += chunk.len();
-            if total > max_total {
-                return Err(too_large_response());
-            }
-            if is_file && bytes.len() + chunk.len() > max_file {
-                too_large = true;
-                bytes = Vec::new();
-            }
-            if !too_large {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if is_file {
-            if too_large || !bytes.is_empty() {
-                upload = Some(Upload {
-                    file_name,
-                    bytes,
-                    too_large,
-                });
-            }
-        } else {
-            // NUL is never typed by a person, and PostgreSQL refuses it in TEXT.
-            let text = String::from_utf8_lossy(&bytes).replace('\0', "");
-            fields.push((name, text));
-        }
-    }
-    Ok((fields, upload))
 }
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -239,10 +169,7 @@ async fn save_course(
 ) -> AppResult<Response> {
     let user = trainer(ctx)?;
     let (fields, cover) =
-        match read_multipart(multipart, "cover", state.config.max_upload_bytes).await {
-            Ok(parts) => parts,
-            Err(response) => return Ok(response),
-        };
+        multipart::read(multipart, "cover", state.config.max_upload_bytes).await?;
     let mut form = CourseForm::default();
     for (name, value) in fields {
         form.set(&name, value);

@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::files;
-use super::handlers::{editable, editor_url, read_multipart, render_course_form, translate};
+use super::handlers::{editable, editor_url, render_course_form, translate};
 use super::model::ErrorKeys;
 use super::queries::{self, NewResource};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Ctx, FlashLevel, multipart};
 
 pub async fn upload_resource(
     State(state): State<AppState>,
@@ -20,10 +20,7 @@ pub async fn upload_resource(
 ) -> AppResult<Response> {
     editable(&state, &ctx, id).await?;
     let (fields, upload) =
-        match read_multipart(multipart, "file", state.config.max_upload_bytes).await {
-            Ok(parts) => parts,
-            Err(response) => return Ok(response),
-        };
+        multipart::read(multipart, "file", state.config.max_upload_bytes).await?;
     let title = fields
         .iter()
         .find(|(k, _)| k == "title")

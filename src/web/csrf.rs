@@ -99,7 +99,7 @@ pub async fn verify(
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, FORM_LIMIT)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
+        .map_err(|_| AppError::PayloadTooLarge("error.413"))?;
     let mut valid = header_ok == Some(true);
     for (key, value) in url::form_urlencoded::parse(&bytes) {
         // NUL is never typed by a person, and PostgreSQL refuses it in TEXT: refuse it here,

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod context;
 pub mod csrf;
 pub mod i18n;
+pub mod multipart;
 pub mod rate_limit;
 pub mod security;
 pub mod session_store;
