@@ -19,7 +19,7 @@ use super::model::{
 use super::password;
 use super::queries::{self, LoginAttempt, NewUser, TokenPurpose};
 use crate::error::AppResult;
-use crate::mail;
+use crate::mail::send_logged as send;
 use crate::state::AppState;
 use crate::web::context::SESSION_USER_KEY;
 use crate::web::csrf::random_b64;
@@ -148,25 +148,6 @@ async fn send_verification(
     ) {
         Ok(body) => send(state, ctx, email, name, "mail.verify.subject", body).await,
         Err(e) => tracing::error!(error = %e, "verification e-mail could not be rendered"),
-    }
-}
-
-pub(super) async fn send(
-    state: &AppState,
-    ctx: &RequestContext,
-    to: &str,
-    name: &str,
-    subject_key: &str,
-    body: String,
-) {
-    let email = mail::Email {
-        to_name: name.to_owned(),
-        to_address: to.to_owned(),
-        subject: state.i18n.t(ctx.locale, subject_key).to_owned(),
-        body,
-    };
-    if let Err(e) = state.mailer.send(email).await {
-        tracing::error!(mail.to = %to, error = %e, "e-mail could not be sent");
     }
 }
 

@@ -15,7 +15,7 @@ use super::queries::{self, EmailChange};
 use crate::auth::model::{Email, NewPassword};
 use crate::auth::{password, queries as auth_queries};
 use crate::error::{AppError, AppResult};
-use crate::mail;
+use crate::mail::send_logged as send;
 use crate::state::AppState;
 use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
@@ -234,25 +234,6 @@ pub async fn request_email_change(
         "profile.flash.email_link_sent",
         "/profile/security",
     ))
-}
-
-async fn send(
-    state: &AppState,
-    ctx: &RequestContext,
-    to: &str,
-    name: &str,
-    subject_key: &str,
-    body: String,
-) {
-    let email = mail::Email {
-        to_name: name.to_owned(),
-        to_address: to.to_owned(),
-        subject: state.i18n.t(ctx.locale, subject_key).to_owned(),
-        body,
-    };
-    if let Err(e) = state.mailer.send(email).await {
-        tracing::error!(mail.to = %to, error = %e, "e-mail could not be sent");
-    }
 }
 
 /// The page the link opens: shows the new address and a button (GET never changes state).
