@@ -2,19 +2,26 @@
 //! `serve` runs it with graceful shutdown. See ARCHITECTURE.md for the map of folders.
 
 pub mod auth;
+pub mod certificates;
+pub mod chat;
 pub mod config;
 pub mod courses;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod forum;
 pub mod mail;
 pub mod markdown;
 pub mod money;
+pub mod notifications;
 pub mod pages;
+pub mod payments;
+pub mod pdf;
 pub mod profile;
 pub mod progress;
 pub mod quizzes;
+pub mod realtime;
 pub mod recommendations;
 pub mod state;
 pub mod teach;
@@ -55,6 +62,11 @@ pub fn router(state: AppState) -> Router {
         .merge(quizzes::router())
         .merge(teach::router())
         .merge(profile::router())
+        .merge(notifications::router())
+        .merge(chat::router())
+        .merge(forum::router())
+        .merge(certificates::router())
+        .merge(payments::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -81,7 +93,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the app on `addr` until Ctrl-C or SIGTERM, finishing in-flight requests.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
-    spawn_housekeeping(state.clone());
+    spawn_workers(state.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("impossible d'écouter sur {addr} : {e} (changez TLJ_ADDR)"))?;
@@ -96,7 +108,15 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic clean-up: expired sessions and one-time codes, rate-limit keys.
+/// Background work of a running instance: housekeeping, presence heartbeat, and the workers of
+/// each feature (payment poller, …). Tests that need them call this too.
+pub fn spawn_workers(state: AppState) {
+    realtime::presence::spawn_heartbeat(state.hub.clone());
+    payments::spawn_workers(state.clone());
+    spawn_housekeeping(state);
+}
+
+/// Periodic clean-up: expired sessions and one-time codes, rate-limit keys, stale realtime rows.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let store = web::session_store::DbSessionStore::new(state.db.clone());
@@ -109,6 +129,9 @@ fn spawn_housekeeping(state: AppState) {
             }
             if let Err(e) = auth::queries::delete_expired_otp_codes(&state.db).await {
                 tracing::warn!(error = %e, "expired one-time codes could not be deleted");
+            }
+            if let Err(e) = realtime::prune(&state.hub).await {
+                tracing::warn!(error = %e, "stale realtime rows could not be deleted");
             }
         }
     });

@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::certificates::Signer;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::payments::Payments;
+use crate::pdf::PdfEngine;
+use crate::realtime::Hub;
 use crate::web::assets::Assets;
 use crate::web::i18n::I18n;
 use crate::web::rate_limit::RateLimits;
@@ -19,6 +23,10 @@ pub struct AppState {
     pub assets: Arc<Assets>,
     pub mailer: Mailer,
     pub limits: Arc<RateLimits>,
+    pub hub: Hub,
+    pub pdf: Arc<PdfEngine>,
+    pub signer: Arc<Signer>,
+    pub payments: Arc<Payments>,
 }
 
 impl AppState {
@@ -31,6 +39,10 @@ impl AppState {
         let assets = Arc::new(Assets::load());
         let templates = Templates::new(i18n.clone(), assets.clone());
         let mailer = Mailer::from_config(&config)?;
+        let hub = Hub::start(db.clone(), &config.database_url).await?;
+        let pdf = Arc::new(PdfEngine::new()?);
+        let signer = Arc::new(Signer::load_or_create(&config)?);
+        let payments = Arc::new(Payments::from_config(&config)?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -39,6 +51,10 @@ impl AppState {
             assets,
             mailer,
             limits: Arc::new(RateLimits::default()),
+            hub,
+            pdf,
+            signer,
+            payments,
         })
     }
 }

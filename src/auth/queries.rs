@@ -464,3 +464,27 @@ pub async fn delete_expired_otp_codes(db: &Db) -> Result<u64, sqlx::Error> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Whether the user may not post (forum, chat) at `now` because a moderator suspended them.
+pub async fn posting_suspended(db: &Db, user_id: i64, now: &str) -> Result<bool, sqlx::Error> {
+    let until: Option<Option<String>> =
+        sqlx::query_scalar("SELECT posting_suspended_until FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(matches!(until, Some(Some(u)) if u.as_str() > now))
+}
+
+/// Suspends posting until `until` (RFC 3339), or lifts the suspension with `None`.
+pub async fn set_posting_suspension(
+    db: &Db,
+    user_id: i64,
+    until: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET posting_suspended_until = $1 WHERE id = $2")
+        .bind(until)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

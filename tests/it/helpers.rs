@@ -93,6 +93,7 @@ impl TestApp {
         .expect("test config");
         tweak(&mut config);
         let state = AppState::new(config).await.expect("app state");
+        techlearnjess::spawn_workers(state.clone());
         let app = techlearnjess::router(state.clone());
         let server = tokio::spawn(async move {
             axum::serve(

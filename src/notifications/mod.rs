@@ -1,0 +1,117 @@
+//! Notifications: one store per user, the API every feature calls ([`notify`],
+//! [`notify_many`]), the `/notifications` centre, the live badge over SSE and per-type e-mail
+//! settings.
+
+pub mod handlers;
+pub mod queries;
+
+use axum::Router;
+use axum::routing::{get, post};
+use serde::Serialize;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// What a notification is about. The text shown is `notifications.kind.<code>` with the
+/// notice's `subject` (a course title, a sender's name, a topic title) put in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Kind {
+    PrivateMessage,
+    CoursePublished,
+    LiveSession,
+    ForumReply,
+    ForumMention,
+    CertificateAvailable,
+    PaymentConfirmed,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::PrivateMessage,
+        Kind::CoursePublished,
+        Kind::LiveSession,
+        Kind::ForumReply,
+        Kind::ForumMention,
+        Kind::CertificateAvailable,
+        Kind::PaymentConfirmed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::PrivateMessage => "private_message",
+            Kind::CoursePublished => "course_published",
+            Kind::LiveSession => "live_session",
+            Kind::ForumReply => "forum_reply",
+            Kind::ForumMention => "forum_mention",
+            Kind::CertificateAvailable => "certificate_available",
+            Kind::PaymentConfirmed => "payment_confirmed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// Whether an e-mail is also sent when the user has not chosen.
+    pub fn emails_by_default(self) -> bool {
+        matches!(
+            self,
+            Kind::LiveSession | Kind::CertificateAvailable | Kind::PaymentConfirmed
+        )
+    }
+}
+
+/// A notification to send: its kind, the name it shows, and the local path it leads to.
+#[derive(Clone, Copy, Debug)]
+pub struct Notice<'a> {
+    pub kind: Kind,
+    pub subject: &'a str,
+    pub link: &'a str,
+}
+
+/// Stores a notification for `user_id`, pushes it live to their open pages and e-mails it when
+/// their settings say so. The e-mail is sent in the background; a mail failure is logged.
+pub async fn notify(state: &AppState, user_id: i64, notice: Notice<'_>) -> AppResult<()> {
+    notify_many(state, &[user_id], notice).await
+}
+
+/// [`notify`] for several users (e.g. every follower of a topic, every enrolled learner).
+pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>) -> AppResult<()> {
+    for &user_id in user_ids {
+        let id = queries::insert(&state.db, user_id, notice).await?;
+        state
+            .hub
+            .publish(&user_topic(user_id), "notification", id, "")
+            .await?;
+    }
+    let recipients = queries::email_recipients(&state.db, user_ids, notice.kind).await?;
+    if !recipients.is_empty() {
+        let state = state.clone();
+        let (subject, link) = (notice.subject.to_owned(), notice.link.to_owned());
+        let kind = notice.kind;
+        tokio::spawn(async move {
+            for r in recipients {
+                handlers::send_email(&state, &r, kind, &subject, &link).await;
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The hub topic of one user's notifications.
+pub fn user_topic(user_id: i64) -> String {
+    format!("user:{user_id}")
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(handlers::list))
+        .route("/notifications/stream", get(handlers::stream))
+        .route("/notifications/badge", get(handlers::badge))
+        .route("/notifications/read-all", post(handlers::mark_all_read))
+        .route("/notifications/{id}/read", post(handlers::mark_read))
+        .route(
+            "/notifications/settings",
+            get(handlers::settings_page).post(handlers::save_settings),
+        )
+}

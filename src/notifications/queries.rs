@@ -1,0 +1,190 @@
+//! SQL of the notifications feature.
+
+use serde::Serialize;
+
+use super::{Kind, Notice};
+use crate::db::{self, Db};
+
+pub async fn insert(db: &Db, user_id: i64, n: Notice<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO notifications (user_id, kind, subject, link, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(n.kind.code())
+    .bind(n.subject)
+    .bind(n.link)
+    .bind(db::now())
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Someone to e-mail a notification to.
+#[derive(sqlx::FromRow)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+    pub locale: String,
+}
+
+/// Among `user_ids`, the active accounts that get an e-mail for `kind` (their setting, or the
+/// kind's default).
+pub async fn email_recipients(
+    db: &Db,
+    user_ids: &[i64],
+    kind: Kind,
+) -> Result<Vec<Recipient>, sqlx::Error> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..user_ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT u.name, u.email, u.locale FROM users u \
+         LEFT JOIN notification_settings s ON s.user_id = u.id AND s.kind = $1 \
+         WHERE u.active = 1 AND COALESCE(s.email, $2) = 1 AND u.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, Recipient>(sqlx::AssertSqlSafe(sql))
+        .bind(kind.code())
+        .bind(i32::from(kind.emails_by_default()));
+    for id in user_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// A stored notification as pages show it.
+#[derive(sqlx::FromRow, Serialize, Clone, Debug)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub link: String,
+    pub read_at: Option<String>,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, kind, subject, link, read_at, created_at";
+
+/// One page of a user's notifications, unread first, newest first within each group.
+pub async fn page(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 \
+         ORDER BY CASE WHEN read_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// A user's notifications stored after `after_id`, oldest first (what a reconnecting stream
+/// missed), at most `limit`.
+pub async fn since(
+    db: &Db,
+    user_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 \
+         ORDER BY id LIMIT $3"
+    )))
+    .bind(user_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn find(db: &Db, user_id: i64, id: i64) -> Result<Option<Notification>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2"
+    )))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Marks one of the user's notifications read; false when it is not theirs.
+pub async fn mark_read(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
+    )
+    .bind(db::now())
+    .bind(id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn mark_all_read(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
+    let r =
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(db::now())
+            .bind(user_id)
+            .execute(&db.pool)
+            .await?;
+    Ok(r.rows_affected())
+}
+
+/// The user's e-mail choice per kind (the default where they have not chosen).
+pub async fn email_settings(db: &Db, user_id: i64) -> Result<Vec<(Kind, bool)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, email FROM notification_settings WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let chosen = rows
+                .iter()
+                .find(|(c, _)| c == k.code())
+                .map(|(_, e)| db::flag(*e));
+            (k, chosen.unwrap_or(k.emails_by_default()))
+        })
+        .collect())
+}
+
+pub async fn save_email_settings(
+    db: &Db,
+    user_id: i64,
+    choices: &[(Kind, bool)],
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    for (kind, email) in choices {
+        sqlx::query(
+            "INSERT INTO notification_settings (user_id, kind, email) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET email = excluded.email",
+        )
+        .bind(user_id)
+        .bind(kind.code())
+        .bind(i32::from(*email))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
