@@ -27,6 +27,13 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Largest uploaded file (course resources, images), in bytes (`TLJ_MAX_UPLOAD_MB`, default 20).
     pub max_upload_bytes: usize,
+    /// Ed25519 signing key of certificates, PEM (PKCS#8) or a path to one (`TLJ_CERT_KEY`);
+    /// unset: created on first start in the data dir.
+    pub certificate_key: Option<String>,
+    /// Mobile-money providers, routing, rates and sandbox (`TLJ_PAY_*`, see payments::config).
+    pub payments: crate::payments::config::PaymentsConfig,
+    /// Demo mode (`serve --demo`): demo content, payments in sandbox unless configured.
+    pub demo: bool,
 }
 
 impl Config {
@@ -76,6 +83,9 @@ impl Config {
             secure_cookies: parse_bool(get("TLJ_SECURE_COOKIES").as_deref(), "TLJ_SECURE_COOKIES")?,
             trust_proxy: parse_bool(get("TLJ_TRUST_PROXY").as_deref(), "TLJ_TRUST_PROXY")?,
             max_upload_bytes: max_upload_mb * 1024 * 1024,
+            certificate_key: get("TLJ_CERT_KEY"),
+            payments: crate::payments::config::PaymentsConfig::from_lookup(&get)?,
+            demo: false,
         })
     }
 

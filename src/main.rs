@@ -73,6 +73,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     .context("--addr doit être une adresse hôte:port")?;
             }
             let addr = config.addr;
+            config.demo = demo;
             let state = AppState::new(config).await?;
             if demo {
                 print_demo(demo::seed_if_empty(&state.db, &state.config.data_dir).await?);

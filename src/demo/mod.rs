@@ -285,5 +285,6 @@ async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
     for (position, (name, title, quote)) in TESTIMONIALS.into_iter().enumerate() {
         pages::create_testimonial(db, name, title, quote, position as i64).await?;
     }
+    // Content of later features (each seeds its own, finding the demo accounts by e-mail):
     Ok(accounts)
 }

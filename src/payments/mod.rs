@@ -1,6 +1,8 @@
 //! Mobile-money payments: Orange Money, Airtel Money, M-Pesa and the FlexPay aggregator behind
 //! one provider trait; quotes in CDF/USD; a state machine per payment; receipts.
 
+pub mod config;
+
 use axum::Router;
 
 use crate::config::Config;
