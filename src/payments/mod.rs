@@ -2,6 +2,7 @@
 //! one provider trait; quotes in CDF/USD; a state machine per payment; receipts.
 
 pub mod config;
+pub mod providers;
 
 use axum::Router;
 
