@@ -98,6 +98,31 @@ pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>)
     Ok(())
 }
 
+/// Tells the learners who follow the course's category or trainer (they are enrolled in one
+/// of their courses) that a new course is out; in the background, as they can be many.
+pub fn announce_course(state: &AppState, course_id: i64) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let result: AppResult<()> = async {
+            let Some((title, slug)) = queries::course_title(&state.db, course_id).await? else {
+                return Ok(());
+            };
+            let learners = queries::course_audience(&state.db, course_id).await?;
+            let link = format!("/courses/{slug}");
+            let notice = Notice {
+                kind: Kind::CoursePublished,
+                subject: &title,
+                link: &link,
+            };
+            notify_many(&state, &learners, notice).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, course.id = course_id, "course announcement failed");
+        }
+    });
+}
+
 /// The hub topic of one user's notifications.
 pub fn user_topic(user_id: i64) -> String {
     format!("user:{user_id}")

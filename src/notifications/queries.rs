@@ -91,6 +91,13 @@ pub async fn count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
         .await
 }
 
+pub async fn latest_id(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM notifications WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
 pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(user_id)
@@ -187,4 +194,29 @@ pub async fn save_email_settings(
         .await?;
     }
     tx.commit().await
+}
+
+pub async fn course_title(
+    db: &Db,
+    course_id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT title, slug FROM courses WHERE id = $1")
+        .bind(course_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Active learners enrolled in another course of the same category or trainer.
+pub async fn course_audience(db: &Db, course_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT e.user_id FROM enrolments e \
+         JOIN courses other ON other.id = e.course_id \
+         JOIN courses c ON c.id = $1 \
+         JOIN users u ON u.id = e.user_id \
+         WHERE other.id <> c.id AND u.active = 1 AND e.user_id <> c.trainer_id \
+           AND (other.category_id = c.category_id OR other.trainer_id = c.trainer_id)",
+    )
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await
 }

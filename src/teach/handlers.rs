@@ -273,6 +273,7 @@ pub async fn publish(
     }
     if queries::publish(&state.db, id).await? {
         tracing::info!(course.id = id, "course published");
+        crate::notifications::announce_course(&state, id);
     }
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,

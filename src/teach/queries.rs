@@ -140,7 +140,7 @@ pub async fn count_lessons(db: &Db, course_id: i64) -> Result<i64, sqlx::Error> 
 }
 
 /// Publishes the course; the `course_published` event is written the first time only.
-/// Returns true when the course changed state.
+/// Returns true for that first publication (the one announced to learners).
 pub async fn publish(db: &Db, course_id: i64) -> Result<bool, sqlx::Error> {
     let now = db::now();
     let mut tx = db.pool.begin().await?;
@@ -159,7 +159,8 @@ pub async fn publish(db: &Db, course_id: i64) -> Result<bool, sqlx::Error> {
     .bind(course_id)
     .fetch_optional(&mut *tx)
     .await?;
-    if changed && announced.is_none() {
+    let first = changed && announced.is_none();
+    if first {
         sqlx::query(
             "INSERT INTO domain_events (kind, subject_id, payload, created_at) \
              VALUES ('course_published', $1, $2, $3)",
@@ -171,7 +172,7 @@ pub async fn publish(db: &Db, course_id: i64) -> Result<bool, sqlx::Error> {
         .await?;
     }
     tx.commit().await?;
-    Ok(changed)
+    Ok(first)
 }
 
 pub async fn unpublish(db: &Db, course_id: i64) -> Result<(), sqlx::Error> {

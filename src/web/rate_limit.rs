@@ -14,6 +14,7 @@ pub struct RateLimits {
     reset_ip: DefaultKeyedRateLimiter<String>,
     otp_code: DefaultKeyedRateLimiter<String>,
     otp_send: DefaultKeyedRateLimiter<String>,
+    chat_message: DefaultKeyedRateLimiter<String>,
 }
 
 /// An action guarded by a rate limit.
@@ -32,6 +33,8 @@ pub enum Action {
     OtpCode,
     /// Second-factor codes e-mailed to one account (5 per 10 minutes).
     OtpSend,
+    /// Chat messages from one account (10 per 20 seconds: a conversation, not a flood).
+    ChatMessage,
 }
 
 fn quota(burst: u32, per_seconds: u64) -> Quota {
@@ -51,6 +54,7 @@ impl Default for RateLimits {
             reset_ip: RateLimiter::keyed(quota(10, 600)),
             otp_code: RateLimiter::keyed(quota(20, 600)),
             otp_send: RateLimiter::keyed(quota(5, 600)),
+            chat_message: RateLimiter::keyed(quota(10, 20)),
         }
     }
 }
@@ -65,6 +69,7 @@ impl RateLimits {
             Action::Reset => &self.reset_ip,
             Action::OtpCode => &self.otp_code,
             Action::OtpSend => &self.otp_send,
+            Action::ChatMessage => &self.chat_message,
         };
         limiter
             .check_key(&key.to_owned())
@@ -79,6 +84,7 @@ impl RateLimits {
         self.reset_ip.retain_recent();
         self.otp_code.retain_recent();
         self.otp_send.retain_recent();
+        self.chat_message.retain_recent();
     }
 }
 

@@ -58,4 +58,47 @@
       window.location.href = d.pathInfo.finalRequestPath || d.pathInfo.requestPath;
     }
   });
+
+  // Chat (htmx ws extension). On every (re)connection, tell the server the last message this
+  // page holds so that it sends exactly what was missed.
+  function lastMessageId() {
+    var list = document.querySelectorAll('#messages [data-id]');
+    var max = 0;
+    for (var i = 0; i < list.length; i++) max = Math.max(max, Number(list[i].getAttribute('data-id')) || 0);
+    return max;
+  }
+  function scrollChat(force) {
+    var box = document.getElementById('chat-scroll');
+    if (!box) return;
+    if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 160) box.scrollTop = box.scrollHeight;
+  }
+  document.addEventListener('htmx:wsOpen', function (ev) {
+    var sock = ev.detail && ev.detail.socketWrapper;
+    if (sock) sock.sendImmediately(JSON.stringify({ resume: String(lastMessageId()) }));
+  });
+  document.addEventListener('htmx:wsAfterMessage', function () { scrollChat(false); });
+  document.addEventListener('htmx:wsAfterSend', function () { scrollChat(true); });
+  function initChat() { scrollChat(true); }
+  document.addEventListener('DOMContentLoaded', initChat);
+  document.addEventListener('htmx:afterSettle', function (ev) {
+    if (ev.detail && ev.detail.boosted) initChat();
+  });
+  // Enter sends, Shift+Enter starts a new line.
+  document.addEventListener('keydown', function (ev) {
+    var t = ev.target;
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && t && t.id === 'chat-input' && t.form) {
+      ev.preventDefault();
+      if (t.value.trim()) t.form.requestSubmit();
+    }
+  });
+
+  // Notification toasts (SSE): keep the three newest, each for eight seconds.
+  document.addEventListener('htmx:sseMessage', function (ev) {
+    var box = ev.target;
+    if (!box || box.id !== 'toast') return;
+    var toasts = box.querySelectorAll('[data-testid="notif-toast"]');
+    for (var i = 3; i < toasts.length; i++) toasts[i].remove();
+    var first = toasts[0];
+    if (first) setTimeout(function () { first.remove(); }, 8000);
+  });
 })();

@@ -176,6 +176,65 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The id of the account with this e-mail.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("user exists")
+    }
+
+    /// A second app instance on the same database (and data dir), as behind a load balancer.
+    pub async fn second_instance(&self) -> Instance {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = (*self.state.config).clone();
+        config.addr = addr;
+        let state = AppState::new(config).await.expect("second app state");
+        techlearnjess::spawn_workers(state.clone());
+        let app = techlearnjess::router(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("server");
+        });
+        let base = format!("http://{addr}");
+        Instance {
+            browser: Browser::new(&base),
+            base,
+            state,
+            server,
+        }
+    }
+}
+
+/// Another instance of the app (see `TestApp::second_instance`); stops on drop.
+pub struct Instance {
+    pub base: String,
+    pub state: AppState,
+    pub browser: Browser,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Instance {
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 impl std::ops::Deref for TestApp {
     type Target = Browser;
     fn deref(&self) -> &Browser {
@@ -228,6 +287,15 @@ impl Browser {
         self.get("/healthz").await;
         self.get("/about").await;
         self.cookie("tlj_csrf").expect("the app sets a CSRF cookie")
+    }
+
+    /// The `Cookie` header this browser sends to the app (for WebSocket and SSE clients).
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).expect("base url");
+        self.jar
+            .cookies(&url)
+            .and_then(|h| h.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {

@@ -1,0 +1,159 @@
+//! Chat rules: room kinds, who may enter a room, message validation and rendering of a
+//! message body (plain text, links made clickable, everything escaped).
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Longest message, in characters.
+pub const MAX_LEN: usize = 2000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    General,
+    Course,
+    Direct,
+}
+
+impl RoomKind {
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "general" => Some(Self::General),
+            "course" => Some(Self::Course),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Course => "course",
+            Self::Direct => "direct",
+        }
+    }
+}
+
+/// The key that makes a private conversation between two users unique, whoever starts it.
+pub fn direct_key(a: i64, b: i64) -> String {
+    format!("dm:{}:{}", a.min(b), a.max(b))
+}
+
+/// A message body, trimmed; `Err(key)` when empty or too long.
+pub fn validate_body(body: &str) -> Result<String, &'static str> {
+    let body = body.trim();
+    if body.is_empty() {
+        Err("chat.error.empty")
+    } else if body.chars().count() > MAX_LEN {
+        Err("chat.error.too_long")
+    } else if body.contains('\0') {
+        Err("chat.error.invalid")
+    } else {
+        Ok(body.to_owned())
+    }
+}
+
+/// Escapes text for HTML.
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// The body as safe HTML: escaped, line breaks kept, `http(s)://` links made clickable.
+pub fn body_html(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 16);
+    for (i, line) in body.lines().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        let mut first = true;
+        for word in line.split(' ') {
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            // Trailing punctuation is not part of a link.
+            let trimmed = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
+            let is_link = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                && trimmed.len() > 8
+                && url::Url::parse(trimmed).is_ok();
+            if is_link {
+                out.push_str("<a class=\"link break-all\" rel=\"nofollow ugc noopener\" target=\"_blank\" href=\"");
+                escape(trimmed, &mut out);
+                out.push_str("\">");
+                escape(trimmed, &mut out);
+                out.push_str("</a>");
+                escape(&word[trimmed.len()..], &mut out);
+            } else {
+                escape(word, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// "14:05", in the platform's time zone (Matadi and Kinshasa: UTC+1).
+pub fn clock(created_at: &str) -> String {
+    OffsetDateTime::parse(created_at, &Rfc3339)
+        .map(|t| {
+            let t = t.to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC));
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_escaped_and_links_clickable() {
+        let html = body_html("voir https://exemple.cd/a?b=1&c=<x>, puis <script>alert(1)</script>");
+        assert!(
+            html.contains("href=\"https://exemple.cd/a?b=1&amp;c=&lt;x&gt;\""),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("</a>, puis"));
+        assert_eq!(body_html("a\nb"), "a<br>b");
+        assert_eq!(body_html("javascript:alert(1)"), "javascript:alert(1)");
+        assert!(!body_html("\"onmouseover=alert(1)").contains('"'));
+    }
+
+    #[test]
+    fn bodies_are_checked() {
+        assert_eq!(validate_body("  salut  "), Ok("salut".to_owned()));
+        assert_eq!(validate_body("   "), Err("chat.error.empty"));
+        assert_eq!(
+            validate_body(&"é".repeat(MAX_LEN)).map(|b| b.chars().count()),
+            Ok(MAX_LEN)
+        );
+        assert_eq!(
+            validate_body(&"é".repeat(MAX_LEN + 1)),
+            Err("chat.error.too_long")
+        );
+        assert_eq!(validate_body("a\0b"), Err("chat.error.invalid"));
+    }
+
+    #[test]
+    fn direct_keys_ignore_order() {
+        assert_eq!(direct_key(7, 3), direct_key(3, 7));
+        assert_ne!(direct_key(3, 7), direct_key(3, 8));
+    }
+
+    #[test]
+    fn clock_is_in_matadi_time() {
+        assert_eq!(clock("2026-11-25T13:05:00Z"), "14:05");
+        assert_eq!(clock("n'importe quoi"), "");
+    }
+}
