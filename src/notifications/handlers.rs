@@ -29,7 +29,7 @@ const REPLAY_LIMIT: i64 = 50;
 
 /// A notification with its text in the reader's language.
 #[derive(Serialize)]
-struct NotificationView {
+pub struct NotificationView {
     id: i64,
     kind: String,
     text: String,
@@ -55,6 +55,17 @@ fn text(state: &AppState, locale: Locale, kind: &str, subject: &str) -> String {
         &format!("notifications.kind.{kind}"),
         &[("subject", subject)],
     )
+}
+
+/// The user's newest notifications, unread first (for the dashboard).
+pub async fn latest(
+    state: &AppState,
+    locale: Locale,
+    user_id: i64,
+    n: i64,
+) -> AppResult<Vec<NotificationView>> {
+    let rows = queries::page(&state.db, user_id, n, 0).await?;
+    Ok(rows.into_iter().map(|r| view(state, locale, r)).collect())
 }
 
 #[derive(Deserialize)]

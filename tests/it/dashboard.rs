@@ -9,7 +9,7 @@ use techlearnjess::courses::queries::{self as courses, NewCourse};
 use techlearnjess::teach::model::LessonInput;
 use techlearnjess::teach::queries as teach;
 
-use crate::helpers::{Browser, TestApp, count, text_of};
+use crate::helpers::{Browser, TestApp, count, location, text_of};
 
 const DEMO_PASSWORD: &str = "Demo-2026-tlj";
 const PASSWORD: &str = "Reco-2026-tlj";
@@ -156,14 +156,16 @@ async fn the_dashboard_shows_a_course_in_progress_with_its_percentage_and_resume
         attr(&html, "[data-testid=resume-link-bases-de-python]", "href").as_deref(),
         Some(lessons[1].as_str())
     );
-    for (section, word) in [
-        ("live-section", "sessions live"),
-        ("notifications-section", "notifications"),
-        ("discussions-section", "forum"),
-    ] {
-        let text = text_of(&html, &format!("[data-testid={section}]")).expect(section);
-        assert!(text.contains("bientôt") && text.contains(word), "{text}");
-    }
+    let text = text_of(&html, "[data-testid=notifications-section]").expect("notifications");
+    assert!(
+        text.contains("Aucune notification pour l'instant."),
+        "{text}"
+    );
+    let text = text_of(&html, "[data-testid=discussions-section]").expect("discussions");
+    assert!(
+        text.contains("Aucun message non lu") && text.contains("Forum"),
+        "{text}"
+    );
     assert_eq!(count(&html, "[data-testid=trainer-courses]"), 0);
 }
 
@@ -430,5 +432,42 @@ async fn recommendations_scale_to_ten_thousand_learners() {
         times[samples * 95 / 100],
         times[samples - 1],
         fallback
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_latest_notifications_and_unread_conversations() {
+    use techlearnjess::notifications::{Kind, Notice, notify};
+    let app = TestApp::with_demo().await;
+    app.login("apprenant@techlearnjess.cd", "Demo-2026-tlj")
+        .await;
+    let learner = app.user_id("apprenant@techlearnjess.cd").await;
+    let notice = Notice {
+        kind: Kind::CoursePublished,
+        subject: "Excel avancé",
+        link: "/courses/excel",
+    };
+    notify(&app.state, learner, notice).await.unwrap();
+    let moderator = app.new_browser();
+    moderator
+        .login("moderateur@techlearnjess.cd", "Demo-2026-tlj")
+        .await;
+    let r = moderator
+        .post_form("/chat/direct", &[("user_id", &learner.to_string())])
+        .await;
+    let room = location(&r);
+    moderator
+        .post_form(&format!("{room}/messages"), &[("body", "Bonjour Patrick")])
+        .await;
+    let (_, html) = app.page("/dashboard").await;
+    let text = text_of(&html, "[data-testid=dashboard-notifications]").expect("notifications");
+    assert!(
+        text.contains("Nouveau cours publié : « Excel avancé »"),
+        "{text}"
+    );
+    let text = text_of(&html, "[data-testid=dashboard-conversations]").expect("conversations");
+    assert!(
+        text.contains("Nadia Lukusa") && text.contains('1'),
+        "{text}"
     );
 }

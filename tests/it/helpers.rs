@@ -207,9 +207,8 @@ impl TestApp {
         });
         let base = format!("http://{addr}");
         Instance {
-            browser: Browser::new(&base),
             base,
-            state,
+            _state: state,
             server,
         }
     }
@@ -218,8 +217,7 @@ impl TestApp {
 /// Another instance of the app (see `TestApp::second_instance`); stops on drop.
 pub struct Instance {
     pub base: String,
-    pub state: AppState,
-    pub browser: Browser,
+    _state: AppState,
     server: tokio::task::JoinHandle<()>,
 }
 
