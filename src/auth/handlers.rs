@@ -121,7 +121,8 @@ pub async fn signup(
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.signup_done", "/login"))
 }
 
-async fn send_verification(
+/// E-mails a fresh verification link (sign-up, resend, or an admin's resend).
+pub(crate) async fn send_verification(
     state: &AppState,
     ctx: &RequestContext,
     user_id: i64,
@@ -357,31 +358,36 @@ pub async fn forgot(
     if let Some(c) = queries::find_credentials(&state.db, email.as_str()).await?
         && c.active()
     {
-        let token = random_b64(32);
-        queries::create_token(
-            &state.db,
-            c.id,
-            TokenPurpose::ResetPassword,
-            &token_hash(&token),
-            &expires_in(1),
-        )
-        .await?;
-        let link = format!("{}/reset-password/{token}", state.config.base_url);
-        let body = state.templates.render(
-            "views/mail/reset_password.txt",
-            context! { locale => ctx.locale.code(), name => &c.name, link },
-        )?;
-        send(
-            &state,
-            &ctx,
-            email.as_str(),
-            &c.name,
-            "mail.reset.subject",
-            body,
-        )
-        .await;
+        send_reset_link(&state, &ctx, c.id, &c.name, email.as_str()).await?;
     }
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.reset_sent", "/login"))
+}
+
+/// E-mails a single-use password-reset link valid for an hour (forgotten password, or an
+/// admin forcing a reset).
+pub(crate) async fn send_reset_link(
+    state: &AppState,
+    ctx: &RequestContext,
+    user_id: i64,
+    name: &str,
+    email: &str,
+) -> AppResult<()> {
+    let token = random_b64(32);
+    queries::create_token(
+        &state.db,
+        user_id,
+        TokenPurpose::ResetPassword,
+        &token_hash(&token),
+        &expires_in(1),
+    )
+    .await?;
+    let link = format!("{}/reset-password/{token}", state.config.base_url);
+    let body = state.templates.render(
+        "views/mail/reset_password.txt",
+        context! { locale => ctx.locale.code(), name, link },
+    )?;
+    send(state, ctx, email, name, "mail.reset.subject", body).await;
+    Ok(())
 }
 
 pub async fn reset_page(

@@ -17,7 +17,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    fn new(lessons_total: i64, lessons_done: i64, quizzes_total: i64, quizzes_passed: i64) -> Self {
+    pub fn new(
+        lessons_total: i64,
+        lessons_done: i64,
+        quizzes_total: i64,
+        quizzes_passed: i64,
+    ) -> Self {
         let total = lessons_total + quizzes_total;
         let done = lessons_done + quizzes_passed;
         let percent = if total == 0 { 0 } else { done * 100 / total };

@@ -1,0 +1,203 @@
+//! Analytics over a date range: enrolments and completions, sign-ups, daily / weekly /
+//! monthly active users (successful logins), top courses; charts drawn as inline SVG, with the
+//! same figures in tables.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+
+use super::queries::{self, Daily};
+use super::{charts, require_admin};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::Ctx;
+
+/// Longest range, in days.
+const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RangeQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+fn parse_day(s: &str) -> Option<Date> {
+    Date::parse(
+        s.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The range asked for (default: the 30 days up to today), checked.
+pub fn range(q: &RangeQuery, today: Date) -> AppResult<(Date, Date)> {
+    let to = if q.to.trim().is_empty() {
+        today
+    } else {
+        parse_day(&q.to).ok_or(AppError::BadRequest("admin.error.date"))?
+    };
+    let from = if q.from.trim().is_empty() {
+        to - Duration::days(29)
+    } else {
+        parse_day(&q.from).ok_or(AppError::BadRequest("admin.error.date"))?
+    };
+    if from > to || (to - from).whole_days() >= MAX_DAYS {
+        return Err(AppError::BadRequest("admin.error.range"));
+    }
+    Ok((from, to))
+}
+
+/// Every day of the range with its count (0 where the database has none).
+pub fn fill(from: Date, to: Date, counts: &[(String, i64)]) -> Vec<i64> {
+    let by_day: HashMap<&str, i64> = counts.iter().map(|(d, n)| (d.as_str(), *n)).collect();
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        out.push(by_day.get(iso(d).as_str()).copied().unwrap_or(0));
+        match d.next_day() {
+            Some(next) => d = next,
+            None => break,
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Row {
+    day: String,
+    enrolments: i64,
+    completions: i64,
+    signups: i64,
+    active: i64,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RangeQuery>,
+) -> AppResult<Response> {
+    require_admin(&ctx)?;
+    let (from, to) = range(&q, OffsetDateTime::now_utc().date())?;
+    let (start, end) = (iso(from), iso(to + Duration::days(1)));
+    let db = &state.db;
+    let enrolments = fill(
+        from,
+        to,
+        &queries::daily_counts(db, Daily::Enrolments, &start, &end).await?,
+    );
+    let completions = fill(
+        from,
+        to,
+        &queries::daily_counts(db, Daily::Completions, &start, &end).await?,
+    );
+    let signups = fill(
+        from,
+        to,
+        &queries::daily_counts(db, Daily::Signups, &start, &end).await?,
+    );
+    let active = fill(
+        from,
+        to,
+        &queries::daily_counts(db, Daily::ActiveUsers, &start, &end).await?,
+    );
+    let top = queries::top_courses(db, &start, &end, 5).await?;
+    let wau = queries::active_users(db, &iso(to - Duration::days(6)), &end).await?;
+    let mau = queries::active_users(db, &iso(to - Duration::days(29)), &end).await?;
+    let dau = active.last().copied().unwrap_or(0);
+
+    let labels: Vec<String> = (0..enrolments.len() as i64)
+        .map(|i| {
+            let d = from + Duration::days(i);
+            format!("{:02}/{:02}", d.day(), u8::from(d.month()))
+        })
+        .collect();
+    let t = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
+    let learning_chart = charts::line(
+        &t("admin.analytics.learning_chart"),
+        &labels,
+        &[
+            (&t("admin.analytics.enrolments"), &enrolments),
+            (&t("admin.analytics.completions"), &completions),
+        ],
+    );
+    let signup_chart = charts::line(
+        &t("admin.analytics.signups_chart"),
+        &labels,
+        &[(&t("admin.analytics.signups"), &signups)],
+    );
+    let active_chart = charts::line(
+        &t("admin.analytics.active_chart"),
+        &labels,
+        &[(&t("admin.analytics.active"), &active)],
+    );
+    let top_chart = charts::bars(&t("admin.analytics.top_chart"), &top);
+    let rows: Vec<Row> = (0..enrolments.len())
+        .map(|i| Row {
+            day: labels.get(i).cloned().unwrap_or_default(),
+            enrolments: enrolments[i],
+            completions: completions[i],
+            signups: signups[i],
+            active: active[i],
+        })
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/admin/analytics.html",
+            context! {
+                from => iso(from), to => iso(to),
+                total_enrolments => enrolments.iter().sum::<i64>(),
+                total_completions => completions.iter().sum::<i64>(),
+                total_signups => signups.iter().sum::<i64>(),
+                dau, wau, mau,
+                learning_chart => minijinja::Value::from_safe_string(learning_chart),
+                signup_chart => minijinja::Value::from_safe_string(signup_chart),
+                active_chart => minijinja::Value::from_safe_string(active_chart),
+                top_chart => minijinja::Value::from_safe_string(top_chart),
+                top => Serde(&top),
+                rows => Serde(&rows),
+            },
+        )?
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn ranges_default_to_thirty_days_and_are_checked() {
+        let today = date!(2026 - 11 - 25);
+        let (f, t) = range(&RangeQuery::default(), today).unwrap();
+        assert_eq!((iso(f), iso(t)), ("2026-10-27".into(), "2026-11-25".into()));
+        let q = |from: &str, to: &str| RangeQuery {
+            from: from.into(),
+            to: to.into(),
+        };
+        assert!(range(&q("2026-11-26", "2026-11-25"), today).is_err());
+        assert!(range(&q("2024-01-01", "2026-11-25"), today).is_err());
+        assert!(range(&q("hier", ""), today).is_err());
+        assert!(range(&q("2026-11-01", "2026-11-01"), today).is_ok());
+    }
+
+    #[test]
+    fn missing_days_count_zero() {
+        let counts = vec![("2026-11-02".to_owned(), 4), ("2026-11-04".to_owned(), 1)];
+        assert_eq!(
+            fill(date!(2026 - 11 - 01), date!(2026 - 11 - 04), &counts),
+            vec![0, 4, 0, 1]
+        );
+    }
+}

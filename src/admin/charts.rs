@@ -1,0 +1,211 @@
+//! Charts drawn on the server as inline SVG: no chart library is sent to the browser. Colours
+//! follow the text colour (`currentColor`), so the page's light and dark classes apply; each
+//! chart has a title and description for screen readers, and the page shows the same figures
+//! in a table.
+
+use std::fmt::Write;
+
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 10.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 28.0;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A "nice" upper bound for the axis (1, 2 or 5 times a power of ten), at least 1.
+pub fn nice_max(max: f64) -> f64 {
+    if max <= 1.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(max.log10().floor());
+    for step in [1.0, 2.0, 5.0, 10.0] {
+        if step * power >= max {
+            return step * power;
+        }
+    }
+    10.0 * power
+}
+
+/// Labels shown under the x axis: about six, evenly spaced, first and last included.
+fn label_positions(n: usize) -> Vec<usize> {
+    if n <= 7 {
+        return (0..n).collect();
+    }
+    let step = (n - 1) as f64 / 5.0;
+    (0..=5)
+        .map(|i| (i as f64 * step).round() as usize)
+        .collect()
+}
+
+fn frame(out: &mut String, title: &str, desc: &str, max: f64) {
+    let _ = write!(
+        out,
+        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="w-full h-auto" role="img"><title>{}</title><desc>{}</desc>"#,
+        escape(title),
+        escape(desc)
+    );
+    // Horizontal grid lines with their values.
+    for i in 0..=4 {
+        let v = max * f64::from(i) / 4.0;
+        let y = TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - f64::from(i) / 4.0);
+        let _ = write!(
+            out,
+            r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.15"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="currentColor" fill-opacity="0.7">{}</text>"#,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            format_value(v)
+        );
+    }
+}
+
+fn format_value(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.1}k", v / 1000.0).replace(".0k", "k")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// A line chart of one or two series over the same labels (e.g. days).
+pub fn line(title: &str, labels: &[String], series: &[(&str, &[i64])]) -> String {
+    let max = nice_max(
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .copied()
+            .max()
+            .unwrap_or(0) as f64,
+    );
+    let desc = series
+        .iter()
+        .map(|(name, v)| format!("{name} : total {}", v.iter().sum::<i64>()))
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    let mut out = String::with_capacity(4096);
+    frame(&mut out, title, &desc, max);
+    let n = labels.len().max(1);
+    let x = |i: usize| {
+        if n == 1 {
+            LEFT + (WIDTH - LEFT - RIGHT) / 2.0
+        } else {
+            LEFT + (WIDTH - LEFT - RIGHT) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: i64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v as f64 / max);
+    for (k, (_, values)) in series.iter().enumerate() {
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect();
+        let dash = if k == 0 {
+            ""
+        } else {
+            r#" stroke-dasharray="5 4""#
+        };
+        let _ = write!(
+            out,
+            r#"<polyline fill="none" stroke="currentColor" stroke-width="2"{dash} points="{}"/>"#,
+            points.join(" ")
+        );
+    }
+    for i in label_positions(labels.len()) {
+        let anchor = if i == 0 {
+            "start"
+        } else if i + 1 == labels.len() {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="{anchor}" fill="currentColor" fill-opacity="0.7">{}</text>"#,
+            x(i),
+            HEIGHT - 8.0,
+            escape(&labels[i])
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A horizontal bar chart (e.g. top courses), one bar per row.
+pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
+    let max = nice_max(rows.iter().map(|(_, v)| *v).max().unwrap_or(0) as f64);
+    let row_h = 28.0;
+    let height = TOP + row_h * rows.len().max(1) as f64 + 8.0;
+    let desc = rows
+        .iter()
+        .map(|(l, v)| format!("{l} : {v}"))
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    let mut out = String::with_capacity(2048);
+    let _ = write!(
+        out,
+        r#"<svg viewBox="0 0 {WIDTH} {height}" class="w-full h-auto" role="img"><title>{}</title><desc>{}</desc>"#,
+        escape(title),
+        escape(&desc)
+    );
+    let bar_left = 8.0;
+    let bar_width = WIDTH - bar_left - 60.0;
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = TOP + row_h * i as f64;
+        let w = (bar_width * *value as f64 / max).max(2.0);
+        let _ = write!(
+            out,
+            r#"<rect x="{bar_left}" y="{:.1}" width="{w:.1}" height="10" rx="2" fill="currentColor" fill-opacity="0.8"/><text x="{bar_left}" y="{:.1}" font-size="11" fill="currentColor">{}</text><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor">{value}</text>"#,
+            y + 12.0,
+            y + 8.0,
+            escape(label),
+            bar_left + w + 6.0,
+            y + 21.0,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_maxima_are_round() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(3.0), 5.0);
+        assert_eq!(nice_max(17.0), 20.0);
+        assert_eq!(nice_max(51.0), 100.0);
+        assert_eq!(nice_max(1000.0), 1000.0);
+        assert_eq!(nice_max(1001.0), 2000.0);
+    }
+
+    #[test]
+    fn charts_are_accessible_escaped_svg() {
+        let labels: Vec<String> = (1..=30).map(|d| format!("{d:02}/11")).collect();
+        let values: Vec<i64> = (0..30).collect();
+        let svg = line("Inscriptions <test>", &labels, &[("Inscriptions", &values)]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("<title>Inscriptions &lt;test&gt;</title>"));
+        assert!(svg.contains("total 435"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        // Six labels at most under the axis, the first and the last among them.
+        assert!(svg.contains(">01/11<") && svg.contains(">30/11<"));
+        assert!(!svg.contains(">02/11<"));
+        let svg = bars("Top", &[("Python & co".into(), 12), ("Excel".into(), 3)]);
+        assert!(svg.contains("Python &amp; co"));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        // Nothing to draw is still a valid chart.
+        assert!(line("Vide", &[], &[("x", &[])]).ends_with("</svg>"));
+        assert!(bars("Vide", &[]).ends_with("</svg>"));
+    }
+}

@@ -1,0 +1,322 @@
+//! Course management: every course with its figures, publish / unpublish, feature on the
+//! home page; categories; testimonials shown on the home page.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+use super::{queries, require_admin};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    require_admin(&ctx)?;
+    let courses = queries::courses(&state.db, &q.q).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/admin/courses.html",
+            context! { courses => Serde(courses), q => q.q },
+        )?
+        .into_response())
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    queries::course_published(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if crate::teach::queries::count_lessons(&state.db, id).await? == 0 {
+        return Err(AppError::BadRequest("teach.error.publish_no_lessons"));
+    }
+    if crate::teach::queries::publish(&state.db, id).await? {
+        crate::notifications::announce_course(&state, id);
+    }
+    queries::audit(
+        &state.db,
+        admin.id,
+        "publish",
+        "course",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.published",
+        "/admin/courses",
+    ))
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    queries::course_published(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::teach::queries::unpublish(&state.db, id).await?;
+    queries::audit(
+        &state.db,
+        admin.id,
+        "unpublish",
+        "course",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.unpublished",
+        "/admin/courses",
+    ))
+}
+
+pub async fn toggle_feature(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    let featured = queries::toggle_featured(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    queries::audit(
+        &state.db,
+        admin.id,
+        "feature",
+        "course",
+        Some(id),
+        serde_json::json!({ "before": !featured, "after": featured }),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.featured",
+        "/admin/courses",
+    ))
+}
+
+pub async fn categories(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    require_admin(&ctx)?;
+    let categories = queries::categories(&state.db).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/admin/categories.html",
+            context! { categories => Serde(categories) },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// A name of 2–60 characters.
+fn category_name(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    if (2..=60).contains(&name.chars().count()) && !name.contains('\0') {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::BadRequest("admin.error.category_name"))
+    }
+}
+
+/// `Bureautique & Office` → `bureautique-office`.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.to_lowercase().chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+pub async fn create_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CategoryForm>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    let name = category_name(&form.name)?;
+    let slug = slugify(&name);
+    if slug.is_empty() {
+        return Err(AppError::BadRequest("admin.error.category_name"));
+    }
+    let id = queries::create_category(&state.db, &slug, &name)
+        .await?
+        .ok_or(AppError::BadRequest("admin.error.category_taken"))?;
+    queries::audit(
+        &state.db,
+        admin.id,
+        "create",
+        "category",
+        Some(id),
+        serde_json::json!({ "after": name }),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.category",
+        "/admin/categories",
+    ))
+}
+
+pub async fn rename_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<CategoryForm>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    let name = category_name(&form.name)?;
+    let before = queries::rename_category(&state.db, id, &name)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    queries::audit(
+        &state.db,
+        admin.id,
+        "rename",
+        "category",
+        Some(id),
+        serde_json::json!({ "before": before, "after": name }),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.category",
+        "/admin/categories",
+    ))
+}
+
+pub async fn testimonials(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    require_admin(&ctx)?;
+    let testimonials = queries::testimonials(&state.db).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/admin/testimonials.html",
+            context! { testimonials => Serde(testimonials) },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TestimonialForm {
+    #[serde(default)]
+    author_name: String,
+    #[serde(default)]
+    author_title: String,
+    #[serde(default)]
+    quote: String,
+}
+
+pub async fn create_testimonial(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<TestimonialForm>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    let (name, title, quote) = (
+        form.author_name.trim(),
+        form.author_title.trim(),
+        form.quote.trim(),
+    );
+    let ok = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.chars().count()) && !s.contains('\0')
+    };
+    if !ok(name, 2, 80) || !ok(title, 0, 80) || !ok(quote, 10, 600) {
+        return Err(AppError::BadRequest("admin.error.testimonial"));
+    }
+    let position = queries::testimonials(&state.db).await?.len() as i64;
+    crate::pages::queries::create_testimonial(&state.db, name, title, quote, position).await?;
+    queries::audit(
+        &state.db,
+        admin.id,
+        "create",
+        "testimonial",
+        None,
+        serde_json::json!({ "after": { "author": name, "quote": quote } }),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.testimonial",
+        "/admin/testimonials",
+    ))
+}
+
+pub async fn toggle_testimonial(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let admin = require_admin(&ctx)?;
+    if !queries::toggle_testimonial(&state.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    queries::audit(
+        &state.db,
+        admin.id,
+        "toggle",
+        "testimonial",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "admin.flash.testimonial",
+        "/admin/testimonials",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_plain_ascii() {
+        assert_eq!(slugify("Bureautique & Office"), "bureautique-office");
+        assert_eq!(
+            slugify("  Éducation à l'économie "),
+            "education-a-l-economie"
+        );
+        assert_eq!(slugify("!!!"), "");
+    }
+}

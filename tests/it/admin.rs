@@ -1,0 +1,358 @@
+//! Administration: access for each role, role changes, suspension, CSV exports that parse
+//! back to the same rows, analytics figures on a crafted data set, the audit log.
+
+use crate::helpers::{Browser, TestApp, count, location, text_of};
+
+const DEMO: &str = "Demo-2026-tlj";
+
+async fn as_role(app: &TestApp, email: &str) -> Browser {
+    let b = app.new_browser();
+    b.login(email, DEMO).await;
+    b
+}
+
+const GETS: [&str; 11] = [
+    "/admin",
+    "/admin/audit",
+    "/admin/users",
+    "/admin/users/1",
+    "/admin/courses",
+    "/admin/categories",
+    "/admin/testimonials",
+    "/admin/analytics",
+    "/admin/exports",
+    "/admin/exports/users.csv",
+    "/admin/exports/logins.csv",
+];
+
+const POSTS: [&str; 11] = [
+    "/admin/users/4/roles",
+    "/admin/users/4/suspend",
+    "/admin/users/4/reactivate",
+    "/admin/users/4/force-reset",
+    "/admin/users/4/resend-verification",
+    "/admin/courses/1/publish",
+    "/admin/courses/1/unpublish",
+    "/admin/courses/1/feature",
+    "/admin/categories",
+    "/admin/categories/1",
+    "/admin/testimonials/1/toggle",
+];
+
+#[tokio::test]
+async fn only_admins_reach_the_administration() {
+    let app = TestApp::with_demo().await;
+    let anon = app.new_browser();
+    for path in GETS {
+        let r = anon.get(path).await;
+        assert_eq!(r.status(), 303, "{path}");
+        assert!(location(&r).starts_with("/login"), "{path}");
+    }
+    for email in [
+        "apprenant@techlearnjess.cd",
+        "formateur@techlearnjess.cd",
+        "moderateur@techlearnjess.cd",
+    ] {
+        let b = as_role(&app, email).await;
+        for path in GETS {
+            assert_eq!(b.get(path).await.status(), 403, "{email} GET {path}");
+        }
+        for path in POSTS {
+            assert_eq!(
+                b.post_form(path, &[]).await.status(),
+                403,
+                "{email} POST {path}"
+            );
+        }
+    }
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    for path in GETS {
+        assert_eq!(admin.get(path).await.status(), 200, "admin GET {path}");
+    }
+    assert_eq!(admin.get("/admin/users/999999").await.status(), 404);
+    assert_eq!(admin.get("/admin/exports/secrets.csv").await.status(), 404);
+    assert_eq!(admin.get("/admin/analytics?from=hier").await.status(), 400);
+    assert_eq!(
+        admin
+            .get("/admin/analytics?from=2020-01-01&to=2026-01-01")
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn role_changes_and_suspensions_take_effect_and_are_audited() {
+    let app = TestApp::with_demo().await;
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    let learner = as_role(&app, "apprenant@techlearnjess.cd").await;
+    let learner_id = app.user_id("apprenant@techlearnjess.cd").await;
+    let admin_id = app.user_id("admin@techlearnjess.cd").await;
+    assert_eq!(learner.get("/teach").await.status(), 403);
+
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{learner_id}/roles"),
+            &[("role", "trainer"), ("role", "bogus")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        learner.get("/teach").await.status(),
+        200,
+        "effective at once"
+    );
+
+    // An admin cannot remove their own admin role or suspend themself.
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{admin_id}/roles"),
+            &[("role", "trainer")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = admin
+        .post_form(&format!("/admin/users/{admin_id}/suspend"), &[])
+        .await;
+    assert_eq!(r.status(), 400);
+
+    // Suspension closes the sessions and blocks logging in.
+    let r = admin
+        .post_form(&format!("/admin/users/{learner_id}/suspend"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(learner.get("/dashboard").await.status(), 303);
+    let again = app.new_browser();
+    let r = again
+        .post_form(
+            "/login",
+            &[("email", "apprenant@techlearnjess.cd"), ("password", DEMO)],
+        )
+        .await;
+    assert_ne!(location(&r), "/dashboard");
+    let r = admin
+        .post_form(&format!("/admin/users/{learner_id}/reactivate"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    again.login("apprenant@techlearnjess.cd", DEMO).await;
+
+    // A forced reset disables the password and mails a link.
+    let r = admin
+        .post_form(&format!("/admin/users/{learner_id}/force-reset"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let link = app.link_in_last_email("apprenant@techlearnjess.cd", "/reset-password/");
+    assert!(link.len() > 30);
+    let r = app
+        .new_browser()
+        .post_form(
+            "/login",
+            &[("email", "apprenant@techlearnjess.cd"), ("password", DEMO)],
+        )
+        .await;
+    assert_ne!(location(&r), "/dashboard");
+
+    let (_, html) = admin.page("/admin/audit").await;
+    assert_eq!(count(&html, "[data-testid=audit-row]"), 4);
+    let body = html.html();
+    assert!(body.contains("roles") && body.contains("learner trainer"));
+    assert!(
+        body.contains("suspend") && body.contains("reactivate") && body.contains("force_reset")
+    );
+}
+
+#[tokio::test]
+async fn csv_exports_parse_back_to_the_same_rows() {
+    let app = TestApp::with_demo().await;
+    let tricky = [
+        ("Mbuyi, \"Jojo\" Kalala", "jojo@exemple.cd"),
+        ("Ngalula\nSur deux lignes", "deux@exemple.cd"),
+        ("Élodie Ñuñez-Lukusa ; 日本", "elodie@exemple.cd"),
+    ];
+    // Inserted directly: the sign-up form (rightly) refuses a line break in a name.
+    for (name, email) in tricky {
+        sqlx::query(
+            "INSERT INTO users (name, email, password_hash, roles, email_verified, locale, active, created_at) \
+             VALUES ($1, $2, 'x', 'learner', 1, 'fr', 1, $3)",
+        )
+        .bind(name)
+        .bind(email)
+        .bind("2026-11-25T10:00:00Z")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    }
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    for (sep, bom, delimiter) in [("", "", b','), ("semicolon", "1", b';')] {
+        let r = admin
+            .get(&format!(
+                "/admin/exports/users.csv?q=exemple.cd&sep={sep}&bom={bom}"
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("attachment")
+        );
+        let bytes = r.bytes().await.unwrap();
+        let body: &[u8] = if bom == "1" {
+            assert!(bytes.starts_with("\u{feff}".as_bytes()));
+            &bytes[3..]
+        } else {
+            &bytes
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body);
+        let headers = reader.headers().unwrap().clone();
+        assert_eq!(&headers[1], "nom");
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let mut got: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r[1].to_owned(), r[2].to_owned()))
+            .collect();
+        got.sort();
+        let mut want: Vec<(String, String)> = tricky
+            .iter()
+            .map(|(n, e)| (n.to_string(), e.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
+        for r in &rows {
+            assert!(
+                r[6].ends_with('Z') && r[6].contains('T'),
+                "ISO 8601: {}",
+                &r[6]
+            );
+        }
+    }
+    // Every kind exports and is audited.
+    for kind in ["enrolments", "progress", "quiz_attempts", "logins"] {
+        let r = admin
+            .get(&format!("/admin/exports/{kind}.csv?from=2000-01-01"))
+            .await;
+        assert_eq!(r.status(), 200, "{kind}");
+        let text = r.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert!(reader.records().all(|r| r.is_ok()), "{kind} parses");
+    }
+    assert_eq!(
+        admin
+            .get("/admin/exports/logins.csv?from=bad")
+            .await
+            .status(),
+        400
+    );
+    let exports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'export'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(exports, 6);
+}
+
+#[tokio::test]
+async fn analytics_figures_match_a_crafted_data_set() {
+    let app = TestApp::with_demo().await;
+    let pool = &app.state.db.pool;
+    // Move every existing enrolment and login out of the range, then craft the range's data.
+    sqlx::query("UPDATE enrolments SET created_at = '2020-01-01T00:00:00Z'")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM login_history")
+        .execute(pool)
+        .await
+        .unwrap();
+    let users: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let courses: Vec<i64> = sqlx::query_scalar("SELECT id FROM courses ORDER BY id LIMIT 2")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    // Three enrolments on 2026-03-02 (two in course 0), one on 2026-03-05 completed on 03-06.
+    for (user, course, day, completed) in [
+        (users[0], courses[0], "2026-03-02T08:00:00Z", None),
+        (users[1], courses[0], "2026-03-02T09:00:00Z", None),
+        (users[2], courses[1], "2026-03-02T23:59:59Z", None),
+        (
+            users[3],
+            courses[1],
+            "2026-03-05T10:00:00Z",
+            Some("2026-03-06T10:00:00Z"),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO enrolments (user_id, course_id, source, created_at, completed_at) \
+             VALUES ($1, $2, 'free', $3, $4) \
+             ON CONFLICT (user_id, course_id) DO UPDATE SET created_at = excluded.created_at, \
+               completed_at = excluded.completed_at",
+        )
+        .bind(user)
+        .bind(course)
+        .bind(day)
+        .bind(completed)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    // Logins: user 0 on 03-01 and 03-07 (twice), user 1 on 03-07, a failure that does not count.
+    for (user, at, ok) in [
+        (users[0], "2026-03-01T10:00:00Z", 1),
+        (users[0], "2026-03-07T10:00:00Z", 1),
+        (users[0], "2026-03-07T11:00:00Z", 1),
+        (users[1], "2026-03-07T12:00:00Z", 1),
+        (users[2], "2026-03-07T12:00:00Z", 0),
+    ] {
+        sqlx::query(
+            "INSERT INTO login_history (user_id, email, ip, user_agent, success, reason, created_at) \
+             VALUES ($1, 'x@y.cd', '127.0.0.1', 'test', $2, 'test', $3)",
+        )
+        .bind(user)
+        .bind(ok)
+        .bind(at)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    // The admin's own login today is outside the range.
+    let (status, html) = admin
+        .page("/admin/analytics?from=2026-03-01&to=2026-03-07")
+        .await;
+    assert_eq!(status, 200);
+    let figure = |key: &str| text_of(&html, &format!("[data-testid=figure-{key}]")).unwrap();
+    assert_eq!(figure("enrolments"), "4");
+    assert_eq!(figure("completions"), "1");
+    assert_eq!(figure("dau"), "2");
+    assert_eq!(figure("wau"), "2");
+    assert_eq!(figure("mau"), "2");
+    assert_eq!(count(&html, "[data-testid=chart-learning] svg polyline"), 2);
+    let sel = scraper::Selector::parse("[data-testid=analytics-table] tbody tr").unwrap();
+    let td = scraper::Selector::parse("td").unwrap();
+    let rows: Vec<Vec<String>> = html
+        .select(&sel)
+        .map(|tr| {
+            tr.select(&td)
+                .map(|c| c.text().collect::<String>())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 7, "one row per day");
+    assert_eq!(rows[1], ["02/03", "3", "0", "0", "0"]);
+    assert_eq!(rows[5], ["06/03", "0", "1", "0", "0"]);
+    assert_eq!(rows[6], ["07/03", "0", "0", "0", "2"]);
+    assert_eq!(rows[0][4], "1");
+    let top = text_of(&html, "[data-testid=chart-top]").unwrap();
+    assert!(!top.is_empty());
+}
