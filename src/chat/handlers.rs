@@ -345,7 +345,10 @@ pub async fn hide(
             .hub
             .publish(&room_topic(room_id), "hide", message_id, "")
             .await?;
+        let author = queries::author_of(&state.db, message_id).await?;
+        queries::log_moderation(&state.db, user.id, "hide", message_id, author, "").await?;
     }
+    queries::resolve_reports(&state.db, message_id, user.id).await?;
     if ctx.partial {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -403,5 +406,53 @@ pub async fn report(
         FlashLevel::Success,
         "chat.flash.reported",
         &format!("/chat/rooms/{}", message.room_id),
+    ))
+}
+
+/// The queue of reported chat messages (moderators and admins).
+pub async fn moderation(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.require_user()?.require(Role::Moderator)?;
+    let reports = queries::open_reports(&state.db).await?;
+    let views: Vec<(queries::OpenReport, String)> = reports
+        .into_iter()
+        .map(|r| {
+            let html = model::body_html(&r.body);
+            (r, html)
+        })
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/chat/moderation.html",
+            context! { reports => Serde(&views) },
+        )?
+        .into_response())
+}
+
+/// A moderator closes the reports of a message without hiding it.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(message_id): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    user.require(Role::Moderator)?;
+    if queries::resolve_reports(&state.db, message_id, user.id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    let author = queries::author_of(&state.db, message_id).await?;
+    queries::log_moderation(
+        &state.db,
+        user.id,
+        "dismiss_reports",
+        message_id,
+        author,
+        "",
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "chat.flash.dismissed",
+        "/chat/moderation",
     ))
 }

@@ -374,3 +374,103 @@ pub async fn has_unread_notification(
     .await?;
     Ok(found.is_some())
 }
+
+/// A reported message waiting for a moderator.
+#[derive(sqlx::FromRow, Serialize)]
+pub struct OpenReport {
+    pub message_id: i64,
+    pub room_id: i64,
+    pub room_kind: String,
+    pub author_id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub hidden: i64,
+    pub reports: i64,
+    pub reasons: String,
+    pub first_reported_at: String,
+}
+
+/// Reported messages with unresolved reports, oldest report first.
+pub async fn open_reports(db: &Db) -> Result<Vec<OpenReport>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, i64, String, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT m.id, m.room_id, r.kind, m.user_id, u.name, m.body, \
+           CASE WHEN m.hidden_at IS NULL THEN 0 ELSE 1 END, COUNT(*), MIN(cr.created_at) \
+         FROM chat_reports cr JOIN chat_messages m ON m.id = cr.message_id \
+         JOIN chat_rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id \
+         WHERE cr.resolved_at IS NULL \
+         GROUP BY m.id, m.room_id, r.kind, m.user_id, u.name, m.body, m.hidden_at \
+         ORDER BY MIN(cr.created_at)",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (message_id, room_id, room_kind, author_id, author_name, body, hidden, reports, first) in
+        rows
+    {
+        let reasons: Vec<String> = sqlx::query_scalar(
+            "SELECT reason FROM chat_reports WHERE message_id = $1 AND resolved_at IS NULL ORDER BY id",
+        )
+        .bind(message_id)
+        .fetch_all(&db.pool)
+        .await?;
+        out.push(OpenReport {
+            message_id,
+            room_id,
+            room_kind,
+            author_id,
+            author_name,
+            body,
+            hidden,
+            reports,
+            reasons: reasons.join(" · "),
+            first_reported_at: first,
+        });
+    }
+    Ok(out)
+}
+
+/// Closes the open reports of a message; returns how many were open.
+pub async fn resolve_reports(db: &Db, message_id: i64, by: i64) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE chat_reports SET resolved_at = $1, resolved_by = $2 \
+         WHERE message_id = $3 AND resolved_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(by)
+    .bind(message_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// The author of a message (hidden or not).
+pub async fn author_of(db: &Db, message_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM chat_messages WHERE id = $1")
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Stores a moderation action in the log shared with the forum.
+pub async fn log_moderation(
+    db: &Db,
+    actor_id: i64,
+    action: &str,
+    message_id: i64,
+    target_user_id: Option<i64>,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO moderation_actions (actor_id, action, target_type, target_id, target_user_id, reason, created_at) \
+         VALUES ($1, $2, 'chat_message', $3, $4, $5, $6)",
+    )
+    .bind(actor_id)
+    .bind(action)
+    .bind(message_id)
+    .bind(target_user_id)
+    .bind(reason)
+    .bind(db::now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

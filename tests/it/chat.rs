@@ -286,6 +286,13 @@ async fn a_hidden_message_disappears_live_and_a_report_is_stored() {
             .unwrap();
     assert_eq!(reports, 1);
 
+    // The report waits in the moderators' queue.
+    assert_eq!(amani.get("/chat/moderation").await.status(), 403);
+    let (status, html) = moderator.page("/chat/moderation").await;
+    assert_eq!(status, 200);
+    assert_eq!(crate::helpers::count(&html, "[data-testid=chat-report]"), 1);
+    assert!(html.html().contains("Propos insultants"));
+
     // A learner cannot hide; a moderator can, and every open page drops it.
     let r = amani
         .post_form(&format!("/chat/messages/{id}/hide"), &[])
@@ -299,6 +306,16 @@ async fn a_hidden_message_disappears_live_and_a_report_is_stored() {
     assert!(frame.contains("hx-swap-oob=\"delete\""));
     let (_, html) = amani.page(&format!("/chat/rooms/{general}")).await;
     assert!(!html.html().contains("message insultant"));
+    // The queue is empty again and the action is in the moderation log.
+    let (_, html) = moderator.page("/chat/moderation").await;
+    assert_eq!(crate::helpers::count(&html, "[data-testid=chat-report]"), 0);
+    let logged: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, target_type FROM moderation_actions WHERE target_id = $1")
+            .bind(id)
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(logged, vec![("hide".to_owned(), "chat_message".to_owned())]);
 }
 
 #[tokio::test]
