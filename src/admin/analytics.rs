@@ -1,6 +1,7 @@
 //! Analytics over a date range: enrolments and completions, sign-ups, daily / weekly /
-//! monthly active users (successful logins), top courses; charts drawn as inline SVG, with the
-//! same figures in tables.
+//! monthly active users (successful logins), top courses, revenue by month, provider and
+//! currency (in US dollars at the rates stored on the payments); charts drawn as inline SVG,
+//! with the same figures in tables.
 
 use std::collections::HashMap;
 
@@ -142,6 +143,16 @@ pub async fn page(
         &[(&t("admin.analytics.active"), &active)],
     );
     let top_chart = charts::bars(&t("admin.analytics.top_chart"), &top);
+    let revenue_months = queries::revenue_by_month(db, &start, &end).await?;
+    let revenue_lines = queries::revenue_by_provider(db, &start, &end).await?;
+    let revenue_total: i64 = revenue_lines.iter().map(|l| l.usd_cents).sum();
+    let revenue_chart = charts::bars(
+        &t("admin.analytics.revenue_chart"),
+        &revenue_months
+            .iter()
+            .map(|(m, cents)| (m.clone(), cents / 100))
+            .collect::<Vec<_>>(),
+    );
     let rows: Vec<Row> = (0..enrolments.len())
         .map(|i| Row {
             day: labels.get(i).cloned().unwrap_or_default(),
@@ -166,6 +177,10 @@ pub async fn page(
                 active_chart => minijinja::Value::from_safe_string(active_chart),
                 top_chart => minijinja::Value::from_safe_string(top_chart),
                 top => Serde(&top),
+                revenue_chart => minijinja::Value::from_safe_string(revenue_chart),
+                revenue_months => Serde(&revenue_months),
+                revenue_lines => Serde(&revenue_lines),
+                revenue_total,
                 rows => Serde(&rows),
             },
         )?

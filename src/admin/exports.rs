@@ -24,7 +24,15 @@ use crate::state::AppState;
 use crate::web::Ctx;
 
 /// What can be exported (the path segment, without `.csv`).
-pub const KINDS: [&str; 5] = ["users", "enrolments", "progress", "quiz_attempts", "logins"];
+pub const KINDS: [&str; 7] = [
+    "users",
+    "enrolments",
+    "progress",
+    "quiz_attempts",
+    "logins",
+    "payments",
+    "certificates",
+];
 
 /// Bytes buffered before a chunk is sent to the client.
 const CHUNK: usize = 64 * 1024;
@@ -39,6 +47,13 @@ pub struct ExportQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// Payments only: provider, currency and status filters.
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    status: String,
     #[serde(flatten)]
     users: UserFilter,
 }
@@ -265,6 +280,100 @@ pub async fn download(
                 },
             )
         }
+        "payments" => {
+            let (mut clause, mut values) = range_clause("p.created_at", &from, &to, 1);
+            for (column, value) in [
+                ("p.provider", &q.provider),
+                ("p.currency", &q.currency),
+                ("p.status", &q.status),
+            ] {
+                let value = value.trim();
+                if !value.is_empty() {
+                    values.push(value.to_owned());
+                    clause.push_str(&format!(" AND {column} = ${}", values.len()));
+                }
+            }
+            stream::<PaymentExport>(
+                db,
+                format!(
+                    "SELECT p.id, p.reference, p.invoice_number, u.name, u.email, c.slug, p.wallet, p.provider, \
+                       p.status, p.amount_minor, p.currency, p.ref_amount_minor, p.ref_currency, p.rate_x10000, \
+                       p.provider_ref, p.created_at, p.finalized_at, p.refunded_at \
+                     FROM payments p JOIN users u ON u.id = p.user_id JOIN courses c ON c.id = p.course_id \
+                     WHERE {clause} ORDER BY p.id"
+                ),
+                values,
+                &[
+                    "id",
+                    "reference",
+                    "facture",
+                    "apprenant",
+                    "email",
+                    "cours_slug",
+                    "portefeuille",
+                    "operateur",
+                    "statut",
+                    "montant",
+                    "devise",
+                    "prix_reference",
+                    "devise_reference",
+                    "taux_usd_cdf",
+                    "reference_operateur",
+                    "cree_le",
+                    "finalise_le",
+                    "rembourse_le",
+                ],
+                options,
+                PaymentExport::record,
+            )
+        }
+        "certificates" => {
+            let (clause, values) = range_clause("k.issued_at", &from, &to, 1);
+            stream::<(
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+            )>(
+                db,
+                format!(
+                    "SELECT k.code, k.learner_name, u.email, k.course_title, k.trainer_name, k.completed_on, \
+                       k.issued_at, k.revoked_at, k.revoked_reason \
+                     FROM certificates k JOIN users u ON u.id = k.user_id WHERE {clause} ORDER BY k.id"
+                ),
+                values,
+                &[
+                    "code",
+                    "apprenant",
+                    "email",
+                    "cours",
+                    "formateur",
+                    "termine_le",
+                    "emis_le",
+                    "revoque_le",
+                    "motif_revocation",
+                ],
+                options,
+                |(code, name, email, course, trainer, completed, issued, revoked, reason)| {
+                    vec![
+                        code,
+                        name,
+                        email,
+                        course,
+                        trainer,
+                        completed,
+                        issued,
+                        revoked.unwrap_or_default(),
+                        reason.unwrap_or_default(),
+                    ]
+                },
+            )
+        }
         _ => {
             let (clause, values) = range_clause("h.created_at", &from, &to, 1);
             stream::<(
@@ -330,6 +439,64 @@ pub async fn download(
         body,
     )
         .into_response())
+}
+
+/// A payment row of the export.
+#[derive(sqlx::FromRow)]
+struct PaymentExport {
+    id: i64,
+    reference: String,
+    invoice_number: Option<String>,
+    name: String,
+    email: String,
+    slug: String,
+    wallet: String,
+    provider: String,
+    status: String,
+    amount_minor: i64,
+    currency: String,
+    ref_amount_minor: i64,
+    ref_currency: String,
+    rate_x10000: i64,
+    provider_ref: Option<String>,
+    created_at: String,
+    finalized_at: Option<String>,
+    refunded_at: Option<String>,
+}
+
+impl PaymentExport {
+    fn record(self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.reference,
+            self.invoice_number.unwrap_or_default(),
+            self.name,
+            self.email,
+            self.slug,
+            self.wallet,
+            self.provider,
+            self.status,
+            decimal(self.amount_minor),
+            self.currency,
+            decimal(self.ref_amount_minor),
+            self.ref_currency,
+            format!(
+                "{}.{:04}",
+                self.rate_x10000 / 10_000,
+                self.rate_x10000 % 10_000
+            ),
+            self.provider_ref.unwrap_or_default(),
+            self.created_at,
+            self.finalized_at.unwrap_or_default(),
+            self.refunded_at.unwrap_or_default(),
+        ]
+    }
+}
+
+/// Minor units (hundredths, for both USD and CDF) as a plain decimal: `1050` → `10.50`.
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
 }
 
 fn yes_no(v: i64) -> String {

@@ -430,3 +430,55 @@ pub async fn totals(db: &Db, month_ago: &str) -> Result<Totals, sqlx::Error> {
             .await?,
     })
 }
+
+/// A succeeded, not refunded payment in US cents at the rate stored on it (USD is the
+/// reporting currency; CDF is converted at the payment's own USD→CDF rate).
+const USD_CENTS: &str = "CASE WHEN p.currency = 'USD' THEN p.amount_minor \
+     ELSE COALESCE(p.amount_minor * 10000 / NULLIF(p.rate_x10000, 0), 0) END";
+
+/// Revenue per month (`YYYY-MM`) in US cents, payments finalised in `[from, to)`.
+pub async fn revenue_by_month(
+    db: &Db,
+    from: &str,
+    to_exclusive: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT SUBSTR(p.finalized_at, 1, 7) AS month, CAST(SUM({USD_CENTS}) AS BIGINT) \
+         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL \
+           AND p.finalized_at >= $1 AND p.finalized_at < $2 \
+         GROUP BY SUBSTR(p.finalized_at, 1, 7) ORDER BY month"
+    )))
+    .bind(from)
+    .bind(to_exclusive)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Revenue per provider and currency: payments, total in that currency, total in US cents.
+#[derive(sqlx::FromRow, Serialize)]
+pub struct RevenueLine {
+    pub provider: String,
+    pub currency: String,
+    pub payments: i64,
+    pub amount_minor: i64,
+    pub usd_cents: i64,
+}
+
+pub async fn revenue_by_provider(
+    db: &Db,
+    from: &str,
+    to_exclusive: &str,
+) -> Result<Vec<RevenueLine>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.provider, p.currency, COUNT(*) AS payments, \
+           CAST(SUM(p.amount_minor) AS BIGINT) AS amount_minor, \
+           CAST(SUM({USD_CENTS}) AS BIGINT) AS usd_cents \
+         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL \
+           AND p.finalized_at >= $1 AND p.finalized_at < $2 \
+         GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency"
+    )))
+    .bind(from)
+    .bind(to_exclusive)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -356,3 +356,77 @@ async fn analytics_figures_match_a_crafted_data_set() {
     let top = text_of(&html, "[data-testid=chart-top]").unwrap();
     assert!(!top.is_empty());
 }
+
+#[tokio::test]
+async fn revenue_is_reported_in_dollars_and_payments_export_with_filters() {
+    let app = TestApp::with_demo().await;
+    let pool = &app.state.db.pool;
+    let learner = app.user_id("apprenant@techlearnjess.cd").await;
+    let course: i64 = sqlx::query_scalar("SELECT id FROM courses ORDER BY id LIMIT 1")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    // $10 by Orange; 28 500 FC by Airtel at 2 850 FC/$ (= $10); a failure; a refunded one.
+    for (reference, provider, currency, amount, status, refunded) in [
+        ("REFA1", "orange", "USD", 1000, "succeeded", None),
+        ("REFA2", "airtel", "CDF", 2_850_000, "succeeded", None),
+        ("REFA3", "mpesa", "USD", 1000, "failed", None),
+        (
+            "REFA4",
+            "orange",
+            "USD",
+            1000,
+            "succeeded",
+            Some("2026-11-20T10:00:00Z"),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO payments (reference, user_id, course_id, wallet, provider, currency, amount_minor, \
+               ref_currency, ref_amount_minor, rate_x10000, msisdn, status, expires_at, next_check_at, \
+               refunded_at, created_at, updated_at, finalized_at) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6, 'USD', 1000, 28500000, '+243810000000', $7, \
+               '2026-11-10T10:30:00Z', '2026-11-10T10:30:00Z', $8, '2026-11-10T10:00:00Z', \
+               '2026-11-10T10:01:00Z', '2026-11-10T10:01:00Z')",
+        )
+        .bind(reference)
+        .bind(learner)
+        .bind(course)
+        .bind(provider)
+        .bind(currency)
+        .bind(amount)
+        .bind(status)
+        .bind(refunded)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    let (status, html) = admin
+        .page("/admin/analytics?from=2026-11-01&to=2026-11-25")
+        .await;
+    assert_eq!(status, 200);
+    let total = text_of(&html, "[data-testid=revenue-total]").unwrap();
+    assert!(total.contains("20,00"), "{total}");
+    let table = text_of(&html, "[data-testid=revenue-table]").unwrap();
+    assert!(
+        table.contains("airtel") && table.contains("orange"),
+        "{table}"
+    );
+    assert!(!table.contains("mpesa"), "failed payments are not revenue");
+
+    let r = admin
+        .get("/admin/exports/payments.csv?provider=airtel&status=succeeded")
+        .await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][1], "REFA2");
+    assert_eq!(&rows[0][9], "28500.00");
+    assert_eq!(&rows[0][10], "CDF");
+    assert_eq!(&rows[0][13], "2850.0000");
+    let r = admin.get("/admin/exports/payments.csv").await;
+    let text = r.text().await.unwrap();
+    assert_eq!(text.trim().lines().count(), 5, "header + 4 payments");
+}
