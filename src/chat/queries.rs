@@ -386,15 +386,17 @@ pub struct OpenReport {
     pub body: String,
     pub hidden: i64,
     pub reports: i64,
+    #[sqlx(default)]
     pub reasons: String,
     pub first_reported_at: String,
 }
 
 /// Reported messages with unresolved reports, oldest report first.
 pub async fn open_reports(db: &Db) -> Result<Vec<OpenReport>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, i64, String, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT m.id, m.room_id, r.kind, m.user_id, u.name, m.body, \
-           CASE WHEN m.hidden_at IS NULL THEN 0 ELSE 1 END, COUNT(*), MIN(cr.created_at) \
+    let mut reports: Vec<OpenReport> = sqlx::query_as(
+        "SELECT m.id AS message_id, m.room_id, r.kind AS room_kind, m.user_id AS author_id, \
+           u.name AS author_name, m.body, CASE WHEN m.hidden_at IS NULL THEN 0 ELSE 1 END AS hidden, \
+           COUNT(*) AS reports, MIN(cr.created_at) AS first_reported_at \
          FROM chat_reports cr JOIN chat_messages m ON m.id = cr.message_id \
          JOIN chat_rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id \
          WHERE cr.resolved_at IS NULL \
@@ -403,30 +405,16 @@ pub async fn open_reports(db: &Db) -> Result<Vec<OpenReport>, sqlx::Error> {
     )
     .fetch_all(&db.pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (message_id, room_id, room_kind, author_id, author_name, body, hidden, reports, first) in
-        rows
-    {
+    for report in &mut reports {
         let reasons: Vec<String> = sqlx::query_scalar(
             "SELECT reason FROM chat_reports WHERE message_id = $1 AND resolved_at IS NULL ORDER BY id",
         )
-        .bind(message_id)
+        .bind(report.message_id)
         .fetch_all(&db.pool)
         .await?;
-        out.push(OpenReport {
-            message_id,
-            room_id,
-            room_kind,
-            author_id,
-            author_name,
-            body,
-            hidden,
-            reports,
-            reasons: reasons.join(" · "),
-            first_reported_at: first,
-        });
+        report.reasons = reasons.join(" · ");
     }
-    Ok(out)
+    Ok(reports)
 }
 
 /// Closes the open reports of a message; returns how many were open.

@@ -248,12 +248,63 @@ async fn load_payload(db: &Db, id: i64) -> Result<String, sqlx::Error> {
         .await
 }
 
-/// Forgets large payloads older than an hour and stale presence rows (housekeeping).
+/// Forgets topics nobody listens to, large payloads older than an hour and stale presence
+/// rows (housekeeping).
 pub async fn prune(hub: &Hub) -> Result<(), sqlx::Error> {
+    hub.inner
+        .topics
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|_, sender| sender.receiver_count() > 0);
     let hour_ago = db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
     sqlx::query("DELETE FROM realtime_payloads WHERE created_at < $1")
         .bind(hour_ago)
         .execute(&hub.inner.db.pool)
         .await?;
     presence::prune(hub).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn hub() -> Hub {
+        let dir = std::env::temp_dir().join(format!("tlj-hub-{}", std::process::id()));
+        let url = format!("sqlite://{}/hub-{}.db", dir.display(), rand::random::<u32>());
+        let db = Db::connect(&url).await.expect("db");
+        db.migrate().await.expect("migrations");
+        Hub::start(db, &url).await.expect("hub")
+    }
+
+    #[tokio::test]
+    async fn events_reach_the_subscribers_of_their_topic_only() {
+        let hub = hub().await;
+        let mut a = hub.subscribe("chat:room:1");
+        let mut a2 = hub.subscribe("chat:room:1");
+        let mut b = hub.subscribe("chat:room:2");
+        hub.publish("chat:room:1", "message", 7, "<p>salut</p>")
+            .await
+            .expect("published");
+        for rx in [&mut a, &mut a2] {
+            let e = rx.recv().await.expect("event");
+            assert_eq!((&*e.kind, e.id, &*e.data), ("message", 7, "<p>salut</p>"));
+        }
+        assert!(b.try_recv().is_err());
+        assert_eq!(hub.topic_count(), 2);
+        drop((a, a2));
+        prune(&hub).await.expect("pruned");
+        assert_eq!(hub.topic_count(), 1, "a topic nobody listens to is forgotten");
+        // Publishing to a topic without subscribers is fine.
+        hub.publish("nobody", "x", 0, "").await.expect("published");
+    }
+
+    #[tokio::test]
+    async fn resync_reaches_every_topic() {
+        let hub = hub().await;
+        let mut a = hub.subscribe("user:1");
+        let mut b = hub.subscribe("live:3");
+        hub.resync_all();
+        assert!(a.recv().await.expect("event").is_resync());
+        assert!(b.recv().await.expect("event").is_resync());
+    }
 }

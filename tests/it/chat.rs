@@ -386,7 +386,7 @@ async fn a_private_message_left_unread_notifies_once_and_a_reader_is_not_notifie
             .await;
         assert_eq!(r.status(), 303);
     }
-    tokio::time::sleep(techlearnjess::chat::handlers::UNREAD_GRACE + Duration::from_millis(700))
+    tokio::time::sleep(techlearnjess::chat::handlers::UNREAD_GRACE + Duration::from_millis(2000))
         .await;
     let notes: Vec<(String, String, String)> =
         sqlx::query_as("SELECT kind, subject, link FROM notifications WHERE user_id = $1")
