@@ -34,6 +34,9 @@ pub struct Config {
     pub payments: crate::payments::config::PaymentsConfig,
     /// Demo mode (`serve --demo`): demo content, payments in sandbox unless configured.
     pub demo: bool,
+    /// STUN/TURN servers of live sessions, a JSON array of RTCIceServer (`TLJ_LIVE_ICE_SERVERS`,
+    /// default `[]`).
+    pub live_ice_servers: String,
 }
 
 impl Config {
@@ -73,6 +76,16 @@ impl Config {
             .ok()
             .filter(|mb| (1..=2048).contains(mb))
             .context("TLJ_MAX_UPLOAD_MB doit être un nombre de mégaoctets entre 1 et 2048")?;
+        let live_ice_servers = get("TLJ_LIVE_ICE_SERVERS").unwrap_or_else(|| "[]".into());
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(&live_ice_servers),
+            Ok(serde_json::Value::Array(_))
+        ) {
+            bail!(
+                "TLJ_LIVE_ICE_SERVERS doit être un tableau JSON de serveurs ICE, par exemple \
+                 [{{\"urls\":\"stun:stun.example.org:3478\"}}]"
+            );
+        }
         Ok(Self {
             addr,
             database_url,
@@ -86,6 +99,7 @@ impl Config {
             certificate_key: get("TLJ_CERT_KEY"),
             payments: crate::payments::config::PaymentsConfig::from_lookup(&get)?,
             demo: false,
+            live_ice_servers,
         })
     }
 

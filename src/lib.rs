@@ -1,6 +1,7 @@
 //! TechLearnJess: an htmx hypermedia learning platform. `router` builds the whole HTTP app;
 //! `serve` runs it with graceful shutdown. See ARCHITECTURE.md for the map of folders.
 
+pub mod admin;
 pub mod auth;
 pub mod certificates;
 pub mod chat;
@@ -11,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod forum;
+pub mod live;
 pub mod mail;
 pub mod markdown;
 pub mod money;
@@ -67,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .merge(forum::router())
         .merge(certificates::router())
         .merge(payments::router())
+        .merge(admin::router())
+        .merge(live::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -113,6 +117,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
 pub fn spawn_workers(state: AppState) {
     realtime::presence::spawn_heartbeat(state.hub.clone());
     payments::spawn_workers(state.clone());
+    live::spawn_workers(state.clone());
     spawn_housekeeping(state);
 }
 

@@ -18,6 +18,21 @@ pub fn render(source: &str) -> String {
         .to_string()
 }
 
+/// [`render`] for content written by any user (forum posts, chat): links also get
+/// `rel="nofollow ugc"` so search engines do not credit them to the platform.
+pub fn render_user_content(source: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
+    ammonia::Builder::default()
+        .link_rel(Some("nofollow ugc noopener noreferrer"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(&unsafe_html)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +55,15 @@ mod tests {
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("href=\"javascript"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
+    }
+
+    #[test]
+    fn user_content_links_are_nofollow_ugc() {
+        let html = render_user_content("[site](https://example.cd) <a href=\"javascript:x\">y</a>");
+        assert!(
+            html.contains(r#"rel="nofollow ugc noopener noreferrer""#),
+            "{html}"
+        );
+        assert!(!html.contains("javascript"), "{html}");
     }
 }

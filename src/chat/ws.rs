@@ -217,14 +217,7 @@ impl Connection {
                     self.speakers.insert(author);
                 }
                 self.remember(event.id);
-                // In a private conversation, a message shown is a message read (no notification).
-                if self.room.kind() == super::model::RoomKind::Direct
-                    && let Err(e) =
-                        queries::mark_read(&self.state.db, self.room.id, self.user.id, event.id)
-                            .await
-                {
-                    tracing::warn!(error = %e, "chat read mark could not be stored");
-                }
+                self.shown_in_private().await;
                 vec![append(html)]
             }
             "hide" => vec![format!(
@@ -272,7 +265,21 @@ impl Connection {
             self.remember(m.id);
             self.speakers.insert(m.user_id);
         }
+        if !messages.is_empty() {
+            self.shown_in_private().await;
+        }
         out
+    }
+
+    /// In a private conversation, a message shown is a message read: the reader gets no
+    /// notification for it.
+    async fn shown_in_private(&self) {
+        if self.room.kind() == super::model::RoomKind::Direct
+            && let Err(e) =
+                queries::mark_read(&self.state.db, self.room.id, self.user.id, self.last).await
+        {
+            tracing::warn!(error = %e, "chat read mark could not be stored");
+        }
     }
 
     fn presence_dot(&self, user_id: i64, online: bool) -> Vec<String> {

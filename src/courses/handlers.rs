@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::access::{self, CourseRef};
 use super::model::{
     CardView, CatalogueFilter, CatalogueQuery, LessonItem, PAGE_SIZE, PriceFilter, SectionView,
-    course_view, is_safe_file_name,
+    is_safe_file_name,
 };
 use super::queries;
 use crate::error::{AppError, AppResult};
@@ -226,7 +226,7 @@ pub async fn enrol_page(Path(slug): Path<String>) -> Response {
     .into_response()
 }
 
-/// The checkout, until mobile-money payment exists: says so, takes no money.
+/// The checkout is the payments feature's: `/payments/checkout/{slug}`.
 pub async fn buy_course(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -236,13 +236,11 @@ pub async fn buy_course(
     if course.is_free() {
         return Ok(Redirect::to(&format!("/courses/{}", course.slug)).into_response());
     }
-    Ok(state
-        .render(
-            &ctx,
-            "views/courses/buy_course.html",
-            context! { course => course_view(&course) },
-        )?
-        .into_response())
+    Ok(Redirect::to(&format!(
+        "/payments/checkout/{}",
+        crate::web::context::urlencode(&course.slug)
+    ))
+    .into_response())
 }
 
 pub async fn course_cover(

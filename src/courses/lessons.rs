@@ -131,6 +131,7 @@ pub async fn complete_lesson(
     progress::mark_lesson_done(&state.db, user.id, lesson.id).await?;
     if progress::record_completion_if_done(&state.db, user.id, course.id).await? {
         tracing::info!(user.id = user.id, course.id = course.id, "course completed");
+        crate::certificates::issue_on_completion(&state, user.id, course.id).await?;
     }
     let lesson_url = format!("/courses/{}/lessons/{}", course.slug, lesson.id);
     if !ctx.partial {

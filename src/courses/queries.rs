@@ -14,7 +14,7 @@ const CARD_SELECT: &str = "SELECT c.id, c.title, c.slug, c.summary, c.level, c.d
 /// The newest published courses.
 pub async fn latest_published(db: &Db, limit: i64) -> Result<Vec<CourseCard>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{CARD_SELECT} WHERE c.published = 1 ORDER BY c.created_at DESC, c.id DESC LIMIT $1"
+        "{CARD_SELECT} WHERE c.published = 1 ORDER BY c.featured DESC, c.created_at DESC, c.id DESC LIMIT $1"
     )))
     .bind(limit)
     .fetch_all(&db.pool)
@@ -242,6 +242,18 @@ pub async fn quizzes(db: &Db, course_id: i64) -> Result<Vec<QuizItem>, sqlx::Err
 
 /// Enrols the user (idempotent); `source` says how (`free`, later `payment`).
 pub async fn enrol(db: &Db, user_id: i64, course_id: i64, source: &str) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    enrol_in(&mut conn, user_id, course_id, source).await
+}
+
+/// [`enrol`] on the caller's connection or transaction (a payment's success and its enrolment
+/// are committed together).
+pub async fn enrol_in(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    course_id: i64,
+    source: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO enrolments (user_id, course_id, source, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, course_id) DO NOTHING",
@@ -250,7 +262,7 @@ pub async fn enrol(db: &Db, user_id: i64, course_id: i64, source: &str) -> Resul
     .bind(course_id)
     .bind(source)
     .bind(db::now())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

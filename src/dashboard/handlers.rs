@@ -17,6 +17,8 @@ use crate::web::Ctx;
 const RECOMMENDATIONS: usize = 3;
 /// Recent logins shown (the full history is on the security page).
 const LOGINS: i64 = 3;
+/// Newest notifications shown.
+const NOTIFICATIONS: i64 = 3;
 
 pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
@@ -42,6 +44,11 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
         Vec::new()
     };
     let logins = crate::auth::queries::login_history(db, user.id, LOGINS).await?;
+    let notifications =
+        crate::notifications::handlers::latest(&state, ctx.locale, user.id, NOTIFICATIONS).await?;
+    let mut conversations = crate::chat::queries::rooms_of(db, user.id).await?;
+    conversations.retain(|r| r.unread > 0);
+    let live_sessions = crate::live::handlers::upcoming_for(&state, user, 3).await?;
     Ok(state
         .render(
             &ctx,
@@ -52,6 +59,9 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
                 recommendations => Serde(recommendations),
                 trainer_courses => Serde(trainer_courses),
                 logins => Serde(logins),
+                notifications => Serde(notifications),
+                conversations => Serde(conversations),
+                live_sessions => Serde(live_sessions),
             },
         )?
         .into_response())

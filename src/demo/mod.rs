@@ -286,5 +286,7 @@ async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
         pages::create_testimonial(db, name, title, quote, position as i64).await?;
     }
     // Content of later features (each seeds its own, finding the demo accounts by e-mail):
+    crate::live::demo::seed(db).await?;
+    crate::forum::demo::seed(db).await?;
     Ok(accounts)
 }

@@ -1,29 +1,148 @@
 //! Mobile-money payments: Orange Money, Airtel Money, M-Pesa and the FlexPay aggregator behind
 //! one provider trait; quotes in CDF/USD; a state machine per payment; receipts.
+//!
+//! Flow: checkout (`checkout.rs`) creates a payment (`created`), initiates it with the routed
+//! provider in the background and shows a waiting page polled by htmx. A callback
+//! (`handlers::callback`) is only a hint: it makes the payment due for a status query; the
+//! worker (`worker.rs`) queries providers with back-off (15 s, 30 s, 60 s, then 2 min, stored in
+//! `next_check_at` so it survives restarts), expires late payments and re-queries unknown ones.
+//! Only a provider's own answer (initiation or status query) moves a payment to succeeded, in one
+//! transaction with the enrolment and the invoice number (`queries::succeed`).
 
+pub mod admin;
+pub mod checkout;
 pub mod config;
+pub mod handlers;
+pub mod model;
+pub mod msisdn;
 pub mod providers;
+pub mod queries;
+pub mod rates;
+pub mod receipts;
+pub mod sandbox;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
+use axum::routing::{get, post};
 
 use crate::config::Config;
+use crate::money::Currency;
 use crate::state::AppState;
+use config::PaymentsConfig;
+use providers::{Provider, ProviderKind, Wallet};
 
-/// Provider adapters and their settings. (Being built by the payments issue.)
-pub struct Payments {}
+/// Provider adapters, their settings and the sandbox when it runs.
+pub struct Payments {
+    pub config: PaymentsConfig,
+    pub providers: HashMap<ProviderKind, Arc<dyn Provider>>,
+    /// The embedded fake providers (sandbox mode), `None` with real providers.
+    pub sandbox: Option<sandbox::Sandbox>,
+}
 
 impl Payments {
+    /// Builds the adapters: against the embedded sandbox when sandbox mode is on (see
+    /// [`PaymentsConfig::sandbox_enabled`]), else against the configured providers.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let _ = config;
-        Ok(Self {})
+        let pay = config.payments.clone();
+        if pay.sandbox_enabled(config.demo) {
+            let sandbox = sandbox::Sandbox::start()?;
+            // Airtel and M-Pesa call back a fixed URL; Orange's payment page is our fake phone.
+            sandbox.set_callback_base(&config.base_url);
+            sandbox.set_orange_payment_page(&format!("{}/payments/sandbox/", config.base_url));
+            let providers = providers::build(&sandbox.settings());
+            tracing::info!("paiements : mode bac à sable (opérateurs simulés en local)");
+            Ok(Self {
+                config: pay,
+                providers,
+                sandbox: Some(sandbox),
+            })
+        } else {
+            let providers = providers::build(&pay.providers);
+            if providers.is_empty() {
+                tracing::warn!("paiements : aucun opérateur configuré, achats indisponibles");
+            }
+            Ok(Self {
+                config: pay,
+                providers,
+                sandbox: None,
+            })
+        }
     }
+
+    pub fn provider(&self, kind: ProviderKind) -> Option<Arc<dyn Provider>> {
+        self.providers.get(&kind).cloned()
+    }
+
+    /// The provider used when the routing table has no row for a wallet and currency: the
+    /// wallet's own adapter, else the aggregator.
+    pub fn default_route(&self, wallet: Wallet) -> Option<ProviderKind> {
+        let direct = match wallet {
+            Wallet::Orange => ProviderKind::Orange,
+            Wallet::Airtel => ProviderKind::Airtel,
+            Wallet::Mpesa => ProviderKind::Mpesa,
+        };
+        [direct, ProviderKind::Flexpay]
+            .into_iter()
+            .find(|k| self.providers.contains_key(k))
+    }
+
+    pub fn sandbox_enabled(&self) -> bool {
+        self.sandbox.is_some()
+    }
+}
+
+/// Chooses the provider for a wallet and currency: the admin routing table when it names a
+/// configured provider, else [`Payments::default_route`].
+pub async fn route(
+    state: &AppState,
+    wallet: Wallet,
+    currency: Currency,
+) -> Result<Option<ProviderKind>, sqlx::Error> {
+    let routed = queries::route_for(&state.db, wallet.code(), currency.code())
+        .await?
+        .and_then(|code| ProviderKind::parse(&code))
+        .filter(|k| state.payments.providers.contains_key(k));
+    Ok(routed.or_else(|| state.payments.default_route(wallet)))
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/payments", get(handlers::my_payments))
+        .route(
+            "/payments/checkout/{slug}",
+            get(checkout::checkout_page).post(checkout::start),
+        )
+        .route("/payments/callback/{provider}", post(handlers::callback))
+        .route(
+            "/payments/callback/{provider}/{reference}",
+            post(handlers::callback_for),
+        )
+        .route(
+            "/payments/sandbox/{reference}",
+            get(handlers::sandbox_phone).post(handlers::sandbox_resolve),
+        )
+        .route("/payments/{reference}", get(checkout::waiting_page))
+        .route("/payments/{reference}/status", get(checkout::status))
+        .route("/payments/{reference}/receipt.pdf", get(receipts::download))
+        .route("/admin/payments", get(admin::list))
+        .route(
+            "/admin/payments/rates",
+            get(admin::rates_page).post(admin::set_rate),
+        )
+        .route("/admin/payments/pinned", post(admin::set_pinned))
+        .route(
+            "/admin/payments/routing",
+            get(admin::routing_page).post(admin::set_route),
+        )
+        .route("/admin/payments/{reference}", get(admin::detail))
+        .route("/admin/payments/{reference}/requery", post(admin::requery))
+        .route("/admin/payments/{reference}/refund", post(admin::refund))
 }
 
-/// Background work: status poller with back-off, reconciliation of stuck payments.
+/// Background work: status poller with back-off, expiry, reconciliation of unknown payments.
 pub fn spawn_workers(state: AppState) {
-    let _ = state;
+    worker::spawn(state);
 }

@@ -89,6 +89,9 @@ pub async fn submit_quiz(
     let course_completed = result.passed
         && crate::progress::queries::record_completion_if_done(&state.db, user.id, course.id)
             .await?;
+    if course_completed {
+        crate::certificates::issue_on_completion(&state, user.id, course.id).await?;
+    }
     let attempts_left = quiz
         .max_attempts
         .map(|max| (max - summary.attempts - 1).max(0));

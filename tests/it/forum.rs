@@ -1,1 +1,762 @@
-//! Integration tests of the forum feature.
+//! Integration tests of the forum feature: course-forum access, likes, reports and moderation,
+//! locks, suspensions, notifications, Markdown safety, rate limit, search and live replies.
+
+use std::time::Duration;
+
+use scraper::{Html, Selector};
+use techlearnjess::auth::model::{Role, Roles};
+use techlearnjess::auth::{password, queries as users};
+use techlearnjess::demo::DEMO_PASSWORD;
+
+use crate::helpers::{Browser, TestApp, count, location, text_of};
+
+const ADMIN: &str = "admin@techlearnjess.cd";
+const TRAINER: &str = "formateur@techlearnjess.cd";
+const MODERATOR: &str = "moderateur@techlearnjess.cd";
+const LEARNER: &str = "apprenant@techlearnjess.cd";
+const COURSE: &str = "bases-de-python";
+
+/// A demo app and a way to add verified learners with the demo password.
+struct Forum {
+    app: TestApp,
+    hash: String,
+}
+
+impl Forum {
+    async fn new() -> Self {
+        let app = TestApp::with_demo().await;
+        let hash = password::hash(DEMO_PASSWORD.to_owned())
+            .await
+            .expect("hash");
+        Self { app, hash }
+    }
+
+    async fn learner(&self, name: &str, email: &str) -> (i64, Browser) {
+        let id = users::create_user(
+            &self.app.state.db,
+            users::NewUser {
+                name,
+                email,
+                password_hash: &self.hash,
+                roles: &Roles::of(&[Role::Learner]),
+                verified: true,
+                locale: "fr",
+            },
+        )
+        .await
+        .expect("insert user")
+        .expect("new e-mail");
+        (id, self.browser(email).await)
+    }
+
+    async fn browser(&self, email: &str) -> Browser {
+        let b = self.app.new_browser();
+        b.login(email, DEMO_PASSWORD).await;
+        b
+    }
+
+    async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.app.state.db.pool)
+            .await
+            .expect("user")
+    }
+
+    async fn notifications(&self, user_id: i64, kind: &str) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT subject, link FROM notifications WHERE user_id = $1 AND kind = $2 ORDER BY id",
+        )
+        .bind(user_id)
+        .bind(kind)
+        .fetch_all(&self.app.state.db.pool)
+        .await
+        .expect("notifications")
+    }
+}
+
+/// Creates a topic through the form; returns its id.
+async fn new_topic(b: &Browser, forum_url: &str, title: &str, body: &str) -> i64 {
+    let r = b
+        .post_form(forum_url, &[("title", title), ("body", body)])
+        .await;
+    let status = r.status();
+    if status != 303 {
+        panic!(
+            "topic creation in {forum_url}: {status} {}",
+            error_text(r).await
+        );
+    }
+    id_after(&location(&r), "/forum/topics/")
+}
+
+/// Posts a reply (plain form); returns its id.
+async fn reply(b: &Browser, topic_id: i64, body: &str) -> i64 {
+    let r = b
+        .post_form(
+            &format!("/forum/topics/{topic_id}/replies"),
+            &[("body", body)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "reply to topic {topic_id}");
+    id_after(&location(&r), "#reply-")
+}
+
+fn id_after(s: &str, marker: &str) -> i64 {
+    let (_, rest) = s
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker} in {s}"));
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("id")
+}
+
+async fn enrol(b: &Browser, slug: &str) {
+    let r = b.post_form(&format!("/courses/{slug}/enrol"), &[]).await;
+    assert_eq!(r.status(), 303);
+}
+
+async fn error_text(r: reqwest::Response) -> String {
+    let html = Html::parse_document(&r.text().await.expect("body"));
+    html.root_element().text().collect::<String>()
+}
+
+#[tokio::test]
+async fn the_demo_forum_has_public_categories_and_topics() {
+    let f = Forum::new().await;
+    let (status, page) = f.app.page("/forum").await;
+    assert_eq!(status, 200);
+    let names: Vec<String> = {
+        let sel = Selector::parse("[data-testid=forum-category]").expect("selector");
+        page.select(&sel).map(|e| e.text().collect()).collect()
+    };
+    assert_eq!(names, ["Annonces", "Entraide", "Présentations"]);
+    let (status, page) = f.app.page("/forum/c/entraide").await;
+    assert_eq!(status, 200);
+    assert!(count(&page, "[data-testid=topic-item]") >= 2);
+}
+
+#[tokio::test]
+async fn a_course_forum_is_open_only_to_its_learners_trainer_and_staff() {
+    let f = Forum::new().await;
+    let url = format!("/forum/courses/{COURSE}");
+    let r = f.app.get(&url).await;
+    assert_eq!(r.status(), 303, "visitors are sent to log in");
+    assert!(location(&r).starts_with("/login"));
+
+    let (_, outsider) = f.learner("Awa Kalala", "awa@example.cd").await;
+    assert_eq!(outsider.get(&url).await.status(), 403);
+    let r = outsider
+        .post_form(&url, &[("title", "Puis-je entrer ?"), ("body", "Bonjour")])
+        .await;
+    assert_eq!(r.status(), 403, "no posting without enrolment");
+
+    let trainer = f.browser(TRAINER).await;
+    assert_eq!(trainer.get(&url).await.status(), 200);
+    let topic = new_topic(&trainer, &url, "Questions de la semaine", "Posez-les ici.").await;
+    for email in [MODERATOR, ADMIN] {
+        let b = f.browser(email).await;
+        assert_eq!(b.get(&url).await.status(), 200, "{email} reads the forum");
+        assert_eq!(b.get(&format!("/forum/topics/{topic}")).await.status(), 200);
+    }
+    let topic_url = format!("/forum/topics/{topic}");
+    assert_eq!(outsider.get(&topic_url).await.status(), 403);
+    assert_eq!(
+        outsider
+            .get(&format!("/forum/topics/{topic}/stream"))
+            .await
+            .status(),
+        403,
+        "the live stream checks access like the page"
+    );
+    let r = outsider
+        .post_form(&format!("{topic_url}/replies"), &[("body", "Coucou")])
+        .await;
+    assert_eq!(r.status(), 403);
+
+    enrol(&outsider, COURSE).await;
+    assert_eq!(outsider.get(&url).await.status(), 200);
+    reply(
+        &outsider,
+        topic,
+        "Merci, j'ai une question sur les boucles.",
+    )
+    .await;
+    let (_, page) = outsider.page(&topic_url).await;
+    assert_eq!(count(&page, "[data-testid=forum-reply]"), 1);
+}
+
+#[tokio::test]
+async fn likes_toggle_once_per_user_and_nobody_likes_their_own_post() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Aimez-vous Python ?",
+        "Dites-le !",
+    )
+    .await;
+    let like_url = format!("/forum/likes/topic/{topic}");
+    let r = learner.post_form(&like_url, &[]).await;
+    assert_eq!(r.status(), 400, "own post");
+
+    let trainer = f.browser(TRAINER).await;
+    // An htmx like answers with the button and the new count.
+    let token = trainer.csrf().await;
+    let r = trainer
+        .client
+        .post(trainer.url(&like_url))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &token)
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("like");
+    assert_eq!(r.status(), 200);
+    let html = Html::parse_fragment(&r.text().await.expect("body"));
+    assert_eq!(
+        text_of(&html, "[data-testid=like-count]").as_deref(),
+        Some("1")
+    );
+    assert!(
+        text_of(&html, "[data-testid=like-button]")
+            .unwrap_or_default()
+            .contains('♥')
+    );
+    let moderator = f.browser(MODERATOR).await;
+    assert_eq!(moderator.post_form(&like_url, &[]).await.status(), 303);
+    let (_, page) = learner.page(&format!("/forum/topics/{topic}")).await;
+    assert_eq!(
+        text_of(&page, "[data-testid=forum-topic] [data-testid=like-count]").as_deref(),
+        Some("2")
+    );
+    // A second like by the same user takes it back.
+    assert_eq!(trainer.post_form(&like_url, &[]).await.status(), 303);
+    let (_, page) = learner.page(&format!("/forum/topics/{topic}")).await;
+    assert_eq!(
+        text_of(&page, "[data-testid=forum-topic] [data-testid=like-count]").as_deref(),
+        Some("1")
+    );
+}
+
+#[tokio::test]
+async fn a_reported_reply_hidden_by_a_moderator_disappears_for_learners_only() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet à modérer", "Bonjour").await;
+    let (_, troll) = f.learner("Troll Anonyme", "troll@example.cd").await;
+    let bad = reply(&troll, topic, "Message insultant à masquer").await;
+    let r = learner
+        .post_form(
+            &format!("/forum/reports/reply/{bad}"),
+            &[("reason", "Propos insultants")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = learner
+        .post_form(&format!("/forum/reports/reply/{bad}"), &[("reason", "  ")])
+        .await;
+    assert_eq!(r.status(), 400, "a report needs a reason");
+
+    assert_eq!(learner.get("/forum/moderation").await.status(), 403);
+    let moderator = f.browser(MODERATOR).await;
+    let (status, queue) = moderator.page("/forum/moderation").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&queue, "[data-testid=report-item]"), 1);
+    assert_eq!(
+        text_of(&queue, "[data-testid=report-reason]").as_deref(),
+        Some("Propos insultants")
+    );
+
+    let bad_s = bad.to_string();
+    let r = moderator
+        .post_form(
+            "/forum/moderation/act",
+            &[
+                ("target", "reply"),
+                ("id", &bad_s),
+                ("action", "hide"),
+                ("reason", "Insultes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let topic_url = format!("/forum/topics/{topic}");
+    for b in [&learner, &troll] {
+        let (_, page) = b.page(&topic_url).await;
+        assert_eq!(count(&page, "[data-testid=forum-reply]"), 0);
+        assert!(!page.html().contains("Message insultant"));
+    }
+    let (_, page) = moderator.page(&topic_url).await;
+    assert_eq!(count(&page, "[data-testid=forum-reply]"), 1);
+    assert_eq!(count(&page, "[data-testid=hidden-marker]"), 1);
+
+    let (_, queue) = moderator.page("/forum/moderation").await;
+    assert_eq!(
+        count(&queue, "[data-testid=report-item]"),
+        0,
+        "report resolved"
+    );
+    let log = text_of(&queue, "[data-testid=moderation-log]").unwrap_or_default();
+    assert!(
+        log.contains("hide") && log.contains("Insultes") && log.contains("Nadia Lukusa"),
+        "{log}"
+    );
+
+    let stored: (String, String, Option<i64>, String) = sqlx::query_as(
+        "SELECT action, target_type, target_id, reason FROM moderation_actions ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&f.app.state.db.pool)
+    .await
+    .expect("action stored");
+    assert_eq!(
+        stored,
+        (
+            "hide".into(),
+            "forum_reply".into(),
+            Some(bad),
+            "Insultes".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_locked_topic_refuses_replies() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Sujet à verrouiller",
+        "Bonjour",
+    )
+    .await;
+    let moderator = f.browser(MODERATOR).await;
+    let id = topic.to_string();
+    let r = moderator
+        .post_form(
+            "/forum/moderation/act",
+            &[
+                ("target", "topic"),
+                ("id", &id),
+                ("action", "lock"),
+                ("reason", "Résolu"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = learner
+        .post_form(
+            &format!("/forum/topics/{topic}/replies"),
+            &[("body", "Encore moi")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(error_text(r).await.contains("verrouillé"));
+    let (_, page) = learner.page(&format!("/forum/topics/{topic}")).await;
+    assert_eq!(count(&page, "[data-testid=locked-notice]"), 1);
+    assert_eq!(count(&page, "[data-testid=reply-form]"), 0);
+    let (_, list) = learner.page("/forum/c/entraide").await;
+    assert!(count(&list, "[data-testid=locked-marker]") >= 1);
+}
+
+#[tokio::test]
+async fn a_suspended_user_cannot_post_until_the_suspension_is_lifted() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let learner_id = f.user_id(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Avant la suspension",
+        "Bonjour",
+    )
+    .await;
+    let moderator = f.browser(MODERATOR).await;
+    let url = format!("/forum/moderation/users/{learner_id}");
+    let r = moderator
+        .post_form(
+            &url,
+            &[("action", "suspend"), ("days", "0"), ("reason", "Spam")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a suspension needs 1 to 365 days");
+    let r = moderator
+        .post_form(
+            &url,
+            &[("action", "suspend"), ("days", "3"), ("reason", "Spam")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = learner
+        .post_form(
+            &format!("/forum/topics/{topic}/replies"),
+            &[("body", "Je peux ?")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(error_text(r).await.contains("suspendu"));
+    let r = learner
+        .post_form(
+            "/forum/c/entraide",
+            &[("title", "Nouveau sujet"), ("body", "Hop")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = moderator
+        .post_form(&url, &[("action", "unsuspend"), ("reason", "Levée")])
+        .await;
+    assert_eq!(r.status(), 303);
+    reply(&learner, topic, "De retour").await;
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM moderation_actions WHERE target_user_id = $1 ORDER BY id",
+    )
+    .bind(learner_id)
+    .fetch_all(&f.app.state.db.pool)
+    .await
+    .expect("actions");
+    assert_eq!(actions, ["suspend", "unsuspend"]);
+}
+
+#[tokio::test]
+async fn followers_and_mentioned_users_are_notified_but_not_the_poster() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let learner_id = f.user_id(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Qui m'aide en Python ?",
+        "Merci",
+    )
+    .await;
+    let (awa_id, awa) = f.learner("Awa Kalala", "awa@example.cd").await;
+    let (ben_id, ben) = f.learner("Ben Tshala", "ben@example.cd").await;
+    // Ben follows without posting.
+    let r = ben
+        .post_form(&format!("/forum/topics/{topic}/follow"), &[("follow", "1")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let trainer_id = f.user_id(TRAINER).await;
+    let rid = reply(
+        &awa,
+        topic,
+        "Regarde la leçon 2, @Chadrack_Mbu_Jess pourra confirmer.",
+    )
+    .await;
+    let link = format!("/forum/topics/{topic}#reply-{rid}");
+    let title = "Qui m'aide en Python ?".to_owned();
+    assert_eq!(
+        f.notifications(learner_id, "forum_reply").await,
+        [(title.clone(), link.clone())]
+    );
+    assert_eq!(f.notifications(ben_id, "forum_reply").await.len(), 1);
+    assert!(
+        f.notifications(awa_id, "forum_reply").await.is_empty(),
+        "not the poster"
+    );
+    assert_eq!(
+        f.notifications(trainer_id, "forum_mention").await,
+        [(title.clone(), link)]
+    );
+    assert!(f.notifications(trainer_id, "forum_reply").await.is_empty());
+
+    // Unfollowing stops the notices; Awa now follows because she posted.
+    ben.post_form(&format!("/forum/topics/{topic}/follow"), &[("follow", "0")])
+        .await;
+    reply(&learner, topic, "Merci Awa !").await;
+    assert_eq!(f.notifications(ben_id, "forum_reply").await.len(), 1);
+    assert_eq!(f.notifications(awa_id, "forum_reply").await.len(), 1);
+    assert_eq!(f.notifications(learner_id, "forum_reply").await.len(), 1);
+}
+
+#[tokio::test]
+async fn markdown_in_posts_is_sanitised_and_links_are_nofollow_ugc() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let body = "Voir [la doc](https://docs.python.org) <script>alert('x')</script>\n\n\
+                <img src=x onerror=alert(1)> [piège](javascript:alert(2)) \
+                <a href=\"https://evil.example\" onclick=\"alert(3)\">clic</a>\n\n```python\nprint(1 < 2)\n```";
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet <b>gras</b>", body).await;
+    let (_, page) = f.app.page(&format!("/forum/topics/{topic}")).await;
+    let post = Selector::parse("[data-testid=post-body]").expect("selector");
+    let html = page.select(&post).next().expect("post").inner_html();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        !html.contains("onerror") && !html.contains("onclick"),
+        "{html}"
+    );
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(html.contains("<pre><code"), "{html}");
+    let a = Selector::parse("[data-testid=post-body] a[href='https://docs.python.org']")
+        .expect("selector");
+    let rel = page
+        .select(&a)
+        .next()
+        .and_then(|e| e.value().attr("rel"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(rel.contains("nofollow") && rel.contains("ugc"), "{rel}");
+    assert_eq!(
+        text_of(&page, "[data-testid=topic-title]").as_deref(),
+        Some("Sujet <b>gras</b>"),
+        "titles are escaped text"
+    );
+}
+
+#[tokio::test]
+async fn posting_is_rate_limited_and_lengths_are_checked() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let r = learner
+        .post_form(
+            "/forum/c/entraide",
+            &[("title", "abc"), ("body", "Bonjour")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(error_text(r).await.contains("entre 5 et 150"));
+    let long = "x".repeat(10_001);
+    let r = learner
+        .post_form(
+            "/forum/c/entraide",
+            &[("title", "Un titre"), ("body", &long)],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let topic = new_topic(&learner, "/forum/c/entraide", "Beaucoup de messages", "1").await;
+    for i in 0..4 {
+        reply(&learner, topic, &format!("Message {i}")).await;
+    }
+    let r = learner
+        .post_form(
+            &format!("/forum/topics/{topic}/replies"),
+            &[("body", "Un de trop")],
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(error_text(r).await.contains("Patientez"));
+    let r = learner
+        .post_form(
+            &format!("/forum/topics/{topic}/replies"),
+            &[("body", "   ")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn search_finds_titles_and_bodies_with_wildcards_taken_literally() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Réduction de 50% sur Excel",
+        "Promo",
+    )
+    .await;
+    new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Boucles for",
+        "Comment faire un for_each ?",
+    )
+    .await;
+    new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Une boucle for each",
+        "En JavaScript",
+    )
+    .await;
+    let (_, page) = learner.page("/forum/c/entraide?q=50%25").await;
+    assert_eq!(count(&page, "[data-testid=topic-item]"), 1);
+    let (_, page) = learner.page("/forum/c/entraide?q=for_each").await;
+    assert_eq!(
+        count(&page, "[data-testid=topic-item]"),
+        1,
+        "_ is not a wildcard: « for each » does not match"
+    );
+    let (_, page) = learner.page("/forum/c/entraide?q=introuvable-xyz").await;
+    assert_eq!(count(&page, "[data-testid=topic-empty]"), 1);
+}
+
+#[tokio::test]
+async fn an_author_edits_within_the_window_and_a_quote_prefills_the_reply_box() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet à corriger", "Fote").await;
+    let trainer = f.browser(TRAINER).await;
+    let rid = reply(&trainer, topic, "Première ligne\nDeuxième ligne").await;
+    assert_eq!(
+        trainer
+            .get(&format!("/forum/topics/{topic}/edit"))
+            .await
+            .status(),
+        403,
+        "only the author edits"
+    );
+    let r = learner
+        .post_form(
+            &format!("/forum/topics/{topic}/edit"),
+            &[("title", "Sujet corrigé"), ("body", "Faute")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = learner
+        .page(&format!("/forum/topics/{topic}?quote={rid}"))
+        .await;
+    assert_eq!(
+        text_of(&page, "[data-testid=topic-title]").as_deref(),
+        Some("Sujet corrigé")
+    );
+    let sel = Selector::parse("[data-testid=reply-body]").expect("selector");
+    let prefilled: String = page
+        .select(&sel)
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default();
+    assert!(
+        prefilled.contains("> Première ligne\n> Deuxième ligne"),
+        "{prefilled}"
+    );
+    // Past the window, editing is refused.
+    sqlx::query("UPDATE forum_replies SET created_at = '2020-01-01T00:00:00Z' WHERE id = $1")
+        .bind(rid)
+        .execute(&f.app.state.db.pool)
+        .await
+        .expect("age the reply");
+    let r = trainer
+        .post_form(
+            &format!("/forum/replies/{rid}/edit"),
+            &[("body", "Trop tard")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn an_open_topic_receives_new_replies_live() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Sujet en direct",
+        "Qui est là ?",
+    )
+    .await;
+    let mut stream = learner
+        .client
+        .get(learner.url(&format!("/forum/topics/{topic}/stream")))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert!(
+        stream
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("text/event-stream")
+    );
+    let trainer = f.browser(TRAINER).await;
+    // Give the stream task time to subscribe before the reply is published.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rid = reply(&trainer, topic, "Je suis là, **en direct** !").await;
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !received.contains("en direct") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("a live reply within 10 s")
+            .expect("stream readable")
+            .expect("stream open");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.contains("event: reply"), "{received}");
+    assert!(received.contains(&format!("id: {rid}")), "{received}");
+    assert!(
+        received.contains("<strong>en direct</strong>"),
+        "{received}"
+    );
+
+    // A reconnecting page asks for what came after the last reply it has.
+    let r = learner
+        .client
+        .get(learner.url(&format!("/forum/topics/{topic}/stream?after=0")))
+        .send()
+        .await
+        .expect("stream");
+    let mut r = r;
+    let chunk = tokio::time::timeout(Duration::from_secs(10), r.chunk())
+        .await
+        .expect("replay")
+        .expect("readable")
+        .expect("open");
+    assert!(String::from_utf8_lossy(&chunk).contains(&format!("id: {rid}")));
+}
+
+#[tokio::test]
+async fn admins_create_public_categories_and_moderators_move_topics() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    assert_eq!(learner.get("/forum/admin/categories").await.status(), 403);
+    let r = learner
+        .post_form("/forum/admin/categories", &[("name", "Pirate")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let admin = f.browser(ADMIN).await;
+    let r = admin
+        .post_form(
+            "/forum/admin/categories",
+            &[
+                ("name", "Emplois et stages"),
+                ("description", "Offres à Matadi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = admin
+        .post_form("/forum/admin/categories", &[("name", "Emplois et stages")])
+        .await;
+    assert_eq!(r.status(), 400, "same name twice");
+    assert_eq!(f.app.get("/forum/c/emplois-et-stages").await.status(), 200);
+
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Je cherche un stage",
+        "En Python",
+    )
+    .await;
+    let category_id: i64 =
+        sqlx::query_scalar("SELECT id FROM forum_categories WHERE slug = 'emplois-et-stages'")
+            .fetch_one(&f.app.state.db.pool)
+            .await
+            .expect("category");
+    let moderator = f.browser(MODERATOR).await;
+    let r = moderator
+        .post_form(
+            "/forum/moderation/act",
+            &[
+                ("target", "topic"),
+                ("id", &topic.to_string()),
+                ("action", "move"),
+                ("category_id", &category_id.to_string()),
+                ("reason", "Mauvaise catégorie"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = f.app.page("/forum/c/emplois-et-stages").await;
+    assert_eq!(
+        text_of(&page, "[data-testid=topic-link]").as_deref(),
+        Some("Je cherche un stage")
+    );
+}

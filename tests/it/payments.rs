@@ -1,1 +1,847 @@
-//! Integration tests of the payments feature.
+//! Integration tests of the payments feature: checkout → sandbox provider → callback / query
+//! back → enrolment, exactly once; forged, duplicate, early and late callbacks; expiry; access
+//! to payments and receipts; the admin dashboard. Both engines.
+
+use std::time::Duration;
+
+use scraper::{Html, Selector};
+use techlearnjess::payments::queries;
+use techlearnjess::payments::sandbox::{Sandbox, SandboxOutcome};
+use techlearnjess::payments::worker;
+
+use crate::helpers::{Browser, TestApp, count, location, text_of};
+
+const PASSWORD: &str = "Demo-2026-tlj";
+const LEARNER: &str = "apprenant@techlearnjess.cd";
+const ADMIN: &str = "admin@techlearnjess.cd";
+/// A paid demo course: 10,00 USD.
+const COURSE: &str = "marketing-reseaux-sociaux";
+/// Another paid demo course: 12,00 USD.
+const COURSE2: &str = "redaction-web-seo";
+
+fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
+    let sel = Selector::parse(selector).expect("selector");
+    html.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
+}
+
+/// The demo app with the background poller slowed down, so a test drives `worker::run_once`.
+async fn demo_without_poller() -> TestApp {
+    let app = TestApp::spawn_with(|c| c.payments.poll_secs = 3600).await;
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+        .await
+        .expect("demo seeded");
+    app
+}
+
+fn sandbox(app: &TestApp) -> &Sandbox {
+    app.state
+        .payments
+        .sandbox
+        .as_ref()
+        .expect("tests run in sandbox mode")
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, reference: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(reference)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("scalar")
+}
+
+async fn enrolments(app: &TestApp, slug: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enrolments e JOIN users u ON u.id = e.user_id \
+         JOIN courses c ON c.id = e.course_id WHERE u.email = $1 AND c.slug = $2",
+    )
+    .bind(LEARNER)
+    .bind(slug)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("count")
+}
+
+/// Fills the checkout form like the browser (hidden quote fields included); returns the
+/// response of the POST.
+async fn submit_checkout(
+    browser: &Browser,
+    slug: &str,
+    wallet: &str,
+    currency: &str,
+    phone: &str,
+) -> reqwest::Response {
+    let (status, page) = browser.page(&format!("/payments/checkout/{slug}")).await;
+    assert_eq!(status, 200, "checkout page");
+    let rate_id = attr(&page, "input[name=rate_id]", "value").expect("rate_id");
+    let quoted_at = attr(&page, "input[name=quoted_at]", "value").expect("quoted_at");
+    browser
+        .post_form(
+            &format!("/payments/checkout/{slug}"),
+            &[
+                ("wallet", wallet),
+                ("currency", currency),
+                ("phone", phone),
+                ("rate_id", &rate_id),
+                ("quoted_at", &quoted_at),
+            ],
+        )
+        .await
+}
+
+/// Starts a purchase and returns the payment reference.
+async fn buy(browser: &Browser, slug: &str, wallet: &str, currency: &str) -> String {
+    let r = submit_checkout(browser, slug, wallet, currency, "081 234 5678").await;
+    assert_eq!(r.status(), 303, "checkout accepted");
+    let to = location(&r);
+    let reference = to.trim_start_matches("/payments/").to_owned();
+    assert!(
+        reference.len() <= 20 && reference.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{to}"
+    );
+    reference
+}
+
+async fn status_of(app: &TestApp, reference: &str) -> String {
+    queries::by_reference(&app.state.db, reference)
+        .await
+        .expect("query")
+        .expect("payment exists")
+        .status
+}
+
+async fn wait_status(app: &TestApp, reference: &str, wanted: &str) {
+    for _ in 0..100 {
+        if status_of(app, reference).await == wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "payment {reference} should be {wanted}, is {}",
+        status_of(app, reference).await
+    );
+}
+
+/// Waits until the fake provider holds the payment (the initiation runs in the background).
+async fn wait_at_provider(app: &TestApp, reference: &str) {
+    for _ in 0..100 {
+        if sandbox(app).payment(reference).is_some() && status_of(app, reference).await != "created"
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the provider never received {reference}");
+}
+
+async fn succeeded_transitions(app: &TestApp, reference: &str) -> i64 {
+    scalar(
+        app,
+        "SELECT COUNT(*) FROM payment_transitions t JOIN payments p ON p.id = t.payment_id \
+         WHERE p.reference = $1 AND t.to_status = 'succeeded' AND t.from_status <> 'succeeded'",
+        reference,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_learner_buys_with_each_wallet_through_the_phone_page_and_is_enrolled_once() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    assert_eq!(enrolments(&app, COURSE).await, 0);
+
+    // The course's buy button leads to the checkout, which quotes both currencies.
+    let r = app.get(&format!("/courses/{COURSE}/buy")).await;
+    assert_eq!(location(&r), format!("/payments/checkout/{COURSE}"));
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE}")).await;
+    let summary = text_of(&page, "[data-testid=quote-summary]").expect("quote summary");
+    assert!(summary.contains("10,00"), "{summary}");
+    assert!(summary.contains("28 500"), "{summary}");
+    assert_eq!(count(&page, "input[name=wallet]"), 3);
+
+    // Orange, paid in CDF (converted, rounded up to the 100 FC step).
+    let reference = buy(&app, COURSE, "orange", "CDF").await;
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((p.currency.as_str(), p.amount_minor), ("CDF", 2_850_000));
+    assert_eq!((p.ref_currency.as_str(), p.ref_amount_minor), ("USD", 1000));
+    assert_eq!(p.msisdn, "+243812345678");
+    wait_at_provider(&app, &reference).await;
+    let fake = sandbox(&app).payment(&reference).expect("at provider");
+    assert_eq!(fake.amount, "28500");
+
+    // The waiting page polls its status fragment until the end.
+    let (status, waiting) = app.page(&format!("/payments/{reference}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        attr(&waiting, "#payment-status", "hx-trigger").as_deref(),
+        Some("every 3s")
+    );
+    assert!(
+        attr(&waiting, "[data-testid=redirect-link]", "href")
+            .unwrap_or_default()
+            .contains(&format!("/payments/sandbox/{reference}"))
+    );
+
+    // The fake phone: "Entrez votre code PIN" → Accepter.
+    let (status, phone) = app.page(&format!("/payments/sandbox/{reference}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&phone, "[data-testid=sandbox-accept]"), 1);
+    let r = app
+        .post_form(
+            &format!("/payments/sandbox/{reference}"),
+            &[("outcome", "confirm"), ("pin", "1234")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    wait_status(&app, &reference, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let year = time::OffsetDateTime::now_utc().year();
+    assert_eq!(
+        p.invoice_number.as_deref(),
+        Some(format!("TLJ-{year}-000001").as_str())
+    );
+    assert!(p.provider_ref.is_some());
+    let r = app.get(&format!("/payments/{reference}/status")).await;
+    let fragment = Html::parse_fragment(&r.text().await.unwrap());
+    assert_eq!(
+        attr(&fragment, "#payment-status", "data-status").as_deref(),
+        Some("succeeded")
+    );
+    assert!(attr(&fragment, "#payment-status", "hx-trigger").is_none());
+    assert_eq!(count(&fragment, "[data-testid=start-course]"), 1);
+    // Notified.
+    let notes: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE u.email = $1 AND n.kind = 'payment_confirmed'",
+    )
+    .bind(LEARNER)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap_or(-1);
+    assert_eq!(notes, 1);
+    // Buying again is pointless: back to the course.
+    let r = app.get(&format!("/payments/checkout/{COURSE}")).await;
+    assert_eq!(location(&r), format!("/courses/{COURSE}"));
+
+    // Airtel in USD and M-Pesa in USD on two more courses... the second course with M-Pesa
+    // (its initiation blocks while the phone prompts).
+    let reference = buy(&app, COURSE2, "mpesa", "USD").await;
+    wait_at_provider_or_created(&app, &reference).await;
+    let r = app
+        .post_form(
+            &format!("/payments/sandbox/{reference}"),
+            &[("outcome", "confirm")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    wait_status(&app, &reference, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE2).await, 1);
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        p.invoice_number.as_deref(),
+        Some(format!("TLJ-{year}-000002").as_str())
+    );
+
+    // The list of my payments shows both.
+    let (_, list) = app.page("/payments").await;
+    assert_eq!(count(&list, "[data-testid=payment-row]"), 2);
+}
+
+#[tokio::test]
+async fn airtel_in_cdf_refused_then_retried_and_paid() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let first = buy(&app, COURSE, "airtel", "CDF").await;
+    wait_at_provider(&app, &first).await;
+    let fake = sandbox(&app).payment(&first).expect("at provider");
+    assert_eq!(fake.msisdn, "812345678", "Airtel gets 9 digits");
+    let r = app
+        .post_form(
+            &format!("/payments/sandbox/{first}"),
+            &[("outcome", "refuse")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    wait_status(&app, &first, "failed").await;
+    assert_eq!(enrolments(&app, COURSE).await, 0);
+    let r = app.get(&format!("/payments/{first}/status")).await;
+    let fragment = Html::parse_fragment(&r.text().await.unwrap());
+    assert_eq!(
+        attr(&fragment, "[data-testid=retry]", "href"),
+        Some(format!("/payments/checkout/{COURSE}"))
+    );
+    let second = buy(&app, COURSE, "airtel", "CDF").await;
+    assert_ne!(first, second);
+    wait_at_provider(&app, &second).await;
+    sandbox(&app)
+        .resolve(&second, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    // The Airtel callback (signed) makes us query back; the poller would too.
+    wait_status(&app, &second, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+    assert_eq!(status_of(&app, &first).await, "failed");
+}
+
+#[tokio::test]
+async fn duplicate_and_simultaneous_callbacks_enrol_exactly_once() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    // The same callback again, several at once, plus two direct checks racing.
+    let sb = sandbox(&app);
+    let (a, b, c) = tokio::join!(
+        sb.send_callback(&reference, SandboxOutcome::Confirm, false),
+        sb.send_callback(&reference, SandboxOutcome::Confirm, false),
+        sb.send_callback(&reference, SandboxOutcome::Confirm, false),
+    );
+    assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (200, 200, 200));
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let (x, y) = tokio::join!(
+        worker::check(&app.state, &p, "test"),
+        worker::check(&app.state, &p, "test")
+    );
+    x.expect("check");
+    y.expect("check");
+    wait_status(&app, &reference, "succeeded").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(succeeded_transitions(&app, &reference).await, 1);
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+    let invoices: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE invoice_number IS NOT NULL")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(invoices, 1);
+    // Callbacks are recorded as transitions with their raw data.
+    let callbacks = scalar(
+        &app,
+        "SELECT COUNT(*) FROM payment_transitions t JOIN payments p ON p.id = t.payment_id \
+         WHERE p.reference = $1 AND t.source = 'callback' AND t.raw LIKE '%TS%'",
+        &reference,
+    )
+    .await;
+    assert!(callbacks >= 3, "{callbacks}");
+}
+
+#[tokio::test]
+async fn forged_callbacks_change_nothing() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+
+    // Airtel: a bad hash is refused outright.
+    let airtel = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &airtel).await;
+    let code = sandbox(&app)
+        .send_callback(&airtel, SandboxOutcome::Confirm, true)
+        .await
+        .expect("callback sent");
+    assert_eq!(code, 200);
+    // Orange: a wrong notif_token.
+    let orange = buy(&app, COURSE2, "orange", "USD").await;
+    wait_at_provider(&app, &orange).await;
+    sandbox(&app)
+        .send_callback(&orange, SandboxOutcome::Confirm, true)
+        .await
+        .expect("callback sent");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(status_of(&app, &airtel).await, "pending");
+    assert_eq!(status_of(&app, &orange).await, "pending");
+    let rejected = scalar(
+        &app,
+        "SELECT COUNT(*) FROM payment_transitions t JOIN payments p ON p.id = t.payment_id \
+         WHERE p.reference = $1 AND t.source = 'callback_rejected'",
+        &orange,
+    )
+    .await;
+    assert_eq!(rejected, 1);
+
+    // A forged body that claims success for an unsigned provider (no hash at all) is only a
+    // hint: the query back says pending.
+    let body = format!(
+        r#"{{"transaction":{{"id":"{airtel}","message":"Paid","status_code":"TS","airtel_money_id":"MP1"}}}}"#
+    );
+    let r = reqwest::Client::new()
+        .post(app.url("/payments/callback/airtel"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "no CSRF or session needed");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(status_of(&app, &airtel).await, "pending");
+    assert_eq!(enrolments(&app, COURSE).await, 0);
+    assert_eq!(enrolments(&app, COURSE2).await, 0);
+
+    // Unknown provider: 404.
+    let r = reqwest::Client::new()
+        .post(app.url("/payments/callback/paypal"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn early_callback_and_late_confirmation_after_expiry_end_in_the_right_state() {
+    let app = demo_without_poller().await;
+    app.login(LEARNER, PASSWORD).await;
+
+    // M-Pesa: the initiation is still blocked on the PIN prompt when a callback arrives.
+    let mpesa = buy(&app, COURSE, "mpesa", "USD").await;
+    for _ in 0..100 {
+        if sandbox(&app).payment(&mpesa).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status_of(&app, &mpesa).await, "created");
+    sandbox(&app)
+        .send_callback(&mpesa, SandboxOutcome::Confirm, false)
+        .await
+        .expect("early callback");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_ne!(status_of(&app, &mpesa).await, "succeeded");
+    sandbox(&app)
+        .resolve(&mpesa, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &mpesa, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+
+    // FlexPay (routed by the admin table): expires, then the customer pays late anyway.
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    for currency in ["USD", "CDF"] {
+        let r = admin
+            .post_form(
+                "/admin/payments/routing",
+                &[
+                    ("wallet", "orange"),
+                    ("currency", currency),
+                    ("provider", "flexpay"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let late = buy(&app, COURSE2, "orange", "USD").await;
+    wait_at_provider(&app, &late).await;
+    let p = queries::by_reference(&app.state.db, &late)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.provider, "flexpay");
+    sqlx::query(
+        "UPDATE payments SET expires_at = '2000-01-01T00:00:00Z', next_check_at = '2000-01-01T00:00:00Z' \
+         WHERE reference = $1",
+    )
+    .bind(&late)
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    worker::run_once(&app.state).await.expect("worker");
+    assert_eq!(status_of(&app, &late).await, "expired");
+    let r = app.get(&format!("/payments/{late}/status")).await;
+    let fragment = Html::parse_fragment(&r.text().await.unwrap());
+    assert_eq!(count(&fragment, "[data-testid=retry]"), 1);
+    // The money was taken after all: the provider says so, access is granted once.
+    sandbox(&app)
+        .resolve(&late, SandboxOutcome::Confirm)
+        .await
+        .expect("late confirmation");
+    wait_status(&app, &late, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE2).await, 1);
+    assert_eq!(succeeded_transitions(&app, &late).await, 1);
+}
+
+#[tokio::test]
+async fn the_poller_finalises_a_payment_without_callback_and_backs_off() {
+    let app = demo_without_poller().await;
+    app.login(LEARNER, PASSWORD).await;
+    // Callbacks get lost: only the poller can finalise.
+    sandbox(&app).set_callback_base("http://127.0.0.1:9");
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &reference).await;
+
+    // Back-off schedule in the database: 15 s, 30 s, 60 s, then 2 min.
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        sqlx::query(
+            "UPDATE payments SET next_check_at = '2000-01-01T00:00:00Z' WHERE reference = $1",
+        )
+        .bind(&reference)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(worker::run_once(&app.state).await.expect("worker"), 1);
+        let p = queries::by_reference(&app.state.db, &reference)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.status, "pending");
+        let next = techlearnjess::db::parse_timestamp(&p.next_check_at).unwrap();
+        delays.push((next - time::OffsetDateTime::now_utc()).whole_seconds());
+    }
+    let expected = [15, 30, 60, 120];
+    for (got, want) in delays.iter().zip(expected) {
+        assert!((want - 3..=want).contains(got), "delays {delays:?}");
+    }
+    // Nothing due: nothing checked.
+    assert_eq!(worker::run_once(&app.state).await.expect("worker"), 0);
+
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        status_of(&app, &reference).await,
+        "pending",
+        "no callback arrived"
+    );
+    sqlx::query("UPDATE payments SET next_check_at = '2000-01-01T00:00:00Z' WHERE reference = $1")
+        .bind(&reference)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    worker::run_once(&app.state).await.expect("worker");
+    assert_eq!(status_of(&app, &reference).await, "succeeded");
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+}
+
+async fn wait_at_provider_or_created(app: &TestApp, reference: &str) {
+    for _ in 0..100 {
+        if sandbox(app).payment(reference).is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the provider never received {reference}");
+}
+
+#[tokio::test]
+async fn checkout_validates_input_and_payments_are_private() {
+    let app = TestApp::with_demo().await;
+    // Visitors are sent to log in.
+    let r = app.get(&format!("/payments/checkout/{COURSE}")).await;
+    assert_eq!(r.status(), 303);
+    app.login(LEARNER, PASSWORD).await;
+    let r = submit_checkout(&app, COURSE, "orange", "USD", "12345").await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    assert!(
+        text_of(&page, "[data-testid=form-error]")
+            .unwrap()
+            .contains("numéro")
+    );
+    let r = submit_checkout(&app, COURSE, "paypal", "USD", "0812345678").await;
+    assert_eq!(r.status(), 422);
+    let r = submit_checkout(&app, COURSE, "orange", "EUR", "0812345678").await;
+    assert_eq!(r.status(), 422);
+    // An old quote whose rate is no longer in force is re-quoted, not charged.
+    let r = app
+        .post_form(
+            &format!("/payments/checkout/{COURSE}"),
+            &[
+                ("wallet", "orange"),
+                ("currency", "CDF"),
+                ("phone", "0812345678"),
+                ("rate_id", "999"),
+                ("quoted_at", "2000-01-01T00:00:00Z"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    let reference = buy(&app, COURSE, "orange", "USD").await;
+    // A second submit while the first is open shows the first.
+    let r = submit_checkout(&app, COURSE, "airtel", "USD", "0991234567").await;
+    assert_eq!(location(&r), format!("/payments/{reference}"));
+
+    // Someone else: 404 everywhere.
+    let other = app.new_browser();
+    other.login(ADMIN, PASSWORD).await;
+    for path in [
+        format!("/payments/{reference}"),
+        format!("/payments/{reference}/status"),
+        format!("/payments/{reference}/receipt.pdf"),
+    ] {
+        assert_eq!(other.get(&path).await.status(), 404, "{path}");
+    }
+    // Not paid yet: no receipt.
+    assert_eq!(
+        app.get(&format!("/payments/{reference}/receipt.pdf"))
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn without_sandbox_the_phone_page_is_404_and_no_provider_means_unavailable() {
+    let app = TestApp::spawn_with(|c| c.payments.sandbox = Some(false)).await;
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+        .await
+        .expect("demo");
+    assert!(app.state.payments.sandbox.is_none());
+    app.login(LEARNER, PASSWORD).await;
+    assert_eq!(app.get("/payments/sandbox/TLJABC").await.status(), 404);
+    let r = submit_checkout(&app, COURSE, "orange", "USD", "0812345678").await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    assert!(
+        text_of(&page, "[data-testid=form-error]")
+            .unwrap()
+            .contains("pas disponible")
+    );
+}
+
+#[tokio::test]
+async fn admins_see_totals_history_rates_and_can_refund() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    assert_eq!(app.get("/admin/payments").await.status(), 403);
+    let reference = buy(&app, COURSE, "orange", "CDF").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &reference, "succeeded").await;
+
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (status, list) = admin
+        .page("/admin/payments?provider=orange&currency=CDF")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&list, "[data-testid=admin-payment-row]"), 1);
+    let usd = text_of(&list, "[data-testid=total-usd]").unwrap();
+    assert!(usd.contains("10,00"), "{usd}");
+    let (_, list) = admin.page("/admin/payments?provider=airtel").await;
+    assert_eq!(count(&list, "[data-testid=admin-payment-row]"), 0);
+
+    let (status, detail) = admin.page(&format!("/admin/payments/{reference}")).await;
+    assert_eq!(status, 200);
+    assert!(count(&detail, "[data-testid=transition]") >= 3);
+    let r = admin
+        .post_form(&format!("/admin/payments/{reference}/requery"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = admin
+        .post_form(
+            &format!("/admin/payments/{reference}/refund"),
+            &[("note", "Remboursé par M-Pesa")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let refunds = scalar(
+        &app,
+        "SELECT COUNT(*) FROM payment_refunds r JOIN payments p ON p.id = r.payment_id WHERE p.reference = $1",
+        &reference,
+    )
+    .await;
+    assert_eq!(refunds, 1);
+    // Twice: still one.
+    admin
+        .post_form(&format!("/admin/payments/{reference}/refund"), &[])
+        .await;
+    let refunds = scalar(
+        &app,
+        "SELECT COUNT(*) FROM payment_refunds r JOIN payments p ON p.id = r.payment_id WHERE p.reference = $1",
+        &reference,
+    )
+    .await;
+    assert_eq!(refunds, 1);
+
+    // A new rate changes the next quotes, the history keeps the old one.
+    let r = admin
+        .post_form(
+            "/admin/payments/rates",
+            &[("rate", "2 900,50"), ("note", "BCC")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = admin
+        .post_form("/admin/payments/rates", &[("rate", "abc")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, rates) = admin.page("/admin/payments/rates").await;
+    assert!(
+        text_of(&rates, "[data-testid=current-rate]")
+            .unwrap()
+            .contains("2 900,50")
+    );
+    assert_eq!(count(&rates, "[data-testid=rate-history] li"), 2);
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE2}")).await;
+    // 12 USD × 2 900,50 = 34 806 → 34 900 FC.
+    assert!(
+        text_of(&page, "[data-testid=quote-CDF]")
+            .unwrap()
+            .contains("34 900")
+    );
+    // An old rate is a warning, never a block.
+    sqlx::query("UPDATE exchange_rates SET created_at = '2000-01-01T00:00:00Z'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (status, page) = app.page(&format!("/payments/checkout/{COURSE2}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, "[data-testid=stale-rate]"), 1);
+    assert_eq!(count(&page, "[data-testid=pay-submit]"), 1);
+    // A pinned price in francs replaces the conversion.
+    let r = admin
+        .post_form(
+            "/admin/payments/pinned",
+            &[("slug", COURSE2), ("currency", "CDF"), ("amount", "30000")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE2}")).await;
+    assert!(
+        text_of(&page, "[data-testid=quote-CDF]")
+            .unwrap()
+            .contains("30 000")
+    );
+    assert!(
+        text_of(&page, "[data-testid=quote-summary]")
+            .unwrap()
+            .contains("prix fixé")
+    );
+    // Not in the course's own currency.
+    admin
+        .post_form(
+            "/admin/payments/pinned",
+            &[("slug", COURSE2), ("currency", "USD"), ("amount", "5")],
+        )
+        .await;
+    let pins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM course_pinned_prices")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(pins, 1);
+    let (_, routing) = admin.page("/admin/payments/routing").await;
+    assert_eq!(count(&routing, "form[data-testid^=route-]"), 6);
+}
+
+#[tokio::test]
+async fn the_receipt_is_a_pdf_for_the_payer() {
+    let app = TestApp::with_demo().await;
+    if app.state.pdf.render("Test", &[]).is_err() {
+        eprintln!("PDF engine not built yet: receipt test skipped");
+        return;
+    }
+    app.login(LEARNER, PASSWORD).await;
+    let reference = buy(&app, COURSE, "airtel", "CDF").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &reference, "succeeded").await;
+    let r = app.get(&format!("/payments/{reference}/receipt.pdf")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers().get("content-type").unwrap().to_str().unwrap(),
+        "application/pdf"
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("text");
+    let year = time::OffsetDateTime::now_utc().year();
+    assert!(text.contains(&format!("TLJ-{year}-000001")), "{text}");
+    assert!(text.contains(&reference), "{text}");
+}
+
+#[tokio::test]
+async fn an_ambiguous_or_failed_initiation_is_unknown_and_reconciled_never_guessed() {
+    use techlearnjess::payments::providers::ProviderKind;
+    use techlearnjess::payments::sandbox::Fault;
+    let app = demo_without_poller().await;
+    app.login(LEARNER, PASSWORD).await;
+    // Airtel answers ESB000001 (ambiguous): the push may have gone out.
+    sandbox(&app).push_fault(ProviderKind::Airtel, Fault::Ambiguous);
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_status(&app, &reference, "unknown").await;
+    let r = app.get(&format!("/payments/{reference}/status")).await;
+    let fragment = Html::parse_fragment(&r.text().await.unwrap());
+    assert_eq!(
+        attr(&fragment, "#payment-status", "hx-trigger").as_deref(),
+        Some("every 3s"),
+        "still waiting"
+    );
+    // It had gone out: the customer pays, the reconciliation finds it.
+    sandbox(&app).set_callback_base("http://127.0.0.1:9");
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    sqlx::query("UPDATE payments SET next_check_at = '2000-01-01T00:00:00Z' WHERE reference = $1")
+        .bind(&reference)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    worker::run_once(&app.state).await.expect("worker");
+    assert_eq!(status_of(&app, &reference).await, "succeeded");
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+
+    // HTTP 500 on initiation: unknown, and an unknown payment past its deadline is only expired
+    // after the reconciliation window.
+    sandbox(&app).push_fault(ProviderKind::Airtel, Fault::Http500);
+    let other = buy(&app, COURSE2, "airtel", "USD").await;
+    wait_status(&app, &other, "unknown").await;
+    sqlx::query(
+        "UPDATE payments SET expires_at = $2, next_check_at = '2000-01-01T00:00:00Z' WHERE reference = $1",
+    )
+    .bind(&other)
+    .bind(techlearnjess::db::timestamp(
+        time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+    ))
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    worker::run_once(&app.state).await.expect("worker");
+    let after = status_of(&app, &other).await;
+    assert_ne!(after, "succeeded");
+    assert_eq!(enrolments(&app, COURSE2).await, 0);
+    if after == "unknown" {
+        sqlx::query(
+            "UPDATE payments SET expires_at = '2000-01-01T00:00:00Z', next_check_at = '2000-01-01T00:00:00Z' \
+             WHERE reference = $1",
+        )
+        .bind(&other)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+        worker::run_once(&app.state).await.expect("worker");
+        assert_eq!(status_of(&app, &other).await, "expired");
+    }
+}

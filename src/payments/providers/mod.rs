@@ -3,10 +3,22 @@
 //! `mpesa` (Vodacom M-Pesa OpenAPI, market `vodacomDRC`), `flexpay` (FlexPay aggregator).
 //! Protocols: ../shared/payments/protocols.md.
 
+pub mod airtel;
+pub mod flexpay;
+pub mod mpesa;
+pub mod orange;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Currency;
+
+pub use settings::{AirtelConfig, FlexpayConfig, MpesaConfig, OrangeConfig, ProviderSettings};
 
 /// The wallet the learner pays with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,7 +85,9 @@ pub struct PaymentRequest {
     pub reference: String,
     pub wallet: Wallet,
     pub currency: Currency,
-    /// Integer minor units: whole francs for CDF, cents for USD.
+    /// Integer minor units as [`Currency::exponent`] says (cents for USD, centimes for CDF,
+    /// like [`crate::money::Money`]). Providers take whole francs: a CDF amount must be a
+    /// multiple of 100 (else the adapter answers `Rejected`).
     pub amount_minor: i64,
     /// Canonical `+243XXXXXXXXX`; each adapter sends its own format.
     pub msisdn_e164: String,
@@ -176,4 +190,197 @@ pub trait Provider: Send + Sync {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<CallbackHint, ProviderError>;
+}
+
+/// Builds one adapter per configured provider.
+pub fn build(settings: &ProviderSettings) -> HashMap<ProviderKind, Arc<dyn Provider>> {
+    let mut out: HashMap<ProviderKind, Arc<dyn Provider>> = HashMap::new();
+    if let Some(c) = &settings.orange {
+        out.insert(
+            ProviderKind::Orange,
+            Arc::new(orange::Orange::new(c.clone())),
+        );
+    }
+    if let Some(c) = &settings.airtel {
+        out.insert(
+            ProviderKind::Airtel,
+            Arc::new(airtel::Airtel::new(c.clone())),
+        );
+    }
+    if let Some(c) = &settings.mpesa {
+        match mpesa::Mpesa::new(c.clone()) {
+            Ok(p) => {
+                out.insert(ProviderKind::Mpesa, Arc::new(p));
+            }
+            Err(e) => tracing::error!("M-Pesa non configuré : {e}"),
+        }
+    }
+    if let Some(c) = &settings.flexpay {
+        out.insert(
+            ProviderKind::Flexpay,
+            Arc::new(flexpay::Flexpay::new(c.clone())),
+        );
+    }
+    out
+}
+
+/// The HTTP client every adapter uses: rustls, connect timeout 10 s, total timeout per provider.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
+        .user_agent("TechLearnJess-payments/1")
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// A transport failure (timeout, connection refused, unreadable body): the outcome is unknown.
+pub(crate) fn unavailable(e: reqwest::Error) -> ProviderError {
+    if e.is_timeout() {
+        ProviderError::Unavailable("délai dépassé".into())
+    } else {
+        ProviderError::Unavailable(e.to_string())
+    }
+}
+
+/// The amount in major units as a decimal string without trailing zeros: `28600` (CDF),
+/// `10`, `12.5`, `12.05` (USD). CDF must be whole francs.
+pub fn major_amount(currency: Currency, amount_minor: i64) -> Result<String, ProviderError> {
+    if amount_minor <= 0 {
+        return Err(ProviderError::Rejected("montant nul ou négatif".into()));
+    }
+    let scale = 10_i64.pow(currency.exponent());
+    let units = amount_minor / scale;
+    let rest = amount_minor % scale;
+    if rest == 0 {
+        return Ok(units.to_string());
+    }
+    if currency == Currency::Cdf {
+        return Err(ProviderError::Rejected(
+            "montant en francs congolais non entier".into(),
+        ));
+    }
+    let width = currency.exponent() as usize;
+    let frac = format!("{rest:0width$}");
+    Ok(format!("{units}.{}", frac.trim_end_matches('0')))
+}
+
+/// The same amount as a JSON number (Orange, Airtel, FlexPay take numbers).
+pub fn major_amount_json(
+    currency: Currency,
+    amount_minor: i64,
+) -> Result<serde_json::Value, ProviderError> {
+    let text = major_amount(currency, amount_minor)?;
+    serde_json::from_str::<serde_json::Number>(&text)
+        .map(serde_json::Value::Number)
+        .map_err(|e| ProviderError::Rejected(e.to_string()))
+}
+
+/// Reads a provider's major-unit amount (`"28600"`, `12.5`, `"12.50"`) back into minor units.
+pub fn minor_from_major(currency: Currency, value: &serde_json::Value) -> Option<i64> {
+    let text = match value {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let exp = currency.exponent() as usize;
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > exp || int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let units: i64 = int.parse().ok()?;
+    let frac_value: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<exp$}").parse().ok()?
+    };
+    units
+        .checked_mul(10_i64.pow(exp as u32))?
+        .checked_add(frac_value)
+}
+
+/// A fresh random id of `len` lowercase hex characters (conversation ids, tokens).
+pub fn random_hex(len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_sent_in_major_units() {
+        assert_eq!(
+            major_amount(Currency::Cdf, 2_860_000).ok().as_deref(),
+            Some("28600")
+        );
+        assert_eq!(
+            major_amount(Currency::Usd, 1000).ok().as_deref(),
+            Some("10")
+        );
+        assert_eq!(
+            major_amount(Currency::Usd, 1250).ok().as_deref(),
+            Some("12.5")
+        );
+        assert_eq!(
+            major_amount(Currency::Usd, 1205).ok().as_deref(),
+            Some("12.05")
+        );
+        assert!(major_amount(Currency::Cdf, 2_860_050).is_err());
+        assert!(major_amount(Currency::Usd, 0).is_err());
+        assert_eq!(
+            major_amount_json(Currency::Usd, 1250).ok(),
+            Some(serde_json::json!(12.5))
+        );
+        assert_eq!(
+            major_amount_json(Currency::Cdf, 2_860_000).ok(),
+            Some(serde_json::json!(28600))
+        );
+    }
+
+    #[test]
+    fn provider_amounts_are_read_back_exactly() {
+        use serde_json::json;
+        assert_eq!(
+            minor_from_major(Currency::Cdf, &json!("28600")),
+            Some(2_860_000)
+        );
+        assert_eq!(minor_from_major(Currency::Usd, &json!(12.5)), Some(1250));
+        assert_eq!(minor_from_major(Currency::Usd, &json!("12.05")), Some(1205));
+        assert_eq!(minor_from_major(Currency::Usd, &json!("12.005")), None);
+        assert_eq!(minor_from_major(Currency::Usd, &json!("-3")), None);
+        assert_eq!(minor_from_major(Currency::Usd, &json!(null)), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn amounts_round_trip_through_the_provider_formats(
+            usd in 1i64..10_000_000_000,
+            francs in 1i64..10_000_000_000,
+        ) {
+            let cdf = francs * 100;
+            for (currency, minor) in [(Currency::Usd, usd), (Currency::Cdf, cdf)] {
+                let text = major_amount(currency, minor).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+                proptest::prop_assert_eq!(minor_from_major(currency, &serde_json::Value::String(text)), Some(minor));
+                let number = major_amount_json(currency, minor).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+                proptest::prop_assert_eq!(minor_from_major(currency, &number), Some(minor));
+            }
+        }
+    }
+
+    #[test]
+    fn random_hex_has_the_asked_length() {
+        let a = random_hex(32);
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, random_hex(32));
+    }
 }

@@ -1,0 +1,98 @@
+// A learner on a phone buys a paid demo course with mobile money in sandbox mode (`serve --demo`):
+// checkout with a quote in CDF, the fake phone page (second page) confirms with the PIN, the
+// waiting page sees the course unlock without a reload, and the receipt PDF downloads.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const { DEMO_PASSWORD, login } = require('./helpers');
+
+const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+const SLUG = 'redaction-web-seo';
+
+test.use({ viewport: { width: 360, height: 640 } });
+
+async function saveScreenshot(page, testInfo, name) {
+  const file = testInfo.outputPath(name);
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
+}
+
+async function noHorizontalScroll(page) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(360);
+}
+
+test.describe('payments', () => {
+  test('a learner buys a paid course with Airtel Money in CDF and gets the receipt', async ({ page, context }, testInfo) => {
+    await login(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
+    let reference;
+
+    await test.step('the course page leads to the checkout with both amounts', async () => {
+      await page.goto(`/courses/${SLUG}`);
+      await page.getByTestId('buy-button').click();
+      await expect(page).toHaveURL(new RegExp(`/payments/checkout/${SLUG}$`));
+      await expect(page.getByTestId('quote-summary')).toContainText('12,00');
+      await expect(page.getByTestId('quote-summary')).toContainText('FC');
+      await expect(page.getByTestId('sandbox-notice')).toBeVisible();
+      await noHorizontalScroll(page);
+      await saveScreenshot(page, testInfo, 'payments-checkout-360.png');
+    });
+
+    await test.step('Airtel Money, paid in francs, with a local number', async () => {
+      await page.getByTestId('wallet-airtel').check();
+      await page.getByTestId('currency-CDF').check();
+      await page.getByTestId('phone').fill('099 123 4567');
+      await page.getByTestId('pay-submit').click();
+      await expect(page).toHaveURL(/\/payments\/TLJ[A-Z0-9]+$/);
+      await expect(page.getByRole('heading', { name: 'Confirmez le paiement sur votre téléphone' })).toBeVisible();
+      await expect(page.getByTestId('payment-waiting')).toBeVisible();
+      reference = page.url().split('/').pop();
+      await noHorizontalScroll(page);
+      await saveScreenshot(page, testInfo, 'payments-waiting-360.png');
+      await page.evaluate(() => { window.__noReload = true; });
+    });
+
+    await test.step('the fake phone asks for the PIN and the learner accepts', async () => {
+      const phone = await context.newPage();
+      await phone.goto(`/payments/sandbox/${reference}`);
+      // The initiation runs in the background: the request reaches the phone within a moment.
+      await expect(async () => {
+        await phone.reload();
+        await expect(phone.getByTestId('sandbox-accept')).toBeVisible({ timeout: 1000 });
+      }).toPass({ timeout: 15_000 });
+      await expect(phone.getByLabel('Entrez votre code PIN')).toBeVisible();
+      await phone.getByTestId('sandbox-pin').fill('1234');
+      await phone.getByTestId('sandbox-accept').click();
+      await expect(phone.getByTestId('flash').first()).toContainText('Réponse envoyée');
+      await phone.close();
+    });
+
+    await test.step('the waiting page shows the course unlocked without a reload', async () => {
+      await expect(page.getByTestId('payment-succeeded')).toBeVisible({ timeout: 15_000 });
+      expect(await page.evaluate(() => window.__noReload)).toBe(true);
+      await noHorizontalScroll(page);
+      await saveScreenshot(page, testInfo, 'payments-confirmed-360.png');
+    });
+
+    await test.step('the receipt downloads as a PDF', async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('receipt-link').click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^recu-TLJ-\d{4}-\d{6}\.pdf$/);
+      const file = await download.path();
+      expect(fs.readFileSync(file).subarray(0, 4).toString()).toBe('%PDF');
+    });
+
+    await test.step('the course is open and the payment is listed', async () => {
+      await page.getByTestId('start-course').click();
+      await expect(page).toHaveURL(new RegExp(`/courses/${SLUG}$`));
+      await expect(page.getByTestId('buy-button')).toHaveCount(0);
+      await page.goto('/payments');
+      await expect(page.getByTestId('payment-row').filter({ hasText: 'Payé' })).toHaveCount(1);
+    });
+  });
+});

@@ -1,0 +1,185 @@
+//! Learner pages (list, download), the public key and public verification.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::model::{Certificate, local_date, normalize_code};
+use super::{Status, queries, render, status_of};
+use crate::auth::model::Role;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::Ctx;
+
+/// A certificate as the pages show it.
+#[derive(Debug, Serialize)]
+pub struct CertificateView {
+    pub code: String,
+    pub learner_name: String,
+    pub course_title: String,
+    pub trainer_name: String,
+    pub completed_on: String,
+    pub issued_on: String,
+    pub revoked: bool,
+    pub revoked_on: Option<String>,
+    pub revoked_reason: Option<String>,
+    pub status: Status,
+}
+
+impl CertificateView {
+    pub fn new(state: &AppState, cert: &Certificate, locale: &str) -> Self {
+        Self {
+            code: cert.code.clone(),
+            learner_name: cert.learner_name.clone(),
+            course_title: cert.course_title.clone(),
+            trainer_name: cert.trainer_name.clone(),
+            completed_on: local_date(&cert.completed_on, locale),
+            issued_on: local_date(&cert.issued_at, locale),
+            revoked: cert.is_revoked(),
+            revoked_on: cert.revoked_at.as_deref().map(|d| local_date(d, locale)),
+            revoked_reason: cert.revoked_reason.clone(),
+            status: status_of(state, cert),
+        }
+    }
+}
+
+pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let locale = ctx.locale.code();
+    let certificates: Vec<CertificateView> = queries::for_user(&state.db, user.id)
+        .await?
+        .iter()
+        .map(|c| CertificateView::new(&state, c, locale))
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/certificates/mine.html",
+            context! { certificates => Serde(&certificates) },
+        )?
+        .into_response())
+}
+
+/// The PDF, for its owner (while valid) or an admin.
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let code = normalize_code(&raw).ok_or(AppError::NotFound)?;
+    let cert = queries::by_code(&state.db, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let admin = user.require(Role::Admin).is_ok();
+    if !admin {
+        if cert.user_id != user.id {
+            return Err(AppError::Forbidden);
+        }
+        if cert.is_revoked() {
+            return Err(AppError::NotFound);
+        }
+    }
+    let bytes = render::pdf_bytes(&state, &cert).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attestation-{}.pdf\"", cert.code),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn public_key(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        state.signer.public_key_pem().to_owned(),
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `/verify`: the form; with `?code=` it goes to that code's page.
+pub async fn verify_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<VerifyQuery>,
+) -> AppResult<Response> {
+    let typed = query.code.trim();
+    if typed.is_empty() {
+        return state.render_status(
+            &ctx,
+            StatusCode::OK,
+            "views/certificates/verify_form.html",
+            context! { code => "" },
+        );
+    }
+    match normalize_code(typed) {
+        Some(code) => Ok(Redirect::to(&format!("/verify/{code}")).into_response()),
+        None => state.render_status(
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            "views/certificates/verify_form.html",
+            context! { code => typed.chars().take(40).collect::<String>(), error => true },
+        ),
+    }
+}
+
+/// `/verify/{code}`: public, light, works without JavaScript (the QR code's target).
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let code = normalize_code(&raw);
+    if let Some(code) = &code
+        && code != &raw
+    {
+        return Ok(Redirect::permanent(&format!("/verify/{code}")).into_response());
+    }
+    let cert = match &code {
+        Some(code) => queries::by_code(&state.db, code).await?,
+        None => None,
+    };
+    let locale = ctx.locale.code();
+    let (status, view) = match &cert {
+        Some(c) => {
+            let view = CertificateView::new(&state, c, locale);
+            (view.status, Some(view))
+        }
+        None => (Status::Unknown, None),
+    };
+    let http = if status == Status::Unknown {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    let shown = code.unwrap_or_else(|| raw.chars().take(40).collect());
+    let mut response = state.render_status(
+        &ctx,
+        http,
+        "views/certificates/verify.html",
+        context! { status => Serde(status), certificate => Serde(view), code => shown },
+    )?;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}

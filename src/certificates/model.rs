@@ -1,0 +1,246 @@
+//! Certificate domain rules: the row, its canonical signed text, codes and dates.
+//!
+//! ## Canonical text, version 1
+//! What is signed (Ed25519, UTF-8 bytes, signature stored base64 in `certificates.signature`) is
+//! exactly these seven lines, each ended by `\n`, in this order:
+//!
+//! ```text
+//! TLJ-CERTIFICATE v1
+//! code: TLJ-7K3F-9QMD
+//! learner: <learner name>
+//! course: <course title>
+//! trainer: <trainer name>
+//! completed: <YYYY-MM-DD>
+//! issued: <RFC 3339 UTC timestamp, e.g. 2026-11-25T12:00:00Z>
+//! ```
+//!
+//! In values, `\` is written `\\`, a line feed `\n` and a carriage return `\r`, so a value can
+//! never forge another line. Verification rebuilds this text from the stored row and checks the
+//! signature with the public key (`/certificates/public-key`), so changing any of these columns
+//! makes the certificate invalid. A later format gets a new version number (`format_version`).
+
+use serde::Serialize;
+
+/// Current version of the canonical text.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A certificate as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Certificate {
+    pub id: i64,
+    pub code: String,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub learner_name: String,
+    pub course_title: String,
+    pub trainer_name: String,
+    /// Completion date, `YYYY-MM-DD` (UTC).
+    pub completed_on: String,
+    pub issued_at: String,
+    pub format_version: i64,
+    pub signature: String,
+    pub revoked_at: Option<String>,
+    pub revoked_reason: Option<String>,
+}
+
+/// The signed fields of a certificate.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a> {
+    pub code: &'a str,
+    pub learner_name: &'a str,
+    pub course_title: &'a str,
+    pub trainer_name: &'a str,
+    pub completed_on: &'a str,
+    pub issued_at: &'a str,
+}
+
+impl Certificate {
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            code: &self.code,
+            learner_name: &self.learner_name,
+            course_title: &self.course_title,
+            trainer_name: &self.trainer_name,
+            completed_on: &self.completed_on,
+            issued_at: &self.issued_at,
+        }
+    }
+
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+}
+
+/// The canonical text of `fields` in format `version`; `None` for an unknown version.
+pub fn canonical_text(version: i64, fields: &Fields<'_>) -> Option<String> {
+    if version != 1 {
+        return None;
+    }
+    Some(format!(
+        "TLJ-CERTIFICATE v1\ncode: {}\nlearner: {}\ncourse: {}\ntrainer: {}\ncompleted: {}\nissued: {}\n",
+        escape(fields.code),
+        escape(fields.learner_name),
+        escape(fields.course_title),
+        escape(fields.trainer_name),
+        escape(fields.completed_on),
+        escape(fields.issued_at),
+    ))
+}
+
+/// A new random code like `TLJ-7K3F-9QMD`.
+pub fn new_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut pick = || CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char;
+    let a: String = (0..4).map(|_| pick()).collect();
+    let b: String = (0..4).map(|_| pick()).collect();
+    format!("TLJ-{a}-{b}")
+}
+
+/// The canonical form of a code typed or scanned by someone (`tlj 7k3f9qmd` → `TLJ-7K3F-9QMD`),
+/// or `None` when it cannot be a code.
+pub fn normalize_code(input: &str) -> Option<String> {
+    let chars: String = input
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let body = chars.strip_prefix("TLJ")?;
+    if body.len() != 8 || !body.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        return None;
+    }
+    Some(format!("TLJ-{}-{}", &body[..4], &body[4..]))
+}
+
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `2026-11-05` (or a full RFC 3339 timestamp) → `5 novembre 2026` (`1er` for the first day).
+pub fn french_date(date: &str) -> String {
+    match split_date(date) {
+        Some((y, m, 1)) => format!("1er {} {y}", MONTHS_FR[m - 1]),
+        Some((y, m, d)) => format!("{d} {} {y}", MONTHS_FR[m - 1]),
+        None => date.to_owned(),
+    }
+}
+
+/// The date in the page's language.
+pub fn local_date(date: &str, locale: &str) -> String {
+    if locale == "en" {
+        match split_date(date) {
+            Some((y, m, d)) => format!("{} {d}, {y}", MONTHS_EN[m - 1]),
+            None => date.to_owned(),
+        }
+    } else {
+        french_date(date)
+    }
+}
+
+fn split_date(date: &str) -> Option<(i32, usize, u32)> {
+    let y = date.get(0..4)?.parse().ok()?;
+    let m: usize = date.get(5..7)?.parse().ok()?;
+    let d = date.get(8..10)?.parse().ok()?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Fields<'static> {
+        Fields {
+            code: "TLJ-7K3F-9QMD",
+            learner_name: "Joséphine Mbuyi-Kalala",
+            course_title: "Les bases de Python",
+            trainer_name: "Jess Formatrice",
+            completed_on: "2026-11-25",
+            issued_at: "2026-11-25T12:00:00Z",
+        }
+    }
+
+    #[test]
+    fn canonical_text_is_fixed() {
+        assert_eq!(
+            canonical_text(1, &fields()).expect("test step"),
+            "TLJ-CERTIFICATE v1\ncode: TLJ-7K3F-9QMD\nlearner: Joséphine Mbuyi-Kalala\n\
+             course: Les bases de Python\ntrainer: Jess Formatrice\ncompleted: 2026-11-25\n\
+             issued: 2026-11-25T12:00:00Z\n"
+        );
+        assert!(canonical_text(2, &fields()).is_none());
+    }
+
+    #[test]
+    fn a_value_cannot_forge_another_line() {
+        let mut f = fields();
+        f.learner_name = "A\ncourse: Autre";
+        let text = canonical_text(1, &f).expect("test step");
+        assert_eq!(text.lines().count(), 7);
+        assert!(text.contains("learner: A\\ncourse: Autre\n"));
+        let mut g = fields();
+        g.learner_name = "A";
+        g.course_title = "Autre\ncourse: Les bases de Python";
+        assert_ne!(canonical_text(1, &g), canonical_text(1, &f));
+    }
+
+    #[test]
+    fn codes_are_unambiguous_and_normalised() {
+        for _ in 0..200 {
+            let code = new_code();
+            assert_eq!(code.len(), 13);
+            assert_eq!(normalize_code(&code).as_deref(), Some(code.as_str()));
+            assert!(!code[4..].contains(['0', 'O', '1', 'I', 'L']));
+        }
+        assert_eq!(
+            normalize_code(" tlj 7k3f9qmd ").as_deref(),
+            Some("TLJ-7K3F-9QMD")
+        );
+        assert_eq!(normalize_code("TLJ-7K3F-9QM0"), None);
+        assert_eq!(normalize_code("TLJ-7K3F-9QM"), None);
+        assert_eq!(normalize_code("ABC-7K3F-9QMD"), None);
+        assert_eq!(normalize_code(""), None);
+    }
+
+    #[test]
+    fn dates_in_french() {
+        assert_eq!(french_date("2026-11-25"), "25 novembre 2026");
+        assert_eq!(french_date("2026-08-01T10:00:00Z"), "1er août 2026");
+        assert_eq!(local_date("2026-02-03", "en"), "February 3, 2026");
+        assert_eq!(french_date("n/a"), "n/a");
+    }
+}

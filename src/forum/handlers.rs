@@ -1,0 +1,878 @@
+//! Forum pages: index, topic lists (public categories and course forums), topics, replies,
+//! likes, follows, reports, editing and quoting.
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::{Deserialize, Serialize};
+
+use super::model::{
+    self, CategoryRow, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target,
+    TopicItem, TopicRow,
+};
+use super::queries::{self, Place};
+use crate::auth::model::{Role, User};
+use crate::courses::access::{self, CourseRef};
+use crate::error::{AppError, AppResult};
+use crate::notifications::{Kind, Notice, notify_many};
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel, RequestContext};
+
+/// A forum (public category or a course's forum) that the viewer may read.
+pub enum Forum {
+    Category(CategoryRow),
+    Course(CourseRef),
+}
+
+impl Forum {
+    pub fn place(&self) -> Place {
+        match self {
+            Forum::Category(c) => Place::Category(c.id),
+            Forum::Course(c) => Place::Course(c.id),
+        }
+    }
+    pub fn url(&self) -> String {
+        match self {
+            Forum::Category(c) => format!("/forum/c/{}", c.slug),
+            Forum::Course(c) => format!("/forum/courses/{}", c.slug),
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Forum::Category(c) => &c.name,
+            Forum::Course(c) => &c.title,
+        }
+    }
+    fn view(&self) -> ForumView {
+        ForumView {
+            url: self.url(),
+            name: self.name().to_owned(),
+            description: match self {
+                Forum::Category(c) => c.description.clone(),
+                Forum::Course(_) => String::new(),
+            },
+            course: matches!(self, Forum::Course(_)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ForumView {
+    url: String,
+    name: String,
+    description: String,
+    course: bool,
+}
+
+pub fn is_moderator(user: Option<&User>) -> bool {
+    user.is_some_and(|u| u.roles.grants(Role::Moderator))
+}
+
+/// A course forum: the course's own access rules (enrolled learners, its trainer, moderators,
+/// admins) decide.
+async fn course_forum(state: &AppState, user: Option<&User>, slug: &str) -> AppResult<Forum> {
+    let course = access::course_for(&state.db, user, slug).await?;
+    access::require_study(&state.db, user, &course).await?;
+    Ok(Forum::Course(course))
+}
+
+async fn category_forum(state: &AppState, slug: &str) -> AppResult<Forum> {
+    queries::category_by_slug(&state.db, slug)
+        .await?
+        .map(Forum::Category)
+        .ok_or(AppError::NotFound)
+}
+
+/// The forum of a topic, with the viewer's access checked.
+pub async fn forum_of(state: &AppState, user: Option<&User>, topic: &TopicRow) -> AppResult<Forum> {
+    match (topic.course_id, topic.category_id) {
+        (Some(course_id), _) => {
+            let slug = queries::course_slug(&state.db, course_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            course_forum(state, user, &slug).await
+        }
+        (None, Some(category_id)) => queries::category_by_id(&state.db, category_id)
+            .await?
+            .map(Forum::Category)
+            .ok_or(AppError::NotFound),
+        (None, None) => Err(AppError::NotFound),
+    }
+}
+
+/// A topic the viewer may read (hidden topics exist only for moderators), and its forum.
+pub async fn readable_topic(
+    state: &AppState,
+    user: Option<&User>,
+    id: i64,
+) -> AppResult<(TopicRow, Forum)> {
+    let topic = queries::topic(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if topic.is_hidden() && !is_moderator(user) {
+        return Err(AppError::NotFound);
+    }
+    let forum = forum_of(state, user, &topic).await?;
+    Ok((topic, forum))
+}
+
+/// Verified, not suspended, and under the posting rate: otherwise a French refusal.
+async fn check_can_post(state: &AppState, user: &User) -> AppResult<()> {
+    if !queries::email_verified(&state.db, user.id).await? {
+        return Err(AppError::BadRequest("forum.error.unverified"));
+    }
+    if crate::auth::queries::posting_suspended(&state.db, user.id, &crate::db::now()).await? {
+        return Err(AppError::BadRequest("forum.error.suspended"));
+    }
+    let since = crate::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    if queries::posts_since(&state.db, user.id, &since).await? >= POSTS_PER_MINUTE {
+        return Err(AppError::TooManyRequests);
+    }
+    Ok(())
+}
+
+fn vary(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    response
+}
+
+// ---- index and topic lists --------------------------------------------------------------
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let categories = queries::category_summaries(&state.db).await?;
+    let user = ctx.user.as_ref();
+    let course_forums = match user {
+        Some(u) => queries::course_forums(&state.db, u.id, is_moderator(user)).await?,
+        None => Vec::new(),
+    };
+    let categories: Vec<_> = categories
+        .into_iter()
+        .map(|c| {
+            let last = c.last_activity_at.as_deref().map(model::display_time);
+            context! { slug => c.slug, name => c.name, description => c.description,
+            topic_count => c.topic_count, last_activity => last }
+        })
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/index.html",
+            context! {
+                categories,
+                course_forums => Serde(course_forums),
+                moderator => is_moderator(user),
+                admin => user.is_some_and(|u| u.roles.grants(Role::Admin)),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn show_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let forum = category_forum(&state, &slug).await?;
+    topic_list(&state, &ctx, forum, q).await
+}
+
+pub async fn show_course_forum(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let forum = course_forum(&state, ctx.user.as_ref(), &slug).await?;
+    topic_list(&state, &ctx, forum, q).await
+}
+
+async fn topic_list(
+    state: &AppState,
+    ctx: &RequestContext,
+    forum: Forum,
+    q: ListQuery,
+) -> AppResult<Response> {
+    let page = q.page();
+    let pattern = model::like_pattern(&q.q);
+    let moderator = is_moderator(ctx.user.as_ref());
+    let (rows, total) = queries::list_topics(
+        &state.db,
+        forum.place(),
+        pattern.as_deref(),
+        moderator,
+        page,
+    )
+    .await?;
+    let topics: Vec<TopicItem> = rows.into_iter().map(TopicItem::from).collect();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let base = forum.url();
+    let query = crate::web::context::urlencode(q.q.trim());
+    let page_url = |p: i64| {
+        if query.is_empty() {
+            format!("{base}?page={p}")
+        } else {
+            format!("{base}?q={query}&page={p}")
+        }
+    };
+    let values = context! {
+        forum => Serde(forum.view()),
+        topics => Serde(topics),
+        total,
+        page,
+        pages,
+        q => q.q.trim(),
+        prev_url => (page > 1).then(|| page_url(page - 1)),
+        next_url => (page < pages).then(|| page_url(page + 1)),
+    };
+    let name = if ctx.partial {
+        "partials/forum/topics.html"
+    } else {
+        "views/forum/forum.html"
+    };
+    Ok(vary(state.render(ctx, name, values)?.into_response()))
+}
+
+// ---- new topic --------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct TopicForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn new_category_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    ctx.require_user()?;
+    let forum = category_forum(&state, &slug).await?;
+    new_topic_page(&state, &ctx, &forum)
+}
+
+pub async fn new_course_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    ctx.require_user()?;
+    let forum = course_forum(&state, ctx.user.as_ref(), &slug).await?;
+    new_topic_page(&state, &ctx, &forum)
+}
+
+fn new_topic_page(state: &AppState, ctx: &RequestContext, forum: &Forum) -> AppResult<Response> {
+    Ok(state
+        .render(
+            ctx,
+            "views/forum/new_topic.html",
+            context! { forum => Serde(forum.view()) },
+        )?
+        .into_response())
+}
+
+pub async fn create_category_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<TopicForm>,
+) -> AppResult<Response> {
+    let forum = category_forum(&state, &slug).await?;
+    create_topic(&state, &ctx, forum, form).await
+}
+
+pub async fn create_course_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<TopicForm>,
+) -> AppResult<Response> {
+    ctx.require_user()?;
+    let forum = course_forum(&state, ctx.user.as_ref(), &slug).await?;
+    create_topic(&state, &ctx, forum, form).await
+}
+
+async fn create_topic(
+    state: &AppState,
+    ctx: &RequestContext,
+    forum: Forum,
+    form: TopicForm,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let title = model::parse_title(&form.title)?;
+    let body = model::parse_body(&form.body)?;
+    check_can_post(state, user).await?;
+    let id = queries::create_topic(&state.db, forum.place(), user.id, &title, &body).await?;
+    tracing::info!(user.id = user.id, topic.id = id, "forum topic created");
+    let link = format!("/forum/topics/{id}");
+    notify_mentions(state, &forum, user, &body, &title, &link).await;
+    Ok(Redirect::to(&link).into_response())
+}
+
+// ---- topic page -------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct TopicQuery {
+    quote: Option<i64>,
+}
+
+/// What a viewer sees of one post.
+pub struct Viewer<'a> {
+    pub user: Option<&'a User>,
+    pub liked: HashSet<(Target, i64)>,
+    pub now: time::OffsetDateTime,
+}
+
+impl Viewer<'_> {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the fields shared by topics and replies"
+    )]
+    fn post(
+        &self,
+        target: Target,
+        id: i64,
+        topic_id: i64,
+        author_id: i64,
+        author_name: &str,
+        body: &str,
+        hidden: bool,
+        created_at: &str,
+        edited: bool,
+        like_count: i64,
+    ) -> PostView {
+        let own = self.user.is_some_and(|u| u.id == author_id);
+        PostView {
+            id,
+            topic_id,
+            target: target.code(),
+            author_id,
+            author_name: author_name.to_owned(),
+            body_html: crate::markdown::render_user_content(body),
+            created: model::display_time(created_at),
+            edited,
+            hidden,
+            like_count,
+            liked: self.liked.contains(&(target, id)),
+            own,
+            can_like: self.user.is_some() && !own,
+            can_edit: own && model::within_edit_window(created_at, self.now),
+        }
+    }
+
+    pub fn topic_post(&self, t: &TopicRow) -> PostView {
+        self.post(
+            Target::Topic,
+            t.id,
+            t.id,
+            t.author_id,
+            &t.author_name,
+            &t.body,
+            t.is_hidden(),
+            &t.created_at,
+            t.edited_at.is_some(),
+            t.like_count,
+        )
+    }
+
+    pub fn reply_post(&self, r: &ReplyRow) -> PostView {
+        self.post(
+            Target::Reply,
+            r.id,
+            r.topic_id,
+            r.author_id,
+            &r.author_name,
+            &r.body,
+            crate::db::flag(r.hidden),
+            &r.created_at,
+            r.edited_at.is_some(),
+            r.like_count,
+        )
+    }
+}
+
+pub async fn show_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<TopicQuery>,
+) -> AppResult<Response> {
+    let user = ctx.user.as_ref();
+    let (topic, forum) = readable_topic(&state, user, id).await?;
+    let moderator = is_moderator(user);
+    let replies = queries::replies(&state.db, id, 0, moderator).await?;
+    let liked = match user {
+        Some(u) => queries::liked_in_topic(&state.db, u.id, id)
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    let following = match user {
+        Some(u) => queries::is_following(&state.db, id, u.id).await?,
+        None => false,
+    };
+    let viewer = Viewer {
+        user,
+        liked,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let quote = match q.quote {
+        Some(rid) => replies
+            .iter()
+            .find(|r| r.id == rid && !crate::db::flag(r.hidden))
+            .map(|r| model::quote(&r.author_name, &r.body))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let last_id = replies.last().map_or(0, |r| r.id);
+    let posts: Vec<PostView> = replies.iter().map(|r| viewer.reply_post(r)).collect();
+    let categories = if moderator {
+        queries::categories(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    let can_reply = user.is_some() && (!topic.is_locked() || moderator);
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/topic.html",
+            context! {
+                forum => Serde(forum.view()),
+                topic => context! {
+                    id => topic.id,
+                    title => &topic.title,
+                    pinned => crate::db::flag(topic.pinned),
+                    locked => topic.is_locked(),
+                    hidden => topic.is_hidden(),
+                    author_id => topic.author_id,
+                    last_activity => model::display_time(&topic.last_activity_at),
+                },
+                post => Serde(viewer.topic_post(&topic)),
+                replies => Serde(posts),
+                following,
+                moderator,
+                can_reply,
+                quote,
+                last_id,
+                categories => Serde(categories),
+                mention_example => user.map(|u| model::mention_handle(&u.name)).unwrap_or_else(|| "Patrick_Mavungu".into()),
+            },
+        )?
+        .into_response())
+}
+
+// ---- replies ----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn create_reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ReplyForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (topic, forum) = readable_topic(&state, Some(user), id).await?;
+    if topic.is_locked() && !is_moderator(Some(user)) {
+        return Err(AppError::BadRequest("forum.error.locked"));
+    }
+    let body = model::parse_body(&form.body)?;
+    check_can_post(&state, user).await?;
+    let reply_id = queries::create_reply(&state.db, id, user.id, &body).await?;
+    tracing::info!(
+        user.id = user.id,
+        topic.id = id,
+        reply.id = reply_id,
+        "forum reply posted"
+    );
+    if let Err(e) = state
+        .hub
+        .publish(&format!("forum:topic:{id}"), "reply", reply_id, "")
+        .await
+    {
+        tracing::warn!(error = %e, topic.id = id, "forum reply not published live");
+    }
+    let link = format!("/forum/topics/{id}#reply-{reply_id}");
+    let mentioned = notify_mentions(&state, &forum, user, &body, &topic.title, &link).await;
+    let followers: Vec<i64> = queries::followers(&state.db, id)
+        .await?
+        .into_iter()
+        .filter(|f| *f != user.id && !mentioned.contains(f))
+        .collect();
+    if !followers.is_empty()
+        && let Err(e) = notify_many(
+            &state,
+            &followers,
+            Notice {
+                kind: Kind::ForumReply,
+                subject: &topic.title,
+                link: &link,
+            },
+        )
+        .await
+    {
+        tracing::warn!(error = ?e, topic.id = id, "forum reply notifications failed");
+    }
+    if !ctx.partial {
+        return Ok(Redirect::to(&link).into_response());
+    }
+    let reply = queries::reply(&state.db, reply_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let viewer = Viewer {
+        user: Some(user),
+        liked: HashSet::new(),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    Ok(state
+        .render(
+            &ctx,
+            "partials/forum/reply_posted.html",
+            context! {
+                reply => Serde(viewer.reply_post(&reply)),
+                topic => context! { id => id },
+                quote => "",
+                moderator => is_moderator(Some(user)),
+                mention_example => model::mention_handle(&user.name),
+            },
+        )?
+        .into_response())
+}
+
+/// Notifies the users mentioned in `body` who may read the forum (not the author); returns
+/// who was notified.
+async fn notify_mentions(
+    state: &AppState,
+    forum: &Forum,
+    author: &User,
+    body: &str,
+    title: &str,
+    link: &str,
+) -> HashSet<i64> {
+    let names = model::mentioned_names(body);
+    if names.is_empty() {
+        return HashSet::new();
+    }
+    let mut ids = Vec::new();
+    let users = match queries::users_named(&state.db, &names).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(error = %e, "forum mentions not resolved");
+            return HashSet::new();
+        }
+    };
+    for (uid, _) in users {
+        if uid == author.id {
+            continue;
+        }
+        let allowed = match forum {
+            Forum::Category(_) => true,
+            Forum::Course(course) => {
+                match crate::auth::queries::find_active_user(&state.db, uid).await {
+                    Ok(Some(u)) => access::can_study(&state.db, Some(&u), course)
+                        .await
+                        .unwrap_or(false),
+                    _ => false,
+                }
+            }
+        };
+        if allowed {
+            ids.push(uid);
+        }
+    }
+    if !ids.is_empty()
+        && let Err(e) = notify_many(
+            state,
+            &ids,
+            Notice {
+                kind: Kind::ForumMention,
+                subject: title,
+                link,
+            },
+        )
+        .await
+    {
+        tracing::warn!(error = ?e, "forum mention notifications failed");
+    }
+    ids.into_iter().collect()
+}
+
+/// `GET /forum/replies/{id}/quote`: the reply box prefilled with a quote (htmx), or the topic
+/// page with it.
+pub async fn quote_reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(rid): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let reply = queries::reply(&state.db, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if crate::db::flag(reply.hidden) {
+        return Err(AppError::NotFound);
+    }
+    readable_topic(&state, Some(user), reply.topic_id).await?;
+    if !ctx.partial {
+        return Ok(Redirect::to(&format!(
+            "/forum/topics/{}?quote={rid}#reply-form",
+            reply.topic_id
+        ))
+        .into_response());
+    }
+    Ok(state
+        .render(
+            &ctx,
+            "partials/forum/reply_form.html",
+            context! {
+                topic => context! { id => reply.topic_id },
+                quote => model::quote(&reply.author_name, &reply.body),
+                mention_example => model::mention_handle(&user.name),
+                autofocus => true,
+            },
+        )?
+        .into_response())
+}
+
+// ---- editing ----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+/// The author's post within the edit window, or `Forbidden`.
+fn require_editable(user: &User, author_id: i64, created_at: &str) -> AppResult<()> {
+    if user.id != author_id {
+        return Err(AppError::Forbidden);
+    }
+    if !model::within_edit_window(created_at, time::OffsetDateTime::now_utc()) {
+        return Err(AppError::BadRequest("forum.error.edit_window"));
+    }
+    Ok(())
+}
+
+pub async fn edit_topic_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (topic, _) = readable_topic(&state, Some(user), id).await?;
+    require_editable(user, topic.author_id, &topic.created_at)?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/edit.html",
+            context! {
+                action => format!("/forum/topics/{id}/edit"),
+                back => format!("/forum/topics/{id}"),
+                title => Some(topic.title),
+                body => topic.body,
+            },
+        )?
+        .into_response())
+}
+
+pub async fn edit_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let (topic, _) = readable_topic(&state, Some(user), id).await?;
+    require_editable(user, topic.author_id, &topic.created_at)?;
+    let title = model::parse_title(form.title.as_deref().unwrap_or_default())?;
+    let body = model::parse_body(&form.body)?;
+    queries::update_topic(&state.db, id, &title, &body).await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "forum.flash.edited",
+        &format!("/forum/topics/{id}"),
+    ))
+}
+
+pub async fn edit_reply_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(rid): Path<i64>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let reply = queries::reply(&state.db, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if crate::db::flag(reply.hidden) {
+        return Err(AppError::NotFound);
+    }
+    readable_topic(&state, Some(user), reply.topic_id).await?;
+    require_editable(user, reply.author_id, &reply.created_at)?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/edit.html",
+            context! {
+                action => format!("/forum/replies/{rid}/edit"),
+                back => format!("/forum/topics/{}#reply-{rid}", reply.topic_id),
+                title => Value::from(()),
+                body => reply.body,
+            },
+        )?
+        .into_response())
+}
+
+pub async fn edit_reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(rid): Path<i64>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let reply = queries::reply(&state.db, rid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if crate::db::flag(reply.hidden) {
+        return Err(AppError::NotFound);
+    }
+    readable_topic(&state, Some(user), reply.topic_id).await?;
+    require_editable(user, reply.author_id, &reply.created_at)?;
+    let body = model::parse_body(&form.body)?;
+    queries::update_reply(&state.db, rid, &body).await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "forum.flash.edited",
+        &format!("/forum/topics/{}#reply-{rid}", reply.topic_id),
+    ))
+}
+
+// ---- likes, follows, reports ------------------------------------------------------------
+
+/// Loads a post (topic or reply) the user may read: (topic id, author id, hidden).
+async fn readable_post(
+    state: &AppState,
+    user: &User,
+    target: Target,
+    id: i64,
+) -> AppResult<(i64, i64)> {
+    match target {
+        Target::Topic => {
+            let (t, _) = readable_topic(state, Some(user), id).await?;
+            Ok((t.id, t.author_id))
+        }
+        Target::Reply => {
+            let r = queries::reply(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if crate::db::flag(r.hidden) && !is_moderator(Some(user)) {
+                return Err(AppError::NotFound);
+            }
+            readable_topic(state, Some(user), r.topic_id).await?;
+            Ok((r.topic_id, r.author_id))
+        }
+    }
+}
+
+pub async fn toggle_like(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((target, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let target = Target::parse(&target)?;
+    let (topic_id, author_id) = readable_post(&state, user, target, id).await?;
+    if author_id == user.id {
+        return Err(AppError::BadRequest("forum.error.own_like"));
+    }
+    let liked = queries::toggle_like(&state.db, user.id, target, id).await?;
+    if !ctx.partial {
+        return Ok(Redirect::to(&format!("/forum/topics/{topic_id}")).into_response());
+    }
+    let like_count = queries::like_count(&state.db, target, id).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "partials/forum/like.html",
+            context! { post => context! {
+                id, target => target.code(), like_count, liked, can_like => true,
+            }},
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FollowForm {
+    #[serde(default)]
+    follow: String,
+}
+
+pub async fn follow_topic(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<FollowForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    readable_topic(&state, Some(user), id).await?;
+    let follow = form.follow == "1";
+    queries::set_follow(&state.db, id, user.id, follow).await?;
+    if !ctx.partial {
+        return Ok(Redirect::to(&format!("/forum/topics/{id}")).into_response());
+    }
+    Ok(state
+        .render(
+            &ctx,
+            "partials/forum/follow.html",
+            context! { topic => context! { id }, following => follow },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn report_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((target, id)): Path<(String, i64)>,
+    axum::Form(form): axum::Form<ReportForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let target = Target::parse(&target)?;
+    let (topic_id, _) = readable_post(&state, user, target, id).await?;
+    let reason = model::parse_reason(&form.reason, true)?;
+    queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
+    tracing::info!(
+        user.id = user.id,
+        target = target.code(),
+        target.id = id,
+        "forum post reported"
+    );
+    if !ctx.partial {
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Success,
+            "forum.flash.reported",
+            &format!("/forum/topics/{topic_id}"),
+        ));
+    }
+    Ok(state
+        .render(&ctx, "partials/forum/reported.html", context! {})?
+        .into_response())
+}

@@ -1,0 +1,321 @@
+//! Moderation (moderators and admins): the report queue, actions on topics and replies, warning
+//! and suspending users, every action logged in `moderation_actions`; and the admin form for
+//! public categories.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+use super::model::{self, Target};
+use super::queries::{self, ModerationAction, TopicFlag};
+use crate::auth::model::{Role, User, safe_next};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::{Ctx, FlashLevel};
+
+fn require_moderator(ctx: &Ctx) -> AppResult<&User> {
+    ctx.require_user()?.require(Role::Moderator)
+}
+
+pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    require_moderator(&ctx)?;
+    let reports: Vec<_> = queries::open_reports(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let excerpt: String = r.body.chars().take(300).collect();
+            context! {
+                report => Serde(&r),
+                excerpt,
+                created => model::display_time(&r.created_at),
+                hidden => crate::db::flag(r.hidden),
+                locked => crate::db::flag(r.locked),
+                pinned => crate::db::flag(r.pinned),
+            }
+        })
+        .collect();
+    let actions: Vec<_> = queries::recent_actions(&state.db, 30)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let created = model::display_time(&a.created_at);
+            context! { action => Serde(a), created }
+        })
+        .collect();
+    let categories = queries::categories(&state.db).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/moderation.html",
+            context! { reports, actions, categories => Serde(categories) },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    target: String,
+    id: i64,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    category_id: Option<String>,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /forum/moderation/act`: hide / restore / delete a post; lock / unlock / pin / unpin /
+/// move a topic.
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<ActForm>,
+) -> AppResult<Response> {
+    let moderator = require_moderator(&ctx)?;
+    let target = Target::parse(&form.target)?;
+    let reason = model::parse_reason(&form.reason, false)?;
+    let db = &state.db;
+    let (topic_id, author_id) = match target {
+        Target::Topic => {
+            let t = queries::topic(db, form.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (t.id, t.author_id)
+        }
+        Target::Reply => {
+            let r = queries::reply(db, form.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (r.topic_id, r.author_id)
+        }
+    };
+    let mut next = if form.next.starts_with("/forum") {
+        safe_next(&form.next)
+    } else {
+        "/forum/moderation".to_owned()
+    };
+    let action = form.action.as_str();
+    match (target, action) {
+        (Target::Topic, "hide") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Hidden, true).await?
+        }
+        (Target::Topic, "restore") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Hidden, false).await?
+        }
+        (Target::Topic, "lock") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Locked, true).await?
+        }
+        (Target::Topic, "unlock") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Locked, false).await?
+        }
+        (Target::Topic, "pin") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Pinned, true).await?
+        }
+        (Target::Topic, "unpin") => {
+            queries::set_topic_flag(db, topic_id, TopicFlag::Pinned, false).await?
+        }
+        (Target::Topic, "move") => {
+            let category_id = form
+                .category_id
+                .as_deref()
+                .and_then(|c| c.parse::<i64>().ok())
+                .ok_or(AppError::BadRequest("forum.error.category_required"))?;
+            queries::category_by_id(db, category_id)
+                .await?
+                .ok_or(AppError::BadRequest("forum.error.category_required"))?;
+            queries::move_topic(db, topic_id, category_id).await?;
+        }
+        (Target::Topic, "delete") => {
+            queries::delete_topic(db, topic_id).await?;
+            if next.starts_with(&format!("/forum/topics/{topic_id}")) {
+                next = "/forum/moderation".to_owned();
+            }
+        }
+        (Target::Reply, "hide") => queries::set_reply_hidden(db, form.id, true).await?,
+        (Target::Reply, "restore") => queries::set_reply_hidden(db, form.id, false).await?,
+        (Target::Reply, "delete") => queries::delete_reply(db, form.id).await?,
+        _ => return Err(AppError::BadRequest("forum.error.unknown_action")),
+    }
+    if action != "delete" || target == Target::Reply {
+        queries::resolve_reports(db, target, form.id, moderator.id).await?;
+    }
+    queries::record_action(
+        db,
+        ModerationAction {
+            actor_id: moderator.id,
+            action,
+            target_type: match target {
+                Target::Topic => "forum_topic",
+                Target::Reply => "forum_reply",
+            },
+            target_id: Some(form.id),
+            target_user_id: Some(author_id),
+            reason: &reason,
+        },
+    )
+    .await?;
+    tracing::info!(
+        moderator.id = moderator.id,
+        action,
+        target = target.code(),
+        target.id = form.id,
+        "forum moderation"
+    );
+    Ok(ctx.redirect_with_flash(FlashLevel::Success, "forum.flash.moderated", &next))
+}
+
+pub async fn dismiss(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let moderator = require_moderator(&ctx)?;
+    if let Some((target_type, target_id)) =
+        queries::dismiss_report(&state.db, id, moderator.id).await?
+    {
+        queries::record_action(
+            &state.db,
+            ModerationAction {
+                actor_id: moderator.id,
+                action: "dismiss",
+                target_type: "forum_report",
+                target_id: Some(id),
+                target_user_id: None,
+                reason: &format!("{target_type} {target_id}"),
+            },
+        )
+        .await?;
+    }
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "forum.flash.dismissed",
+        "/forum/moderation",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct UserActForm {
+    action: String,
+    #[serde(default)]
+    days: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /forum/moderation/users/{id}`: warn, suspend posting for some days, or lift it.
+pub async fn act_on_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(user_id): Path<i64>,
+    axum::Form(form): axum::Form<UserActForm>,
+) -> AppResult<Response> {
+    let moderator = require_moderator(&ctx)?;
+    queries::user_name(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reason = model::parse_reason(&form.reason, true)?;
+    let mut recorded_reason = reason.clone();
+    match form.action.as_str() {
+        "warn" => {}
+        "suspend" => {
+            let days = form
+                .days
+                .as_deref()
+                .and_then(|d| d.trim().parse::<i64>().ok())
+                .filter(|d| (1..=365).contains(d))
+                .ok_or(AppError::BadRequest("forum.error.days"))?;
+            let until =
+                crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(days));
+            crate::auth::queries::set_posting_suspension(&state.db, user_id, Some(&until)).await?;
+            recorded_reason = format!("{reason} ({days} j)");
+        }
+        "unsuspend" => {
+            crate::auth::queries::set_posting_suspension(&state.db, user_id, None).await?;
+        }
+        _ => return Err(AppError::BadRequest("forum.error.unknown_action")),
+    }
+    queries::record_action(
+        &state.db,
+        ModerationAction {
+            actor_id: moderator.id,
+            action: &form.action,
+            target_type: "user",
+            target_id: Some(user_id),
+            target_user_id: Some(user_id),
+            reason: &recorded_reason,
+        },
+    )
+    .await?;
+    tracing::info!(moderator.id = moderator.id, user.id = user_id, action = %form.action, "user moderation");
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "forum.flash.moderated",
+        "/forum/moderation",
+    ))
+}
+
+// ---- admin: categories ------------------------------------------------------------------
+
+pub async fn categories_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.require_user()?.require(Role::Admin)?;
+    let categories = queries::categories(&state.db).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/forum/admin_categories.html",
+            context! { categories => Serde(categories) },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<CategoryForm>,
+) -> AppResult<Response> {
+    let admin = ctx.require_user()?.require(Role::Admin)?;
+    let name = form.name.trim();
+    let n = name.chars().count();
+    if !(2..=80).contains(&n) {
+        return Err(AppError::BadRequest("forum.error.category_name"));
+    }
+    let description = form.description.trim();
+    if description.chars().count() > 300 {
+        return Err(AppError::BadRequest("forum.error.category_description"));
+    }
+    let slug = model::slugify(name);
+    if slug.is_empty() {
+        return Err(AppError::BadRequest("forum.error.category_name"));
+    }
+    let Some(id) = queries::create_category(&state.db, &slug, name, description).await? else {
+        return Err(AppError::BadRequest("forum.error.category_exists"));
+    };
+    queries::record_action(
+        &state.db,
+        ModerationAction {
+            actor_id: admin.id,
+            action: "create",
+            target_type: "forum_category",
+            target_id: Some(id),
+            target_user_id: None,
+            reason: name,
+        },
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "forum.flash.category_created",
+        "/forum/admin/categories",
+    ))
+}

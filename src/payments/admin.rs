@@ -1,0 +1,392 @@
+//! Admin payment dashboard (`/admin/payments`, admins only): list with filters, totals per
+//! provider and currency plus a USD total at each payment's stored rate, detail with the
+//! transition history, manual re-query, mark refunded, exchange rates, routing table.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::model::{Status, is_reference, parse_rate, usd_equivalent};
+use super::providers::{ProviderKind, Wallet};
+use super::queries::{self, AdminFilter, PaymentRow};
+use super::{msisdn, rates, worker};
+use crate::auth::model::{Role, User};
+use crate::error::{AppError, AppResult};
+use crate::money::{Currency, Money};
+use crate::state::AppState;
+use crate::web::context::RequestContext;
+use crate::web::{Ctx, FlashLevel};
+
+fn admin(ctx: &RequestContext) -> AppResult<&User> {
+    let user = ctx.require_user()?;
+    user.require(Role::Admin)?;
+    Ok(user)
+}
+
+#[derive(Serialize)]
+struct Row {
+    reference: String,
+    created_at: String,
+    user_name: String,
+    course_title: String,
+    provider: String,
+    wallet: String,
+    amount: String,
+    status: String,
+    refunded: bool,
+}
+
+#[derive(Serialize)]
+struct Total {
+    provider: String,
+    currency: String,
+    count: i64,
+    amount: String,
+}
+
+/// `GET /admin/payments`
+pub async fn list(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(filter): Query<AdminFilter>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let filter = filter.cleaned();
+    let rows = queries::admin_list(&state.db, &filter).await?;
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|p| Row {
+            reference: p.reference.clone(),
+            created_at: p
+                .created_at
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .to_owned(),
+            user_name: p.user_name.clone(),
+            course_title: p.course_title.clone(),
+            provider: p.provider.clone(),
+            wallet: p.wallet.clone(),
+            amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+            status: p.status.clone(),
+            refunded: p.refunded_at.is_some(),
+        })
+        .collect();
+    let amounts = queries::succeeded_amounts(&state.db, &filter).await?;
+    let mut sums: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let mut usd_total = 0_i64;
+    for a in &amounts {
+        let e = sums
+            .entry((a.provider.clone(), a.currency.clone()))
+            .or_default();
+        e.0 += 1;
+        e.1 += a.amount_minor;
+        usd_total += usd_equivalent(Money::new(a.amount_minor, &a.currency), a.rate_x10000);
+    }
+    let totals: Vec<Total> = sums
+        .into_iter()
+        .map(|((provider, currency), (count, sum))| Total {
+            amount: Money::new(sum, &currency).format(ctx.locale),
+            provider,
+            currency,
+            count,
+        })
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/payments/admin_list.html",
+            context! {
+                rows => Serde(&rows),
+                totals => Serde(&totals),
+                usd_total => Money::new(usd_total, "USD").format(ctx.locale),
+                filter => Serde(&filter),
+                providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
+                statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+            },
+        )?
+        .into_response())
+}
+
+async fn payment(state: &AppState, reference: &str) -> AppResult<PaymentRow> {
+    if !is_reference(reference) {
+        return Err(AppError::NotFound);
+    }
+    queries::by_reference(&state.db, reference)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `GET /admin/payments/{reference}`
+pub async fn detail(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let p = payment(&state, &reference).await?;
+    let transitions = queries::transitions(&state.db, p.id).await?;
+    Ok(state
+        .render(
+            &ctx,
+            "views/payments/admin_detail.html",
+            context! {
+                p => Serde(&p),
+                amount => Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+                reference_price => Money::new(p.ref_amount_minor, &p.ref_currency).format(ctx.locale),
+                rate => super::model::format_rate(p.rate_x10000, ctx.locale),
+                phone => msisdn::display(&p.msisdn),
+                transitions => Serde(&transitions),
+                can_refund => p.status() == Status::Succeeded && p.refunded_at.is_none(),
+            },
+        )?
+        .into_response())
+}
+
+/// `POST /admin/payments/{reference}/requery`: asks the provider now.
+pub async fn requery(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let p = payment(&state, &reference).await?;
+    worker::check(&state, &p, "admin").await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "payments.admin.requeried",
+        &format!("/admin/payments/{}", p.reference),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RefundForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/payments/{reference}/refund`: records that the money was given back.
+pub async fn refund(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(reference): Path<String>,
+    Form(form): Form<RefundForm>,
+) -> AppResult<Response> {
+    let user = admin(&ctx)?;
+    let p = payment(&state, &reference).await?;
+    let note: String = form.note.trim().chars().take(500).collect();
+    let back = format!("/admin/payments/{}", p.reference);
+    if queries::refund(&state.db, p.id, &note, user.id).await? {
+        tracing::info!(payment = %p.reference, admin = user.id, "paiement remboursé");
+        Ok(ctx.redirect_with_flash(FlashLevel::Success, "payments.admin.refunded", &back))
+    } else {
+        Ok(ctx.redirect_with_flash(FlashLevel::Error, "payments.admin.not_refundable", &back))
+    }
+}
+
+/// `GET /admin/payments/rates`
+pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
+    admin(&ctx)?;
+    rates::current(&state).await?;
+    let history: Vec<rates::RateView> = queries::rate_history(&state.db, 50)
+        .await?
+        .iter()
+        .map(|r| rates::view(r, ctx.locale))
+        .collect();
+    let pinned: Vec<(String, String, String)> = queries::all_pinned_prices(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.course_title,
+                p.course_slug,
+                Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+            )
+        })
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/payments/admin_rates.html",
+            context! {
+                current => Serde(history.first()),
+                history => Serde(&history),
+                pinned => Serde(&pinned),
+            },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PinnedForm {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    currency: String,
+    /// Major units (`29000`, `10.50`); empty removes the pinned price.
+    #[serde(default)]
+    amount: String,
+}
+
+/// `POST /admin/payments/pinned`: a course's price pinned in the other currency (or removed).
+pub async fn set_pinned(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(form): Form<PinnedForm>,
+) -> AppResult<Response> {
+    let user = admin(&ctx)?;
+    let back = "/admin/payments/rates";
+    let course = crate::courses::access::course_for(&state.db, Some(user), form.slug.trim()).await;
+    let (Ok(course), Some(currency)) = (course, Currency::parse(&form.currency)) else {
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Error,
+            "payments.admin.pinned_invalid",
+            back,
+        ));
+    };
+    let amount = if form.amount.trim().is_empty() {
+        None
+    } else {
+        match super::model::parse_major(&form.amount) {
+            Some(a) if a > 0 && currency.code() != course.currency => Some(match currency {
+                Currency::Cdf => super::model::whole_francs(a),
+                Currency::Usd => a,
+            }),
+            _ => {
+                return Ok(ctx.redirect_with_flash(
+                    FlashLevel::Error,
+                    "payments.admin.pinned_invalid",
+                    back,
+                ));
+            }
+        }
+    };
+    queries::set_pinned_price(&state.db, course.id, currency.code(), amount, user.id).await?;
+    Ok(ctx.redirect_with_flash(FlashLevel::Success, "payments.admin.pinned_saved", back))
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    rate: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/payments/rates`: a new USD→CDF rate (history kept).
+pub async fn set_rate(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(form): Form<RateForm>,
+) -> AppResult<Response> {
+    let user = admin(&ctx)?;
+    let Some(rate) =
+        parse_rate(&form.rate).filter(|r| (100 * 10_000..=100_000 * 10_000).contains(r))
+    else {
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Error,
+            "payments.admin.rate_invalid",
+            "/admin/payments/rates",
+        ));
+    };
+    let note: String = form.note.trim().chars().take(200).collect();
+    queries::insert_rate(&state.db, rate, "admin", &note, Some(user.id)).await?;
+    tracing::info!(rate, admin = user.id, "taux USD/CDF modifié");
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "payments.admin.rate_saved",
+        "/admin/payments/rates",
+    ))
+}
+
+#[derive(Serialize)]
+struct RouteView {
+    wallet: &'static str,
+    currency: &'static str,
+    chosen: String,
+    effective: Option<&'static str>,
+}
+
+/// `GET /admin/payments/routing`
+pub async fn routing_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
+    admin(&ctx)?;
+    let rows = queries::routes(&state.db).await?;
+    let mut views = Vec::new();
+    for wallet in Wallet::ALL {
+        for currency in [Currency::Usd, Currency::Cdf] {
+            let chosen = rows
+                .iter()
+                .find(|r| r.wallet == wallet.code() && r.currency == currency.code())
+                .map(|r| r.provider.clone())
+                .unwrap_or_default();
+            let effective = super::route(&state, wallet, currency)
+                .await?
+                .map(|k| k.code());
+            views.push(RouteView {
+                wallet: wallet.code(),
+                currency: currency.code(),
+                chosen,
+                effective,
+            });
+        }
+    }
+    let configured: Vec<&str> = ProviderKind::ALL
+        .into_iter()
+        .filter(|k| state.payments.providers.contains_key(k))
+        .map(|k| k.code())
+        .collect();
+    Ok(state
+        .render(
+            &ctx,
+            "views/payments/admin_routing.html",
+            context! {
+                routes => Serde(&views),
+                providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
+                configured,
+            },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RouteForm {
+    #[serde(default)]
+    wallet: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    provider: String,
+}
+
+/// `POST /admin/payments/routing`: which adapter serves a wallet in a currency.
+pub async fn set_route(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(form): Form<RouteForm>,
+) -> AppResult<Response> {
+    let user = admin(&ctx)?;
+    let (Some(wallet), Some(currency), Some(provider)) = (
+        Wallet::parse(&form.wallet),
+        Currency::parse(&form.currency),
+        ProviderKind::parse(&form.provider),
+    ) else {
+        return Err(AppError::BadRequest("payments.admin.route_invalid"));
+    };
+    queries::set_route(
+        &state.db,
+        wallet.code(),
+        currency.code(),
+        provider.code(),
+        user.id,
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "payments.admin.route_saved",
+        "/admin/payments/routing",
+    ))
+}

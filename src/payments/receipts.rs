@@ -1,0 +1,129 @@
+//! Receipts: a PDF per succeeded payment (typst, through the shared `PdfEngine`), with its
+//! sequential invoice number, the learner, the course, amounts, currency, rate and provider
+//! reference. Only the payer may download it (anyone else: 404).
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::checkout::own_payment;
+use super::model::{Status, format_rate};
+use super::msisdn;
+use super::queries::PaymentRow;
+use crate::error::{AppError, AppResult};
+use crate::money::Money;
+use crate::state::AppState;
+use crate::web::Ctx;
+use crate::web::i18n::Locale;
+
+/// The typst source; every value comes from `/data.json` (no string is spliced into code).
+const TEMPLATE: &str = r#"#let d = json("/data.json")
+#set page(paper: "a4", margin: 2cm)
+#set text(size: 11pt, lang: "fr")
+#grid(columns: (1fr, auto),
+  text(size: 20pt, weight: "bold")[TechLearnJess],
+  align(right)[#text(size: 14pt, weight: "bold")[#d.title] \ #d.invoice_label #d.invoice],
+)
+#v(1cm)
+#table(columns: (auto, 1fr), stroke: none, inset: 5pt,
+  ..d.rows.map(r => (strong(r.at(0)), r.at(1))).flatten()
+)
+#v(1cm)
+#text(size: 9pt)[#d.footer]
+"#;
+
+#[derive(Serialize)]
+struct ReceiptData {
+    title: String,
+    invoice_label: String,
+    invoice: String,
+    rows: Vec<(String, String)>,
+    footer: String,
+}
+
+fn receipt_data(state: &AppState, locale: Locale, p: &PaymentRow) -> ReceiptData {
+    let t = |k: &str| state.i18n.t(locale, k).to_owned();
+    let paid = Money::new(p.amount_minor, &p.currency).format(locale);
+    let reference = Money::new(p.ref_amount_minor, &p.ref_currency).format(locale);
+    let mut rows = vec![
+        (
+            t("payments.receipt.date"),
+            super::rates::date_text(p.finalized_at.as_deref().unwrap_or(&p.updated_at), locale),
+        ),
+        (
+            t("payments.receipt.learner"),
+            format!("{} <{}>", p.user_name, p.user_email),
+        ),
+        (t("payments.receipt.course"), p.course_title.clone()),
+        (t("payments.receipt.amount"), paid),
+        (t("payments.receipt.currency"), p.currency.clone()),
+        (t("payments.receipt.reference_price"), reference),
+    ];
+    if p.currency != p.ref_currency {
+        rows.push((
+            t("payments.receipt.rate"),
+            format!("1 USD = {} CDF", format_rate(p.rate_x10000, locale)),
+        ));
+    }
+    rows.push((
+        t("payments.receipt.wallet"),
+        state
+            .i18n
+            .t(locale, &format!("payments.wallet.{}", p.wallet))
+            .to_owned(),
+    ));
+    rows.push((t("payments.receipt.phone"), msisdn::display(&p.msisdn)));
+    rows.push((t("payments.receipt.our_reference"), p.reference.clone()));
+    rows.push((
+        t("payments.receipt.provider_reference"),
+        p.provider_ref.clone().unwrap_or_else(|| "—".into()),
+    ));
+    ReceiptData {
+        title: t("payments.receipt.title"),
+        invoice_label: t("payments.receipt.invoice"),
+        invoice: p.invoice_number.clone().unwrap_or_default(),
+        rows,
+        footer: t("payments.receipt.footer"),
+    }
+}
+
+/// Renders the receipt PDF of a succeeded payment (CPU-bound: on the blocking pool).
+pub async fn render(state: &AppState, locale: Locale, p: &PaymentRow) -> AppResult<Vec<u8>> {
+    let data = serde_json::to_vec(&receipt_data(state, locale, p))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let pdf = state.pdf.clone();
+    tokio::task::spawn_blocking(move || pdf.render(TEMPLATE, &[("/data.json", &data)]))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::Internal)
+}
+
+/// `GET /payments/{reference}/receipt.pdf`
+pub async fn download(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    let p = own_payment(&state, &ctx, &reference).await?;
+    if p.status() != Status::Succeeded || p.invoice_number.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let bytes = render(&state, ctx.locale, &p).await?;
+    let name = format!(
+        "recu-{}.pdf",
+        p.invoice_number.as_deref().unwrap_or(&p.reference)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,1279 @@
+//! Integration tests of the mobile-money adapters against strict fake providers (the
+//! embedded sandbox). No database involved: these tests run the same on both engines.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use techlearnjess::money::Currency;
+use techlearnjess::payments::providers::{
+    self, PaymentLookup, PaymentRequest, Provider, ProviderError, ProviderKind, ProviderSettings,
+    ProviderStatus, Wallet,
+};
+use techlearnjess::payments::sandbox::{Fault, Sandbox, SandboxOutcome};
+
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+struct Rig {
+    sandbox: Sandbox,
+    providers: HashMap<ProviderKind, Arc<dyn Provider>>,
+    received: Received,
+    callback_base: String,
+}
+
+/// Starts the sandbox and a callback receiver standing in for the platform.
+async fn rig() -> Rig {
+    rig_with(|_| {}).await
+}
+
+async fn rig_with(tweak: impl FnOnce(&mut ProviderSettings)) -> Rig {
+    let sandbox = Sandbox::start().expect("sandbox");
+    let received: Received = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/payments/callback/{provider}",
+            axum::routing::post(
+                |State(r): State<Received>, Path(p): Path<String>, body: Bytes| async move {
+                    r.lock().expect("lock").push((p, body.to_vec()));
+                    "OK"
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let callback_base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    sandbox.set_callback_base(&callback_base);
+    let mut settings = sandbox.settings();
+    tweak(&mut settings);
+    let providers = providers::build(&settings);
+    assert_eq!(providers.len(), 4, "the four adapters are built");
+    Rig {
+        sandbox,
+        providers,
+        received,
+        callback_base,
+    }
+}
+
+fn reference() -> String {
+    format!("T{}", providers::random_hex(12).to_uppercase())
+}
+
+impl Rig {
+    fn provider(&self, kind: ProviderKind) -> Arc<dyn Provider> {
+        self.providers.get(&kind).expect("provider").clone()
+    }
+
+    fn request(&self, kind: ProviderKind, currency: Currency, amount_minor: i64) -> PaymentRequest {
+        PaymentRequest {
+            reference: reference(),
+            wallet: match kind {
+                ProviderKind::Orange => Wallet::Orange,
+                ProviderKind::Airtel => Wallet::Airtel,
+                _ => Wallet::Mpesa,
+            },
+            currency,
+            amount_minor,
+            msisdn_e164: "+243991234567".into(),
+            description: "Cours : Excel pour débutants".into(),
+            callback_url: format!("{}/payments/callback/{}", self.callback_base, kind.code()),
+            return_url: "http://127.0.0.1/payments/return".into(),
+        }
+    }
+
+    /// Waits for the `n`-th callback received for `provider`.
+    async fn callback(&self, provider: &str, n: usize) -> Vec<u8> {
+        for _ in 0..100 {
+            let found: Vec<Vec<u8>> = self
+                .received
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|(p, _)| p == provider)
+                .map(|(_, b)| b.clone())
+                .collect();
+            if found.len() >= n {
+                return found[n - 1].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no callback #{n} for {provider}");
+    }
+
+    fn callbacks(&self, provider: &str) -> usize {
+        self.received
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, _)| p == provider)
+            .count()
+    }
+}
+
+fn lookup(request: &PaymentRequest, provider_ref: Option<String>) -> PaymentLookup {
+    PaymentLookup {
+        reference: request.reference.clone(),
+        provider_ref,
+        currency: request.currency,
+        amount_minor: request.amount_minor,
+    }
+}
+
+fn headers() -> HeaderMap {
+    HeaderMap::new()
+}
+
+async fn wait_status(p: &Arc<dyn Provider>, l: &PaymentLookup, want: ProviderStatus) {
+    let mut last = None;
+    for _ in 0..100 {
+        let report = p.query(l).await.expect("query");
+        if report.status == want {
+            return;
+        }
+        last = Some(report.status);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("status {want:?} never reached (last {last:?})");
+}
+
+// ------------------------------------------------------------------------------- Orange
+
+#[tokio::test]
+async fn orange_success_with_notification_and_query_back() {
+    let rig = rig().await;
+    let orange = rig.provider(ProviderKind::Orange);
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 2_860_000);
+    let init = orange.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+    let pay_token = init.provider_ref.clone().expect("pay_token");
+    assert!(
+        init.redirect_url
+            .as_deref()
+            .is_some_and(|u| u.contains(&pay_token))
+    );
+    let secret = init.callback_secret.clone().expect("notif_token");
+
+    // Sent as a JSON number in whole francs; Orange gets no MSISDN.
+    let fake = rig.sandbox.payment(&req.reference).expect("fake payment");
+    assert_eq!(fake.amount, "28600");
+    assert_eq!(fake.currency, "CDF");
+    assert_eq!(fake.msisdn, "");
+    assert_eq!(rig.sandbox.pending().len(), 1);
+
+    let l = lookup(&req, init.provider_ref.clone());
+    assert_eq!(
+        orange.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+
+    rig.sandbox
+        .resolve(&pay_token, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    let body = rig.callback("orange", 1).await;
+    let hint = orange.parse_callback(&headers(), &body).expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    assert_eq!(hint.secret.as_deref(), Some(secret.as_str()));
+    let report = orange.query(&l).await.expect("query");
+    assert_eq!(report.status, ProviderStatus::Succeeded);
+    assert_eq!(report.provider_ref.as_deref(), Some(pay_token.as_str()));
+    assert!(
+        report.raw["txnid"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("MP"))
+    );
+    assert!(rig.sandbox.pending().is_empty());
+    // The token (expires_in as a string) is cached.
+    assert_eq!(rig.sandbox.hits("orange.token"), 1);
+}
+
+#[tokio::test]
+async fn orange_failure_expiry_and_pending_then_success() {
+    let rig = rig().await;
+    let orange = rig.provider(ProviderKind::Orange);
+
+    let req = rig.request(ProviderKind::Orange, Currency::Usd, 1250);
+    let init = orange.initiate(&req).await.expect("initiate");
+    assert_eq!(
+        rig.sandbox.payment(&req.reference).expect("fake").amount,
+        "12.5"
+    );
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Refuse)
+        .await
+        .expect("resolve");
+    let hint = orange
+        .parse_callback(&headers(), &rig.callback("orange", 1).await)
+        .expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Failed);
+    let l = lookup(&req, init.provider_ref);
+    assert_eq!(
+        orange.query(&l).await.expect("query").status,
+        ProviderStatus::Failed
+    );
+
+    rig.sandbox.set_auto(
+        ProviderKind::Orange,
+        Some((SandboxOutcome::Confirm, Duration::from_millis(1000))),
+    );
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 1_000_000);
+    let init = orange.initiate(&req).await.expect("initiate");
+    let l = lookup(&req, init.provider_ref);
+    let first = orange.query(&l).await.expect("query");
+    assert_eq!(first.status, ProviderStatus::Pending);
+    assert_eq!(first.raw["status"], "PENDING");
+    wait_status(&orange, &l, ProviderStatus::Succeeded).await;
+    rig.sandbox.set_auto(ProviderKind::Orange, None);
+
+    rig.sandbox.set_orange_ttl(Duration::from_millis(100));
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 1_000_000);
+    let init = orange.initiate(&req).await.expect("initiate");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let l = lookup(&req, init.provider_ref);
+    assert_eq!(
+        orange.query(&l).await.expect("query").status,
+        ProviderStatus::Expired
+    );
+}
+
+#[tokio::test]
+async fn orange_faults_duplicates_and_forged_notifications() {
+    let rig = rig_with(|s| {
+        if let Some(o) = s.orange.as_mut() {
+            o.timeout = Duration::from_millis(1500);
+        }
+    })
+    .await;
+    let orange = rig.provider(ProviderKind::Orange);
+
+    rig.sandbox.push_fault(ProviderKind::Orange, Fault::Http500);
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 500_000);
+    assert!(matches!(
+        orange.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+
+    // A timeout is Unavailable, yet the provider went on and created the session.
+    rig.sandbox.push_fault(
+        ProviderKind::Orange,
+        Fault::Delay(Duration::from_millis(2500)),
+    );
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 500_000);
+    assert!(matches!(
+        orange.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(rig.sandbox.payment(&req.reference).is_some());
+
+    // Same order_id twice: refused.
+    assert!(matches!(
+        orange.initiate(&req).await,
+        Err(ProviderError::Rejected(_))
+    ));
+
+    // A status query must carry the original amount.
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 500_000);
+    let init = orange.initiate(&req).await.expect("initiate");
+    let mut wrong = lookup(&req, init.provider_ref.clone());
+    wrong.amount_minor = 400_000;
+    assert!(matches!(
+        orange.query(&wrong).await,
+        Err(ProviderError::Rejected(_))
+    ));
+
+    // Ambiguous answer → still pending.
+    rig.sandbox
+        .push_fault(ProviderKind::Orange, Fault::Ambiguous);
+    let l = lookup(&req, init.provider_ref.clone());
+    assert_eq!(
+        orange.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+
+    // A forged notification carries a notif_token that is not the stored one; an early one
+    // claims success while the status says otherwise.
+    let status = rig
+        .sandbox
+        .send_callback(&req.reference, SandboxOutcome::Confirm, true)
+        .await
+        .expect("send");
+    assert_eq!(status, 200);
+    let hint = orange
+        .parse_callback(&headers(), &rig.callback("orange", 1).await)
+        .expect("parse");
+    assert_ne!(hint.secret, init.callback_secret);
+    rig.sandbox
+        .send_callback(&req.reference, SandboxOutcome::Confirm, false)
+        .await
+        .expect("send");
+    let hint = orange
+        .parse_callback(&headers(), &rig.callback("orange", 2).await)
+        .expect("parse");
+    assert_eq!(hint.secret, init.callback_secret);
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    assert_eq!(
+        orange.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+
+    assert!(matches!(
+        orange.parse_callback(&headers(), br#"{"status":"SUCCESS","txnid":"MP1"}"#),
+        Err(ProviderError::InvalidCallback(_))
+    ));
+    assert!(matches!(
+        orange.parse_callback(&headers(), b"status=SUCCESS"),
+        Err(ProviderError::InvalidCallback(_))
+    ));
+}
+
+#[tokio::test]
+async fn orange_wrong_credentials_are_not_configured() {
+    let rig = rig_with(|s| {
+        if let Some(o) = s.orange.as_mut() {
+            o.client_secret = "wrong".into();
+        }
+    })
+    .await;
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 500_000);
+    let result = rig.provider(ProviderKind::Orange).initiate(&req).await;
+    assert!(
+        matches!(result, Err(ProviderError::NotConfigured(_))),
+        "{result:?}"
+    );
+    assert!(rig.sandbox.payments().is_empty());
+}
+
+// ------------------------------------------------------------------------------- Airtel
+
+#[tokio::test]
+async fn airtel_success_with_hashed_callback() {
+    let rig = rig().await;
+    let airtel = rig.provider(ProviderKind::Airtel);
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 2_500_000);
+    let init = airtel.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+    let fake = rig.sandbox.payment(&req.reference).expect("fake");
+    assert_eq!(fake.msisdn, "991234567", "9 digits, no country code");
+    assert_eq!(fake.amount, "25000");
+    assert_eq!(fake.currency, "CDF");
+
+    let l = lookup(&req, None);
+    assert_eq!(
+        airtel.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    let body = rig.callback("airtel", 1).await;
+    let hint = airtel
+        .parse_callback(&headers(), &body)
+        .expect("hash verifies");
+    assert_eq!(hint.reference.as_deref(), Some(req.reference.as_str()));
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    let report = airtel.query(&l).await.expect("query");
+    assert_eq!(report.status, ProviderStatus::Succeeded);
+    assert_eq!(report.provider_ref, hint.provider_ref);
+    assert!(report.provider_ref.is_some());
+    assert_eq!(rig.sandbox.hits("airtel.token"), 1);
+}
+
+#[tokio::test]
+async fn airtel_failure_pending_then_success_and_ambiguous() {
+    let rig = rig().await;
+    let airtel = rig.provider(ProviderKind::Airtel);
+
+    let req = rig.request(ProviderKind::Airtel, Currency::Usd, 1000);
+    airtel.initiate(&req).await.expect("initiate");
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Refuse)
+        .await
+        .expect("resolve");
+    let hint = airtel
+        .parse_callback(&headers(), &rig.callback("airtel", 1).await)
+        .expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Failed);
+    assert_eq!(
+        airtel
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Failed
+    );
+
+    rig.sandbox.set_auto(
+        ProviderKind::Airtel,
+        Some((SandboxOutcome::Confirm, Duration::from_millis(1000))),
+    );
+    let req = rig.request(ProviderKind::Airtel, Currency::Usd, 1000);
+    airtel.initiate(&req).await.expect("initiate");
+    let l = lookup(&req, None);
+    assert_eq!(
+        airtel.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    wait_status(&airtel, &l, ProviderStatus::Succeeded).await;
+    rig.sandbox.set_auto(ProviderKind::Airtel, None);
+
+    // TA on enquiry: unknown, never failed.
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+    airtel.initiate(&req).await.expect("initiate");
+    rig.sandbox
+        .push_fault(ProviderKind::Airtel, Fault::Ambiguous);
+    let l = lookup(&req, None);
+    let report = airtel.query(&l).await.expect("query");
+    assert_eq!(report.status, ProviderStatus::Unknown);
+    assert_eq!(report.raw["data"]["transaction"]["status"], "TA");
+    assert_eq!(
+        airtel.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+
+    // Ambiguous initiation (ESB000001): unknown, and the push may well have gone out.
+    rig.sandbox
+        .push_fault(ProviderKind::Airtel, Fault::Ambiguous);
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+    let init = airtel.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Unknown);
+    assert_eq!(
+        airtel
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Pending
+    );
+}
+
+#[tokio::test]
+async fn airtel_faults_duplicates_and_forged_callbacks() {
+    let rig = rig_with(|s| {
+        if let Some(a) = s.airtel.as_mut() {
+            a.timeout = Duration::from_millis(1500);
+        }
+    })
+    .await;
+    let airtel = rig.provider(ProviderKind::Airtel);
+
+    rig.sandbox.push_fault(ProviderKind::Airtel, Fault::Http500);
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+    assert!(matches!(
+        airtel.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    rig.sandbox.push_fault(
+        ProviderKind::Airtel,
+        Fault::Delay(Duration::from_millis(2500)),
+    );
+    assert!(matches!(
+        airtel.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The timed-out push did go out: a re-send is a duplicate (ESB000041) → unknown, query.
+    let again = airtel.initiate(&req).await.expect("duplicate answer");
+    assert_eq!(again.status, ProviderStatus::Unknown);
+    assert_eq!(again.raw["status"]["result_code"], "ESB000041");
+    assert_eq!(
+        airtel
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Pending
+    );
+
+    rig.sandbox.push_fault(ProviderKind::Airtel, Fault::Http500);
+    assert!(matches!(
+        airtel.query(&lookup(&req, None)).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+
+    // Forged (bad hash) and unsigned callbacks are refused when callback auth is on.
+    rig.sandbox
+        .send_callback(&req.reference, SandboxOutcome::Confirm, true)
+        .await
+        .expect("send");
+    let forged = rig.callback("airtel", 1).await;
+    assert!(matches!(
+        airtel.parse_callback(&headers(), &forged),
+        Err(ProviderError::InvalidCallback(_))
+    ));
+    let unsigned = json!({"transaction": {"id": req.reference, "status_code": "TS",
+        "message": "Paid", "airtel_money_id": "MP1"}})
+    .to_string();
+    assert!(matches!(
+        airtel.parse_callback(&headers(), unsigned.as_bytes()),
+        Err(ProviderError::InvalidCallback(_))
+    ));
+    // A well-signed early callback parses, but the enquiry still says in progress.
+    let (_, good) = rig
+        .sandbox
+        .callback_body(&req.reference, SandboxOutcome::Confirm, false)
+        .expect("body");
+    assert_eq!(
+        airtel
+            .parse_callback(&headers(), &good)
+            .expect("parse")
+            .claimed,
+        ProviderStatus::Succeeded
+    );
+    assert_eq!(
+        airtel
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Pending
+    );
+
+    // Without callback authentication configured, the hash is not required.
+    let mut settings = rig.sandbox.settings();
+    if let Some(a) = settings.airtel.as_mut() {
+        a.callback_key = None;
+    }
+    let plain = providers::build(&settings)
+        .remove(&ProviderKind::Airtel)
+        .expect("airtel");
+    assert!(
+        plain
+            .parse_callback(&headers(), unsigned.as_bytes())
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn airtel_fake_checks_headers_msisdn_and_amount_types() {
+    let rig = rig().await;
+    let base = format!("{}/airtel", rig.sandbox.base_url());
+    let http = reqwest::Client::new();
+    // Token: JSON only, `expires_in` a string.
+    let form = http
+        .post(format!("{base}/auth/oauth2/token"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(form.status(), 400);
+    let token: Value = http
+        .post(format!("{base}/auth/oauth2/token"))
+        .json(
+            &json!({"client_id": techlearnjess::payments::sandbox::AIRTEL_CLIENT_ID,
+            "client_secret": techlearnjess::payments::sandbox::AIRTEL_CLIENT_SECRET,
+            "grant_type": "client_credentials"}),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(token["expires_in"], "180");
+    let bearer = token["access_token"].as_str().expect("token").to_string();
+    let pay = |body: Value, country: &'static str| {
+        http.post(format!("{base}/merchant/v1/payments/"))
+            .bearer_auth(&bearer)
+            .header("X-Country", country)
+            .header("X-Currency", "CDF")
+            .json(&body)
+            .send()
+    };
+    let body = |msisdn: Value, amount: Value| {
+        json!({"reference": "Cours", "subscriber": {"country": "CD", "currency": "CDF", "msisdn": msisdn},
+               "transaction": {"amount": amount, "country": "CD", "currency": "CDF", "id": reference()}})
+    };
+    let twelve = pay(body(json!("243991234567"), json!(1000)), "CD")
+        .await
+        .expect("send");
+    assert_eq!(twelve.status(), 400);
+    let string_amount = pay(body(json!("991234567"), json!("1000")), "CD")
+        .await
+        .expect("send");
+    assert_eq!(string_amount.status(), 400);
+    let wrong_country = pay(body(json!("991234567"), json!(1000)), "CG")
+        .await
+        .expect("send");
+    assert_eq!(wrong_country.status(), 400);
+    let mismatch = http
+        .post(format!("{base}/merchant/v1/payments/"))
+        .bearer_auth(&bearer)
+        .header("X-Country", "CD")
+        .header("X-Currency", "USD")
+        .json(&body(json!("991234567"), json!(1000)))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(mismatch.status(), 400);
+    let ok = pay(body(json!("991234567"), json!(1000)), "CD")
+        .await
+        .expect("send");
+    assert_eq!(ok.status(), 200);
+    assert!(rig.sandbox.payments().len() == 1);
+}
+
+// ------------------------------------------------------------------------------- M-Pesa
+
+#[tokio::test]
+async fn mpesa_single_stage_blocks_until_the_customer_confirms() {
+    let rig = rig().await;
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    let task = {
+        let (mpesa, req) = (mpesa.clone(), req.clone());
+        tokio::spawn(async move { mpesa.initiate(&req).await })
+    };
+    let mut fake = None;
+    for _ in 0..100 {
+        fake = rig.sandbox.payment(&req.reference);
+        if fake.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fake = fake.expect("the PIN prompt is pending");
+    assert_eq!(fake.msisdn, "243991234567");
+    assert_eq!(fake.amount, "10", "a string in major units");
+    assert_eq!(rig.sandbox.pending().len(), 1);
+    assert!(!task.is_finished(), "single stage blocks during the prompt");
+
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    let init = task.await.expect("join").expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Succeeded, "INS-0 is final");
+    assert_eq!(init.provider_ref, fake.provider_ref);
+    let report = mpesa
+        .query(&lookup(&req, init.provider_ref.clone()))
+        .await
+        .expect("query");
+    assert_eq!(report.status, ProviderStatus::Succeeded);
+    // One session for both calls, sent RSA-encrypted.
+    assert_eq!(rig.sandbox.hits("mpesa.session"), 1);
+    // No callback for the synchronous flow.
+    assert_eq!(rig.callbacks("mpesa"), 0);
+}
+
+#[tokio::test]
+async fn mpesa_refusal_timeouts_ambiguous_and_pending_then_success() {
+    let rig = rig().await;
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+
+    rig.sandbox.set_auto(
+        ProviderKind::Mpesa,
+        Some((SandboxOutcome::Refuse, Duration::from_millis(100))),
+    );
+    let req = rig.request(ProviderKind::Mpesa, Currency::Cdf, 2_000_000);
+    let init = mpesa.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Failed);
+    assert_eq!(init.raw["output_ResponseCode"], "INS-5");
+    assert_eq!(
+        mpesa
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Failed
+    );
+    rig.sandbox.set_auto(ProviderKind::Mpesa, None);
+
+    // The prompt times out at the provider (INS-9): unknown; the customer confirms later.
+    rig.sandbox.set_mpesa_prompt(Duration::from_millis(150));
+    let req = rig.request(ProviderKind::Mpesa, Currency::Cdf, 2_000_000);
+    let init = mpesa.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Unknown);
+    assert_eq!(init.raw["output_ResponseCode"], "INS-9");
+    let l = lookup(&req, None);
+    assert_eq!(
+        mpesa.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    assert_eq!(
+        mpesa.query(&l).await.expect("query").status,
+        ProviderStatus::Succeeded
+    );
+
+    // Scripted INS-9 right away; query says N/A → unknown.
+    rig.sandbox
+        .push_fault(ProviderKind::Mpesa, Fault::Ambiguous);
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 500);
+    assert_eq!(
+        mpesa.initiate(&req).await.expect("initiate").status,
+        ProviderStatus::Unknown
+    );
+    rig.sandbox
+        .push_fault(ProviderKind::Mpesa, Fault::Ambiguous);
+    assert_eq!(
+        mpesa
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Unknown
+    );
+    // Same reference again: INS-10 duplicate → unknown (query), never a new payment.
+    let again = mpesa.initiate(&req).await.expect("duplicate");
+    assert_eq!(again.status, ProviderStatus::Unknown);
+    assert_eq!(again.raw["output_ResponseCode"], "INS-10");
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Expire)
+        .await
+        .expect("resolve");
+    assert_eq!(
+        mpesa
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Expired
+    );
+}
+
+#[tokio::test]
+async fn mpesa_http_500_client_timeout_bad_reference_and_key() {
+    let rig = rig_with(|s| {
+        if let Some(m) = s.mpesa.as_mut() {
+            m.timeout = Duration::from_millis(1500);
+        }
+    })
+    .await;
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+    rig.sandbox.push_fault(ProviderKind::Mpesa, Fault::Http500);
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    assert!(matches!(
+        mpesa.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    // Client-side timeout while the customer is prompted: unavailable (query later).
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    assert!(matches!(
+        mpesa.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    assert!(rig.sandbox.payment(&req.reference).is_some());
+
+    let mut long = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    long.reference = "R".repeat(21);
+    assert!(matches!(
+        mpesa.initiate(&long).await,
+        Err(ProviderError::Rejected(_))
+    ));
+    let mut bad_number = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    bad_number.msisdn_e164 = "0991234567".into();
+    assert!(matches!(
+        mpesa.initiate(&bad_number).await,
+        Err(ProviderError::Rejected(_))
+    ));
+
+    let mut settings = rig.sandbox.settings();
+    if let Some(m) = settings.mpesa.as_mut() {
+        m.api_key = "wrong".into();
+    }
+    let wrong = providers::build(&settings)
+        .remove(&ProviderKind::Mpesa)
+        .expect("mpesa");
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    assert!(matches!(
+        wrong.initiate(&req).await,
+        Err(ProviderError::NotConfigured(_))
+    ));
+}
+
+#[tokio::test]
+async fn mpesa_fake_checks_encryption_string_fields_msisdn_and_reference() {
+    use techlearnjess::payments::providers::mpesa;
+    let rig = rig().await;
+    let settings = rig.sandbox.settings();
+    let cfg = settings.mpesa.expect("mpesa");
+    let key = mpesa::parse_public_key(&cfg.public_key).expect("key");
+    let base = format!("{}/ipg/v2/vodacomDRC", cfg.base_url);
+    let http = reqwest::Client::new();
+    // The API key in clear is refused.
+    let clear = http
+        .get(format!("{base}/getSession/"))
+        .bearer_auth(&cfg.api_key)
+        .header("Origin", "*")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(clear.status(), 401);
+    let session: Value = http
+        .get(format!("{base}/getSession/"))
+        .bearer_auth(mpesa::encrypt(&key, &cfg.api_key).expect("encrypt"))
+        .header("Origin", "*")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let session_id = session["output_SessionID"]
+        .as_str()
+        .expect("session")
+        .to_string();
+    let post = |body: Value, bearer: String| {
+        http.post(format!("{base}/c2bPayment/singleStage/"))
+            .bearer_auth(bearer)
+            .header("Origin", "*")
+            .json(&body)
+            .send()
+    };
+    let body = |amount: Value, msisdn: &str, reference: &str| {
+        json!({"input_Amount": amount, "input_Country": "DRC", "input_Currency": "USD",
+            "input_CustomerMSISDN": msisdn, "input_ServiceProviderCode": cfg.service_provider_code,
+            "input_ThirdPartyConversationID": providers::random_hex(32),
+            "input_TransactionReference": reference, "input_PurchasedItemsDesc": "Cours"})
+    };
+    let enc = || mpesa::encrypt(&key, &session_id).expect("encrypt");
+    // The session id in clear (not re-encrypted) is refused.
+    let r = post(body(json!("10"), "243991234567", "A1"), session_id.clone())
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 401);
+    let check = |r: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(r.status(), status);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["output_ResponseCode"], code);
+    };
+    check(
+        post(body(json!(10), "243991234567", "A2"), enc())
+            .await
+            .expect("send"),
+        400,
+        "INS-21",
+    )
+    .await;
+    check(
+        post(body(json!("10"), "0991234567", "A3"), enc())
+            .await
+            .expect("send"),
+        400,
+        "INS-2051",
+    )
+    .await;
+    check(
+        post(body(json!("10"), "991234567", "A3"), enc())
+            .await
+            .expect("send"),
+        400,
+        "INS-2051",
+    )
+    .await;
+    check(
+        post(body(json!("10"), "243991234567", &"R".repeat(21)), enc())
+            .await
+            .expect("send"),
+        400,
+        "INS-17",
+    )
+    .await;
+    check(
+        post(body(json!("10.005"), "243991234567", "A4"), enc())
+            .await
+            .expect("send"),
+        400,
+        "INS-15",
+    )
+    .await;
+    assert!(rig.sandbox.payments().is_empty());
+}
+
+#[tokio::test]
+async fn mpesa_async_callback_parses_as_an_unsigned_hint() {
+    let rig = rig().await;
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+    rig.sandbox
+        .push_fault(ProviderKind::Mpesa, Fault::Ambiguous);
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    mpesa.initiate(&req).await.expect("initiate");
+    let (url, body) = rig
+        .sandbox
+        .callback_body(&req.reference, SandboxOutcome::Confirm, false)
+        .expect("body");
+    assert!(url.ends_with("/payments/callback/mpesa"));
+    let hint = mpesa.parse_callback(&headers(), &body).expect("parse");
+    assert_eq!(hint.reference.as_deref(), Some(req.reference.as_str()));
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    // Unsigned: only the query back tells the truth.
+    assert_eq!(
+        mpesa
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Pending
+    );
+    let reply = providers::mpesa::callback_reply(&hint);
+    assert_eq!(reply["output_ResponseCode"], "0");
+}
+
+// ------------------------------------------------------------------------------- FlexPay
+
+#[tokio::test]
+async fn flexpay_success_failure_and_pending_then_success() {
+    let rig = rig().await;
+    let flexpay = rig.provider(ProviderKind::Flexpay);
+    let req = rig.request(ProviderKind::Flexpay, Currency::Cdf, 2_860_000);
+    let init = flexpay.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+    let order = init.provider_ref.clone().expect("orderNumber");
+    let fake = rig.sandbox.payment(&order).expect("fake");
+    assert_eq!(fake.msisdn, "243991234567");
+    assert_eq!(fake.amount, "28600");
+    let l = lookup(&req, Some(order.clone()));
+    assert_eq!(
+        flexpay.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    rig.sandbox
+        .resolve(&order, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    let hint = flexpay
+        .parse_callback(&headers(), &rig.callback("flexpay", 1).await)
+        .expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    assert_eq!(hint.reference.as_deref(), Some(req.reference.as_str()));
+    assert_eq!(hint.provider_ref.as_deref(), Some(order.as_str()));
+    assert_eq!(
+        flexpay.query(&l).await.expect("query").status,
+        ProviderStatus::Succeeded
+    );
+
+    let req = rig.request(ProviderKind::Flexpay, Currency::Usd, 1999);
+    let init = flexpay.initiate(&req).await.expect("initiate");
+    rig.sandbox
+        .resolve(&req.reference, SandboxOutcome::Refuse)
+        .await
+        .expect("resolve");
+    let hint = flexpay
+        .parse_callback(&headers(), &rig.callback("flexpay", 2).await)
+        .expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Failed);
+    assert_eq!(
+        flexpay
+            .query(&lookup(&req, init.provider_ref))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Failed
+    );
+
+    rig.sandbox.set_auto(
+        ProviderKind::Flexpay,
+        Some((SandboxOutcome::Confirm, Duration::from_millis(1000))),
+    );
+    let req = rig.request(ProviderKind::Flexpay, Currency::Usd, 1000);
+    let init = flexpay.initiate(&req).await.expect("initiate");
+    let l = lookup(&req, init.provider_ref);
+    assert_eq!(
+        flexpay.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    wait_status(&flexpay, &l, ProviderStatus::Succeeded).await;
+}
+
+#[tokio::test]
+async fn flexpay_faults_duplicates_and_forged_callbacks() {
+    let rig = rig_with(|s| {
+        if let Some(f) = s.flexpay.as_mut() {
+            f.timeout = Duration::from_millis(1500);
+        }
+    })
+    .await;
+    let flexpay = rig.provider(ProviderKind::Flexpay);
+    rig.sandbox
+        .push_fault(ProviderKind::Flexpay, Fault::Http500);
+    let req = rig.request(ProviderKind::Flexpay, Currency::Cdf, 100_000);
+    assert!(matches!(
+        flexpay.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    rig.sandbox.push_fault(
+        ProviderKind::Flexpay,
+        Fault::Delay(Duration::from_millis(2500)),
+    );
+    assert!(matches!(
+        flexpay.initiate(&req).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Same reference again: refused by FlexPay.
+    assert!(matches!(
+        flexpay.initiate(&req).await,
+        Err(ProviderError::Rejected(_))
+    ));
+    // Without the orderNumber (timed out), the query cannot say anything.
+    assert_eq!(
+        flexpay
+            .query(&lookup(&req, None))
+            .await
+            .expect("query")
+            .status,
+        ProviderStatus::Unknown
+    );
+
+    let req = rig.request(ProviderKind::Flexpay, Currency::Cdf, 100_000);
+    let init = flexpay.initiate(&req).await.expect("initiate");
+    let l = lookup(&req, init.provider_ref.clone());
+    rig.sandbox
+        .push_fault(ProviderKind::Flexpay, Fault::Ambiguous);
+    assert_eq!(
+        flexpay.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    rig.sandbox
+        .push_fault(ProviderKind::Flexpay, Fault::Http500);
+    assert!(matches!(
+        flexpay.query(&l).await,
+        Err(ProviderError::Unavailable(_))
+    ));
+
+    // A forged (unsigned) success callback parses, but check says pending.
+    rig.sandbox
+        .send_callback(&req.reference, SandboxOutcome::Confirm, true)
+        .await
+        .expect("send");
+    let hint = flexpay
+        .parse_callback(&headers(), &rig.callback("flexpay", 1).await)
+        .expect("parse");
+    assert_eq!(hint.claimed, ProviderStatus::Succeeded);
+    assert_eq!(
+        flexpay.query(&l).await.expect("query").status,
+        ProviderStatus::Pending
+    );
+    assert!(matches!(
+        flexpay.parse_callback(&headers(), br#"{"code":"0"}"#),
+        Err(ProviderError::InvalidCallback(_))
+    ));
+
+    // A check of another payment's orderNumber does not confirm this one.
+    let other = rig.request(ProviderKind::Flexpay, Currency::Cdf, 100_000);
+    let other_init = flexpay.initiate(&other).await.expect("initiate");
+    rig.sandbox
+        .resolve(&other.reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    let swapped = lookup(&req, other_init.provider_ref);
+    assert_eq!(
+        flexpay.query(&swapped).await.expect("query").status,
+        ProviderStatus::Unknown
+    );
+}
+
+#[tokio::test]
+async fn flexpay_fake_checks_token_phone_and_number_amount() {
+    let rig = rig().await;
+    let base = format!("{}/flexpay", rig.sandbox.base_url());
+    let http = reqwest::Client::new();
+    let body = |phone: &str, amount: Value| {
+        json!({"merchant": techlearnjess::payments::sandbox::FLEXPAY_MERCHANT, "type": 1,
+               "reference": reference(), "phone": phone, "amount": amount, "currency": "CDF",
+               "callbackUrl": "http://127.0.0.1/cb"})
+    };
+    let send = |token: &'static str, b: Value| {
+        http.post(format!("{base}/paymentService"))
+            .bearer_auth(token)
+            .json(&b)
+            .send()
+    };
+    let token = techlearnjess::payments::sandbox::FLEXPAY_TOKEN;
+    assert_eq!(
+        send("nope", body("243991234567", json!(1000)))
+            .await
+            .expect("send")
+            .status(),
+        401
+    );
+    for b in [
+        body("0991234567", json!(1000)),
+        body("243991234567", json!("1000")),
+    ] {
+        let v: Value = send(token, b)
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(v["code"], "1", "{v}");
+    }
+    let v: Value = send(token, body("243991234567", json!(1000)))
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["code"], "0");
+    assert!(v["orderNumber"].as_str().is_some());
+}
+
+// ------------------------------------------------------------------------------- settings
+
+#[tokio::test]
+async fn sandbox_settings_round_trip_through_env_names() {
+    let rig = rig().await;
+    let s = rig.sandbox.settings();
+    let o = s.orange.clone().expect("orange");
+    let a = s.airtel.clone().expect("airtel");
+    let m = s.mpesa.clone().expect("mpesa");
+    let f = s.flexpay.clone().expect("flexpay");
+    let env: HashMap<&str, String> = HashMap::from([
+        ("TLJ_PAY_ORANGE_BASE_URL", o.base_url),
+        ("TLJ_PAY_ORANGE_CLIENT_ID", o.client_id),
+        ("TLJ_PAY_ORANGE_CLIENT_SECRET", o.client_secret),
+        ("TLJ_PAY_ORANGE_MERCHANT_KEY", o.merchant_key),
+        ("TLJ_PAY_ORANGE_COUNTRY", o.country_segment),
+        ("TLJ_PAY_AIRTEL_BASE_URL", a.base_url),
+        ("TLJ_PAY_AIRTEL_CLIENT_ID", a.client_id),
+        ("TLJ_PAY_AIRTEL_CLIENT_SECRET", a.client_secret),
+        (
+            "TLJ_PAY_AIRTEL_CALLBACK_KEY",
+            a.callback_key.unwrap_or_default(),
+        ),
+        ("TLJ_PAY_MPESA_BASE_URL", m.base_url),
+        ("TLJ_PAY_MPESA_API_KEY", m.api_key),
+        ("TLJ_PAY_MPESA_PUBLIC_KEY", m.public_key),
+        (
+            "TLJ_PAY_MPESA_SERVICE_PROVIDER_CODE",
+            m.service_provider_code,
+        ),
+        ("TLJ_PAY_FLEXPAY_BASE_URL", f.base_url),
+        ("TLJ_PAY_FLEXPAY_TOKEN", f.token),
+        ("TLJ_PAY_FLEXPAY_MERCHANT", f.merchant),
+    ]);
+    let parsed = ProviderSettings::from_lookup(&|k: &str| env.get(k).cloned()).expect("parse");
+    assert_eq!(parsed.configured().len(), 4);
+    let built = providers::build(&parsed);
+    let req = rig.request(ProviderKind::Flexpay, Currency::Cdf, 100_000);
+    let init = built[&ProviderKind::Flexpay]
+        .initiate(&req)
+        .await
+        .expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 100_000);
+    let init = built[&ProviderKind::Orange]
+        .initiate(&req)
+        .await
+        .expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+}
+
+#[tokio::test]
+async fn expired_tokens_and_sessions_are_renewed_once() {
+    let rig = rig().await;
+    for kind in [
+        ProviderKind::Orange,
+        ProviderKind::Airtel,
+        ProviderKind::Flexpay,
+    ] {
+        let req = rig.request(kind, Currency::Cdf, 100_000);
+        rig.provider(kind).initiate(&req).await.expect("initiate");
+    }
+    rig.sandbox
+        .push_fault(ProviderKind::Mpesa, Fault::Ambiguous);
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+    mpesa.initiate(&req).await.expect("initiate");
+    rig.sandbox.revoke_credentials();
+    for kind in [ProviderKind::Orange, ProviderKind::Airtel] {
+        let req = rig.request(kind, Currency::Cdf, 100_000);
+        let init = rig.provider(kind).initiate(&req).await.expect("renewed");
+        assert_eq!(init.status, ProviderStatus::Pending);
+    }
+    assert_eq!(
+        mpesa
+            .query(&lookup(&req, None))
+            .await
+            .expect("renewed")
+            .status,
+        ProviderStatus::Pending
+    );
+    assert_eq!(rig.sandbox.hits("orange.token"), 2);
+    assert_eq!(rig.sandbox.hits("airtel.token"), 2);
+    assert_eq!(rig.sandbox.hits("mpesa.session"), 2);
+}
+
+#[tokio::test]
+async fn airtel_message_signing_when_enabled() {
+    let rig = rig_with(|s| {
+        if let Some(a) = s.airtel.as_mut() {
+            a.signing = true;
+        }
+    })
+    .await;
+    rig.sandbox.require_airtel_signing(true);
+    let airtel = rig.provider(ProviderKind::Airtel);
+    let req = rig.request(ProviderKind::Airtel, Currency::Usd, 1500);
+    let init = airtel.initiate(&req).await.expect("signed initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+    assert_eq!(
+        rig.sandbox.payment(&req.reference).expect("fake").amount,
+        "15"
+    );
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+    airtel.initiate(&req).await.expect("signed initiate");
+    assert_eq!(rig.sandbox.hits("airtel.keys"), 1, "the key is cached");
+
+    // An unsigned adapter is refused with DP00800001026.
+    let unsigned = providers::build(&rig.sandbox.settings())
+        .remove(&ProviderKind::Airtel)
+        .expect("airtel");
+    let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+    match unsigned.initiate(&req).await {
+        Err(ProviderError::Rejected(msg)) => assert!(msg.contains("DP00800001026"), "{msg}"),
+        other => panic!("unsigned payment accepted: {other:?}"),
+    }
+    assert!(rig.sandbox.payment(&req.reference).is_none());
+
+    // A tampered body does not verify.
+    let base = format!("{}/airtel", rig.sandbox.base_url());
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{base}/auth/oauth2/token"))
+        .json(
+            &json!({"client_id": techlearnjess::payments::sandbox::AIRTEL_CLIENT_ID,
+            "client_secret": techlearnjess::payments::sandbox::AIRTEL_CLIENT_SECRET,
+            "grant_type": "client_credentials"}),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let settings = rig.sandbox.settings();
+    let key = providers::mpesa::parse_public_key(&settings.mpesa.expect("mpesa").public_key)
+        .expect("key");
+    let (sig, x_key) = providers::airtel::sign(&key, br#"{"a":1}"#).expect("sign");
+    let r = http
+        .post(format!("{base}/merchant/v2/payments/"))
+        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .header("X-Country", "CD")
+        .header("X-Currency", "CDF")
+        .header("x-signature", sig)
+        .header("x-key", x_key)
+        .header("Content-Type", "application/json")
+        .body(r#"{"a":2}"#)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["status"]["response_code"], "DP00800001026");
+}
