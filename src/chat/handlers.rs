@@ -149,7 +149,9 @@ fn notify_unless_read(
         tokio::time::sleep(UNREAD_GRACE).await;
         let link = format!("/chat/rooms/{room_id}");
         let result: AppResult<()> = async {
-            if queries::last_read(&state.db, room_id, partner_id).await? >= message_id
+            // The check of the newest message decides for a burst (no two checks race).
+            if queries::latest_message_id(&state.db, room_id).await? > message_id
+                || queries::last_read(&state.db, room_id, partner_id).await? >= message_id
                 || queries::has_unread_notification(&state.db, partner_id, &link).await?
             {
                 return Ok(());

@@ -312,6 +312,14 @@ pub async fn mark_read(
     Ok(())
 }
 
+/// The newest message of a room (0 when none).
+pub async fn latest_message_id(db: &Db, room_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE room_id = $1")
+        .bind(room_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
 /// The last message the user has seen in a room (0 when none).
 pub async fn last_read(db: &Db, room_id: i64, user_id: i64) -> Result<i64, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(

@@ -270,7 +270,11 @@ mod tests {
 
     async fn hub() -> Hub {
         let dir = std::env::temp_dir().join(format!("tlj-hub-{}", std::process::id()));
-        let url = format!("sqlite://{}/hub-{}.db", dir.display(), rand::random::<u32>());
+        let url = format!(
+            "sqlite://{}/hub-{}.db",
+            dir.display(),
+            rand::random::<u32>()
+        );
         let db = Db::connect(&url).await.expect("db");
         db.migrate().await.expect("migrations");
         Hub::start(db, &url).await.expect("hub")
@@ -293,7 +297,11 @@ mod tests {
         assert_eq!(hub.topic_count(), 2);
         drop((a, a2));
         prune(&hub).await.expect("pruned");
-        assert_eq!(hub.topic_count(), 1, "a topic nobody listens to is forgotten");
+        assert_eq!(
+            hub.topic_count(),
+            1,
+            "a topic nobody listens to is forgotten"
+        );
         // Publishing to a topic without subscribers is fine.
         hub.publish("nobody", "x", 0, "").await.expect("published");
     }

@@ -514,8 +514,7 @@ async fn a_visitor_who_wants_to_enrol_is_sent_to_log_in() {
 }
 
 #[tokio::test]
-async fn enrolment_in_a_paid_course_is_refused_and_buying_leads_to_the_checkout()
-{
+async fn enrolment_in_a_paid_course_is_refused_and_buying_leads_to_the_checkout() {
     let app = TestApp::spawn().await;
     let fx = Fixture::new(&app).await;
     let trainer = fx.user("formateur@example.cd", &[Role::Trainer]).await;

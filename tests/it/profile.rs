@@ -458,7 +458,10 @@ async fn statistics_and_history_follow_a_seeded_learning_history() {
         Some("—")
     );
     assert_eq!(
-        crate::helpers::count(&html, "[data-testid=certificates-link][href='/certificates']"),
+        crate::helpers::count(
+            &html,
+            "[data-testid=certificates-link][href='/certificates']"
+        ),
         1
     );
     assert_eq!(
