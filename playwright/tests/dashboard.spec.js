@@ -38,7 +38,7 @@ test('the learner dashboard fits a 360 px phone in light and dark mode', async (
   await expect(page.getByTestId('dashboard-welcome')).toBeVisible();
   await expect(page.getByTestId('courses-in-progress')).toBeVisible();
   await expect(page.getByTestId('resume-link-bases-de-python')).toBeVisible();
-  await expect(page.getByTestId('live-section')).toContainText('bientôt');
+  await expect(page.getByTestId('live-section')).toContainText('Questions-réponses');
   await expect(page.getByTestId('recommendations')).toBeVisible();
   await expect(page.locator('html')).not.toHaveClass(/(^|\s)dark(\s|$)/);
   await expectNoHorizontalScroll(page);

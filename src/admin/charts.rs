@@ -19,18 +19,18 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A "nice" upper bound for the axis (1, 2 or 5 times a power of ten), at least 1.
+/// The axis top: four grid steps of a "nice" whole size (1, 2, 2.5 or 5 times a power of ten),
+/// so every grid line is a whole number.
 pub fn nice_max(max: f64) -> f64 {
-    if max <= 1.0 {
-        return 1.0;
-    }
-    let power = 10f64.powf(max.log10().floor());
-    for step in [1.0, 2.0, 5.0, 10.0] {
-        if step * power >= max {
-            return step * power;
-        }
-    }
-    10.0 * power
+    let raw = (max / 4.0).max(1.0);
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .filter(|s| s.fract() == 0.0)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power);
+    4.0 * step
 }
 
 /// Labels shown under the x axis: about six, evenly spaced, first and last included.
@@ -181,10 +181,11 @@ mod tests {
 
     #[test]
     fn axis_maxima_are_round() {
-        assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(3.0), 5.0);
+        assert_eq!(nice_max(0.0), 4.0);
+        assert_eq!(nice_max(4.0), 4.0);
+        assert_eq!(nice_max(5.0), 8.0);
         assert_eq!(nice_max(17.0), 20.0);
-        assert_eq!(nice_max(51.0), 100.0);
+        assert_eq!(nice_max(51.0), 80.0);
         assert_eq!(nice_max(1000.0), 1000.0);
         assert_eq!(nice_max(1001.0), 2000.0);
     }

@@ -644,3 +644,105 @@ async fn questions_are_ordered_by_votes_live_and_each_user_votes_once() {
     .unwrap();
     assert!(rows >= 3, "attendance closed on disconnect: {rows}");
 }
+
+/// The `conn` id of a connection, from its first ("hello") frame.
+async fn ws_open_conn(b: &Browser, id: i64) -> (Ws, String) {
+    let url = format!("{}/live/{id}/ws", b.base.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().expect("ws request");
+    request
+        .headers_mut()
+        .insert("cookie", b.cookie_header().parse().expect("cookie"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket opens");
+    let hello = ws_expect(&mut ws, r#""rtc":"hello""#).await;
+    let v: serde_json::Value = serde_json::from_str(&hello).unwrap();
+    (ws, v["conn"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn signalling_is_relayed_only_between_viewers_and_the_broadcaster() {
+    let app = TestApp::with_demo().await;
+    let trainer = demo_user(&app, TRAINER).await;
+    let id = schedule_ok(&trainer, "Diffusion en direct", None, 60).await;
+    let (a, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    let (b, b_id) = user(&app, "Bola Nsimba", "bola@exemple.cd").await;
+    let (mut ws_t, t_conn) = ws_open_conn(&trainer, id).await;
+    let (mut ws_a, a_conn) = ws_open_conn(&a, id).await;
+    let (mut ws_b, b_conn) = ws_open_conn(&b, id).await;
+
+    // Not live yet: "ready" is ignored; a viewer cannot claim to broadcast.
+    ws_send(&mut ws_t, serde_json::json!({"rtc": "ready"})).await;
+    ws_send(&mut ws_a, serde_json::json!({"rtc": "ready"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b_now: Option<String> =
+        sqlx::query_scalar("SELECT broadcaster_conn FROM live_sessions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(b_now, None);
+
+    assert_eq!(
+        trainer
+            .post_form(&format!("/live/{id}/start"), &[])
+            .await
+            .status(),
+        303
+    );
+    ws_expect(&mut ws_a, r#""status":"live""#).await;
+    ws_send(&mut ws_t, serde_json::json!({"rtc": "ready"})).await;
+    let ready = ws_expect(&mut ws_a, r#""rtc":"ready""#).await;
+    assert!(ready.contains(&t_conn));
+
+    // A viewer joins: only the broadcaster hears it, with the viewer's real conn id.
+    ws_send(
+        &mut ws_a,
+        serde_json::json!({"rtc": "join", "audio_only": true, "from": "forged"}),
+    )
+    .await;
+    let join = ws_expect(&mut ws_t, r#""rtc":"join""#).await;
+    assert!(
+        join.contains(&a_conn) && !join.contains("forged") && join.contains(r#""audio_only":true"#)
+    );
+    // The broadcaster's offer reaches that viewer only.
+    ws_send(&mut ws_t, serde_json::json!({"rtc": "offer", "to": a_conn, "sdp": {"type": "offer", "sdp": "v=0 fake"}})).await;
+    let offer = ws_expect(&mut ws_a, r#""rtc":"offer""#).await;
+    assert!(offer.contains("v=0 fake"));
+    // A viewer cannot send an offer to another viewer; its answer goes to the broadcaster.
+    ws_send(
+        &mut ws_a,
+        serde_json::json!({"rtc": "offer", "to": b_conn, "sdp": {"type": "offer", "sdp": "evil"}}),
+    )
+    .await;
+    ws_send(&mut ws_a, serde_json::json!({"rtc": "answer", "to": b_conn, "sdp": {"type": "answer", "sdp": "v=0 answer"}})).await;
+    let answer = ws_expect(&mut ws_t, r#""rtc":"answer""#).await;
+    assert!(answer.contains("v=0 answer") && answer.contains(&a_conn));
+    // B hears neither (a status/ready frame may arrive; never an offer or answer).
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(Some(Ok(WsMessage::Text(t)))) =
+        tokio::time::timeout_at(deadline, ws_b.next()).await
+    {
+        assert!(
+            !t.as_str().contains("evil") && !t.as_str().contains("v=0 answer"),
+            "{}",
+            t.as_str()
+        );
+    }
+
+    // A suspended user cannot post a question.
+    let until = techlearnjess::db::timestamp(OffsetDateTime::now_utc() + time::Duration::days(1));
+    techlearnjess::auth::queries::set_posting_suspension(&app.state.db, b_id, Some(&until))
+        .await
+        .unwrap();
+    ws_send(
+        &mut ws_b,
+        serde_json::json!({"question": "Puis-je encore poser ?"}),
+    )
+    .await;
+    ws_expect(&mut ws_b, "suspendu").await;
+
+    // The broadcaster leaves: viewers are told.
+    drop(ws_t);
+    ws_expect(&mut ws_a, r#""rtc":"gone""#).await;
+}
