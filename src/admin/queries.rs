@@ -216,6 +216,7 @@ pub struct CourseRow {
     pub currency: String,
     pub enrolments: i64,
     pub completions: i64,
+    pub revenue_usd_cents: i64,
 }
 
 pub async fn courses(db: &Db, q: &str) -> Result<Vec<CourseRow>, sqlx::Error> {
@@ -223,7 +224,10 @@ pub async fn courses(db: &Db, q: &str) -> Result<Vec<CourseRow>, sqlx::Error> {
         "SELECT c.id, c.title, c.slug, t.name AS trainer_name, k.name AS category_name, \
            c.published, c.featured, c.price_minor, c.currency, \
            (SELECT COUNT(*) FROM enrolments e WHERE e.course_id = c.id) AS enrolments, \
-           (SELECT COUNT(*) FROM enrolments e WHERE e.course_id = c.id AND e.completed_at IS NOT NULL) AS completions \
+           (SELECT COUNT(*) FROM enrolments e WHERE e.course_id = c.id AND e.completed_at IS NOT NULL) AS completions, \
+           (SELECT CAST(COALESCE(SUM(CASE WHEN p.currency = 'USD' THEN p.amount_minor \
+                     ELSE COALESCE(p.amount_minor * 10000 / NULLIF(p.rate_x10000, 0), 0) END), 0) AS BIGINT) \
+              FROM payments p WHERE p.course_id = c.id AND p.status = 'succeeded' AND p.refunded_at IS NULL) AS revenue_usd_cents \
          FROM courses c JOIN users t ON t.id = c.trainer_id JOIN categories k ON k.id = c.category_id \
          WHERE LOWER(c.title) LIKE $1 ESCAPE '\\' ORDER BY c.featured DESC, c.id DESC",
     )

@@ -56,6 +56,10 @@ pub async fn connect(
     let after = q.after.unwrap_or(0).max(0);
     Ok(upgrade
         .max_message_size(64 * 1024)
+        // Small buffers (they grow for a large frame): a phone sends short messages, and
+        // thousands of idle sockets must stay cheap.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| async move {
             let mut conn = Connection {
                 state,

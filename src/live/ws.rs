@@ -48,6 +48,8 @@ pub async fn connect(
     let ctx = ctx.0.clone();
     Ok(upgrade
         .max_message_size(256 * 1024)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| async move {
             let mut conn = Connection {
                 conn: queries::new_token(),

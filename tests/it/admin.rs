@@ -426,6 +426,14 @@ async fn revenue_is_reported_in_dollars_and_payments_export_with_filters() {
     assert_eq!(&rows[0][9], "28500.00");
     assert_eq!(&rows[0][10], "CDF");
     assert_eq!(&rows[0][13], "2850.0000");
+    let (_, html) = admin.page("/admin/courses").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM courses WHERE id = $1")
+        .bind(course)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let revenue = text_of(&html, &format!("[data-testid=revenue-{slug}]")).unwrap();
+    assert!(revenue.contains("20,00"), "{revenue}");
     let r = admin.get("/admin/exports/payments.csv").await;
     let text = r.text().await.unwrap();
     assert_eq!(text.trim().lines().count(), 5, "header + 4 payments");
