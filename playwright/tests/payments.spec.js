@@ -26,7 +26,7 @@ async function noHorizontalScroll(page) {
 }
 
 test.describe('payments', () => {
-  test('a learner buys a paid course with Airtel Money in CDF and gets the receipt', async ({ page, context }, testInfo) => {
+  test('a learner buys a paid course with Airtel Money in CDF and gets the receipt', async ({ page, context, browser }, testInfo) => {
     await login(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
     let reference;
 
@@ -93,6 +93,25 @@ test.describe('payments', () => {
       await expect(page.getByTestId('buy-button')).toHaveCount(0);
       await page.goto('/payments');
       await expect(page.getByTestId('payment-row').filter({ hasText: 'Payé' })).toHaveCount(1);
+    });
+
+    await test.step('an admin filters payments and downloads them as CSV', async () => {
+      const admin = await (await browser.newContext({ ...testInfo.project.use })).newPage();
+      await login(admin, 'admin@techlearnjess.cd', DEMO_PASSWORD);
+      await admin.goto('/admin/payments');
+      await admin.locator('#f-provider').selectOption('airtel');
+      await admin.locator('#f-status').selectOption('succeeded');
+      const [download] = await Promise.all([
+        admin.waitForEvent('download'),
+        admin.getByTestId('payments-export').click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^techlearnjess-payments-.*\.csv$/);
+      const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+      expect(lines[0]).toContain('reference,facture,apprenant');
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toContain('airtel');
+      expect(lines[1]).toContain('succeeded');
+      await admin.context().close();
     });
   });
 });

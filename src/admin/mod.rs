@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(handlers::overview))
         .route("/admin/audit", get(handlers::audit))
+        // The one moderation queue (forum and chat reports, actions log): moderators too.
+        .route("/admin/moderation", get(crate::forum::moderation::queue))
         .route("/admin/users", get(users::list))
         .route("/admin/users/{id}", get(users::show))
         .route("/admin/users/{id}/roles", post(users::set_roles))

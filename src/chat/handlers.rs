@@ -20,6 +20,9 @@ use crate::web::i18n::Locale;
 use crate::web::rate_limit::Action;
 use crate::web::{Ctx, FlashLevel};
 
+/// The moderation queue of the platform (forum and chat reports).
+pub const MODERATION_QUEUE: &str = "/admin/moderation";
+
 /// Messages shown when a room opens, and per "older messages" page.
 pub const PAGE: i64 = 30;
 
@@ -354,11 +357,7 @@ pub async fn hide(
     if ctx.partial {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Ok(ctx.redirect_with_flash(
-            FlashLevel::Success,
-            "chat.flash.hidden",
-            &format!("/chat/rooms/{room_id}"),
-        ))
+        Ok(ctx.redirect_with_flash(FlashLevel::Success, "chat.flash.hidden", MODERATION_QUEUE))
     }
 }
 
@@ -411,24 +410,17 @@ pub async fn report(
     ))
 }
 
-/// The queue of reported chat messages (moderators and admins).
-pub async fn moderation(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require_user()?.require(Role::Moderator)?;
-    let reports = queries::open_reports(&state.db).await?;
-    let views: Vec<(queries::OpenReport, String)> = reports
+/// The reported chat messages with their bodies as safe HTML, for the moderation queue
+/// (`/admin/moderation`, shared with the forum).
+pub async fn report_views(state: &AppState) -> AppResult<Vec<(queries::OpenReport, String)>> {
+    Ok(queries::open_reports(&state.db)
+        .await?
         .into_iter()
         .map(|r| {
             let html = model::body_html(&r.body);
             (r, html)
         })
-        .collect();
-    Ok(state
-        .render(
-            &ctx,
-            "views/chat/moderation.html",
-            context! { reports => Serde(&views) },
-        )?
-        .into_response())
+        .collect())
 }
 
 /// A moderator closes the reports of a message without hiding it.
@@ -455,6 +447,6 @@ pub async fn dismiss(
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "chat.flash.dismissed",
-        "/chat/moderation",
+        MODERATION_QUEUE,
     ))
 }

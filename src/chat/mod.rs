@@ -25,7 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/chat/rooms/{id}/ws", get(ws::connect))
         .route("/chat/messages/{id}/hide", post(handlers::hide))
         .route("/chat/messages/{id}/dismiss", post(handlers::dismiss))
-        .route("/chat/moderation", get(handlers::moderation))
         .route(
             "/chat/messages/{id}/report",
             get(handlers::report_page).post(handlers::report),

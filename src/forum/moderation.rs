@@ -45,11 +45,13 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         })
         .collect();
     let categories = queries::categories(&state.db).await?;
+    // One queue for the whole platform: chat reports are shown and acted on here too.
+    let chat_reports = crate::chat::handlers::report_views(&state).await?;
     Ok(state
         .render(
             &ctx,
             "views/forum/moderation.html",
-            context! { reports, actions, categories => Serde(categories) },
+            context! { reports, actions, categories => Serde(categories), chat_reports => Serde(chat_reports) },
         )?
         .into_response())
 }

@@ -65,6 +65,17 @@ async fn only_admins_reach_the_administration() {
             );
         }
     }
+    // Moderators reach the moderation queue, and nothing else of the administration.
+    for (email, status) in [
+        ("apprenant@techlearnjess.cd", 403),
+        ("formateur@techlearnjess.cd", 403),
+        ("moderateur@techlearnjess.cd", 200),
+        ("admin@techlearnjess.cd", 200),
+    ] {
+        let b = as_role(&app, email).await;
+        assert_eq!(b.get("/admin/moderation").await.status(), status, "{email}");
+    }
+    assert_eq!(anon.get("/admin/moderation").await.status(), 303);
     let admin = as_role(&app, "admin@techlearnjess.cd").await;
     for path in GETS {
         assert_eq!(admin.get(path).await.status(), 200, "admin GET {path}");

@@ -287,8 +287,8 @@ async fn a_hidden_message_disappears_live_and_a_report_is_stored() {
     assert_eq!(reports, 1);
 
     // The report waits in the moderators' queue.
-    assert_eq!(amani.get("/chat/moderation").await.status(), 403);
-    let (status, html) = moderator.page("/chat/moderation").await;
+    assert_eq!(amani.get("/admin/moderation").await.status(), 403);
+    let (status, html) = moderator.page("/admin/moderation").await;
     assert_eq!(status, 200);
     assert_eq!(crate::helpers::count(&html, "[data-testid=chat-report]"), 1);
     assert!(html.html().contains("Propos insultants"));
@@ -307,7 +307,7 @@ async fn a_hidden_message_disappears_live_and_a_report_is_stored() {
     let (_, html) = amani.page(&format!("/chat/rooms/{general}")).await;
     assert!(!html.html().contains("message insultant"));
     // The queue is empty again and the action is in the moderation log.
-    let (_, html) = moderator.page("/chat/moderation").await;
+    let (_, html) = moderator.page("/admin/moderation").await;
     assert_eq!(crate::helpers::count(&html, "[data-testid=chat-report]"), 0);
     let logged: Vec<(String, String)> =
         sqlx::query_as("SELECT action, target_type FROM moderation_actions WHERE target_id = $1")
