@@ -40,7 +40,7 @@ pub async fn connect(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> AppResult<Response> {
-    if !same_origin(&headers) {
+    if !crate::web::security::same_origin(&headers) {
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
@@ -60,26 +60,6 @@ pub async fn connect(
             };
             conn.run(socket).await;
         }))
-}
-
-/// Whether the `Origin` header, when present, names the host the request was sent to.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    url::Url::parse(origin)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })
-        })
-        .is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
 struct Connection {
@@ -520,18 +500,4 @@ impl Connection {
 
 fn questions_oob(html: &str) -> String {
     format!(r#"<div id="questions" hx-swap-oob="innerHTML">{html}</div>"#)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_same_origin_pages_connect() {
-        let mut h = HeaderMap::new();
-        h.insert("host", "127.0.0.1:8000".parse().unwrap());
-        assert!(same_origin(&h));
-        h.insert("origin", "https://evil.example".parse().unwrap());
-        assert!(!same_origin(&h));
-    }
 }

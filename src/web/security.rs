@@ -41,3 +41,42 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     }
     response
 }
+
+/// Whether the `Origin` header, when present, names the host the request was sent to (the
+/// check of every WebSocket upgrade: a foreign page cannot ride the user's session).
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    url::Url::parse(origin)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
+        .is_some_and(|o| o.eq_ignore_ascii_case(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_same_origin_pages_connect() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("host", "127.0.0.1:8000".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert("origin", "http://127.0.0.1:8000".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert("origin", "https://evil.example".parse().unwrap());
+        assert!(!same_origin(&h));
+        h.insert("origin", "http://127.0.0.1:9000".parse().unwrap());
+        assert!(!same_origin(&h));
+    }
+}
