@@ -131,6 +131,20 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+/// A LIKE pattern matching `text` anywhere, with `\`, `%` and `_` escaped (use `ESCAPE '\'`).
+pub fn like_anywhere(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// Reads an INTEGER 0/1 flag column.
 pub fn flag(v: i64) -> bool {
     v != 0

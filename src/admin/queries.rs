@@ -4,15 +4,9 @@ use serde::Serialize;
 
 use crate::db::{self, Db};
 
-/// `%…%` for LIKE, with the wildcards of the input escaped (`ESCAPE '\'`).
+/// `%…%` for LIKE, lower-cased, with the wildcards of the input escaped (`ESCAPE '\'`).
 pub fn like_pattern(q: &str) -> String {
-    format!(
-        "%{}%",
-        q.to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
+    db::like_anywhere(&q.to_lowercase())
 }
 
 // ------------------------------------------------------------------------------ audit ---

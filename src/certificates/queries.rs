@@ -108,14 +108,7 @@ pub async fn for_user(db: &Db, user_id: i64) -> Result<Vec<Certificate>, sqlx::E
 
 /// Admin list: newest first, optionally filtered by code or learner name (case-insensitive).
 pub async fn search(db: &Db, q: &str, limit: i64) -> Result<Vec<Certificate>, sqlx::Error> {
-    let pattern = format!(
-        "%{}%",
-        q.trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = crate::db::like_anywhere(&q.trim().to_lowercase());
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM certificates \
          WHERE LOWER(code) LIKE $1 ESCAPE '\\' OR LOWER(learner_name) LIKE $1 ESCAPE '\\' \

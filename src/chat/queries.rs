@@ -343,13 +343,7 @@ pub async fn email_verified(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> 
 
 /// Active, verified users whose name contains `q` (to start a private conversation).
 pub async fn find_people(db: &Db, q: &str, except: i64) -> Result<Vec<Person>, sqlx::Error> {
-    let pattern = format!(
-        "%{}%",
-        q.to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = db::like_anywhere(&q.to_lowercase());
     sqlx::query_as(
         "SELECT id, name FROM users WHERE active = 1 AND email_verified = 1 AND id <> $1 \
          AND LOWER(name) LIKE $2 ESCAPE '\\' ORDER BY name LIMIT 10",

@@ -99,16 +99,7 @@ impl CatalogueFilter {
         if self.q.is_empty() {
             return None;
         }
-        let mut p = String::with_capacity(self.q.len() + 2);
-        p.push('%');
-        for c in self.q.chars() {
-            if matches!(c, '\\' | '%' | '_') {
-                p.push('\\');
-            }
-            p.push(c);
-        }
-        p.push('%');
-        Some(p)
+        Some(crate::db::like_anywhere(&self.q))
     }
 
     pub fn offset(&self) -> i64 {

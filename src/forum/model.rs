@@ -278,15 +278,8 @@ pub fn like_pattern(q: &str) -> Option<String> {
     if q.is_empty() {
         return None;
     }
-    let mut p = String::from("%");
-    for c in q.chars().take(100) {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    Some(p.to_lowercase())
+    let q: String = q.chars().take(100).collect();
+    Some(crate::db::like_anywhere(&q.to_lowercase()))
 }
 
 /// A slug from a category name ("Entraide générale" → "entraide-generale").
