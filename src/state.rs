@@ -11,6 +11,7 @@ use crate::pdf::PdfEngine;
 use crate::realtime::Hub;
 use crate::web::assets::Assets;
 use crate::web::i18n::I18n;
+use crate::web::page_cache::PageCache;
 use crate::web::rate_limit::RateLimits;
 use crate::web::templates::Templates;
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub pdf: Arc<PdfEngine>,
     pub signer: Arc<Signer>,
     pub payments: Arc<Payments>,
+    /// Database reads of the public pages, shared by every visitor (`web::page_cache`).
+    pub page_cache: Arc<PageCache>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             pdf,
             signer,
             payments,
+            page_cache: Arc::new(PageCache::default()),
         })
     }
 }

@@ -50,6 +50,7 @@ pub async fn publish(
     if crate::teach::queries::publish(&state.db, id).await? {
         crate::notifications::announce_course(&state, id);
     }
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -76,6 +77,7 @@ pub async fn unpublish(
         .await?
         .ok_or(AppError::NotFound)?;
     crate::teach::queries::unpublish(&state.db, id).await?;
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -101,6 +103,7 @@ pub async fn toggle_feature(
     let featured = queries::toggle_featured(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -181,6 +184,7 @@ pub async fn create_category(
     let id = queries::create_category(&state.db, &slug, &name)
         .await?
         .ok_or(AppError::BadRequest("admin.error.category_taken"))?;
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -208,6 +212,7 @@ pub async fn rename_category(
     let before = queries::rename_category(&state.db, id, &name)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -265,6 +270,7 @@ pub async fn create_testimonial(
     }
     let position = queries::testimonials(&state.db).await?.len() as i64;
     crate::pages::queries::create_testimonial(&state.db, name, title, quote, position).await?;
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,
@@ -290,6 +296,7 @@ pub async fn toggle_testimonial(
     if !queries::toggle_testimonial(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
+    state.page_cache.invalidate();
     queries::audit(
         &state.db,
         admin.id,

@@ -34,16 +34,22 @@ pub async fn list_courses(
     Query(raw): Query<CatalogueQuery>,
 ) -> AppResult<Response> {
     let filter = CatalogueFilter::parse(&raw);
-    let (cards, total) = queries::search_published(&state.db, &filter, PAGE_SIZE).await?;
+    let results = state
+        .page_cache
+        .get_or_load(&filter.url(&[]), || {
+            queries::search_published(&state.db, &filter, PAGE_SIZE)
+        })
+        .await?;
+    let (cards, total) = (&results.0, results.1);
     let mut progress_by_course = match &ctx.user {
         Some(u) => progress::enrolled_progress(&state.db, u.id).await?,
         None => HashMap::new(),
     };
     let cards: Vec<CardView> = cards
-        .into_iter()
+        .iter()
         .map(|course| CardView {
             progress: progress_by_course.remove(&course.id),
-            course,
+            course: course.clone(),
         })
         .collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -63,7 +69,12 @@ pub async fn list_courses(
     let mut response = if ctx.partial {
         state.render(&ctx, "partials/courses/results.html", values)?
     } else {
-        let categories = queries::categories_in_use(&state.db).await?;
+        let categories = state
+            .page_cache
+            .get_or_load("catalogue:categories", || {
+                queries::categories_in_use(&state.db)
+            })
+            .await?;
         let mut category_chips = vec![Chip {
             label: state
                 .i18n
@@ -72,10 +83,10 @@ pub async fn list_courses(
             url: filter.url(&[("category", ""), ("page", "")]),
             active: filter.category.is_empty(),
         }];
-        category_chips.extend(categories.into_iter().map(|c| Chip {
+        category_chips.extend(categories.iter().map(|c| Chip {
             url: filter.url(&[("category", &c.slug), ("page", "")]),
             active: filter.category == c.slug,
-            label: c.name,
+            label: c.name.clone(),
         }));
         let price_chips: Vec<Chip> = [
             ("", None, "catalogue.price_all"),

@@ -7,7 +7,7 @@ use super::access::CourseRef;
 use crate::progress::queries::Progress;
 
 /// A course as shown on a card (home page, catalogue).
-#[derive(Debug, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize)]
 pub struct CourseCard {
     pub id: i64,
     pub title: String,

@@ -20,13 +20,23 @@ use crate::web::i18n::Locale;
 pub const PORTFOLIO_URL: &str = "https://chadrackmbu.pythonanywhere.com/";
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let courses = crate::courses::queries::latest_published(&state.db, 6).await?;
-    let testimonials = queries::published_testimonials(&state.db, 3).await?;
+    let courses = state
+        .page_cache
+        .get_or_load("home:courses", || {
+            crate::courses::queries::latest_published(&state.db, 6)
+        })
+        .await?;
+    let testimonials = state
+        .page_cache
+        .get_or_load("home:testimonials", || {
+            queries::published_testimonials(&state.db, 3)
+        })
+        .await?;
     Ok(state
         .render(
             &ctx,
             "views/pages/home.html",
-            context! { courses => Serde(courses), testimonials => Serde(testimonials), portfolio_url => PORTFOLIO_URL },
+            context! { courses => Serde(&*courses), testimonials => Serde(&*testimonials), portfolio_url => PORTFOLIO_URL },
         )?
         .into_response())
 }

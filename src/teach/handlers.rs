@@ -233,6 +233,7 @@ async fn save_course(
             files::remove(&dir, &old).await;
         }
     }
+    state.page_cache.invalidate();
     tracing::info!(course.id = id, user.id = user.id, "course saved");
     let key = if existing.is_some() {
         "teach.flash.course_saved"
@@ -272,6 +273,7 @@ pub async fn publish(
         .await;
     }
     if queries::publish(&state.db, id).await? {
+        state.page_cache.invalidate();
         tracing::info!(course.id = id, "course published");
         crate::notifications::announce_course(&state, id);
     }
@@ -289,6 +291,7 @@ pub async fn unpublish(
 ) -> AppResult<Response> {
     editable(&state, &ctx, id).await?;
     queries::unpublish(&state.db, id).await?;
+    state.page_cache.invalidate();
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "teach.flash.unpublished", &editor_url(id)))
 }
 

@@ -1,11 +1,12 @@
 //! Cross-cutting HTTP: request context (user, locale, CSRF, flash), i18n, templates, assets,
-//! sessions, rate limits and security headers.
+//! sessions, rate limits, security headers, and the cache of public pages' reads.
 
 pub mod assets;
 pub mod context;
 pub mod csrf;
 pub mod i18n;
 pub mod multipart;
+pub mod page_cache;
 pub mod rate_limit;
 pub mod security;
 pub mod session_store;

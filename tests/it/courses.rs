@@ -1050,3 +1050,86 @@ async fn hostile_or_malformed_input_gets_a_french_answer_and_never_a_server_erro
         Some("La page demandée n'existe pas.")
     );
 }
+
+/// The catalogue and home page read through `web::page_cache`: every change made through the
+/// application shows on the next request, not after the cache expires.
+#[tokio::test]
+async fn catalogue_and_home_show_changes_at_once_despite_the_cache() {
+    let app = TestApp::with_demo().await;
+    let visitor = app.new_browser();
+    let admin = app.new_browser();
+    admin.login("admin@techlearnjess.cd", "Demo-2026-tlj").await;
+    let (id, title, category_id): (i64, String, i64) = sqlx::query_as(
+        "SELECT id, title, category_id FROM courses WHERE published = 1 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    let catalogue = || async { visitor.get("/courses").await.text().await.unwrap() };
+    assert!(catalogue().await.contains(&title));
+    assert!(catalogue().await.contains(&title), "served from the cache");
+
+    let r = admin
+        .post_form(&format!("/admin/courses/{id}/unpublish"), &[])
+        .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    assert!(!catalogue().await.contains(&title), "unpublished at once");
+    assert!(
+        !visitor
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(&title)
+    );
+    admin
+        .post_form(&format!("/admin/courses/{id}/publish"), &[])
+        .await;
+    assert!(
+        catalogue().await.contains(&title),
+        "published again at once"
+    );
+
+    admin
+        .post_form(
+            &format!("/admin/categories/{category_id}"),
+            &[("name", "Catégorie renommée")],
+        )
+        .await;
+    assert!(catalogue().await.contains("Catégorie renommée"));
+
+    let trainer = app.new_browser();
+    trainer
+        .login("formateur@techlearnjess.cd", "Demo-2026-tlj")
+        .await;
+    let (_, profile) = trainer.page("/profile").await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for input in profile.select(&Selector::parse("form[action='/profile'] [name]").unwrap()) {
+        let name = input.value().attr("name").unwrap_or_default().to_owned();
+        let value = match input.value().name() {
+            "textarea" => input.text().collect(),
+            "select" => input
+                .select(&Selector::parse("option[selected]").unwrap())
+                .next()
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or("fr")
+                .to_owned(),
+            _ => input.value().attr("value").unwrap_or_default().to_owned(),
+        };
+        fields.push((name, value));
+    }
+    for (name, value) in &mut fields {
+        if name == "name" {
+            *value = "Formatrice Renommée".into();
+        }
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(n, _)| n != "_csrf")
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let r = trainer.post_form("/profile", &fields).await;
+    assert!(r.status().is_redirection(), "profile saved: {}", r.status());
+    assert!(catalogue().await.contains("Formatrice Renommée"));
+}
