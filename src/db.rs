@@ -52,7 +52,12 @@ impl Db {
             .with_context(|| format!("DATABASE_URL invalide : {url}"))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
+            // PostgreSQL unreachable: answer 503 within a few seconds rather than hang.
+            .acquire_timeout(Duration::from_secs(if engine == Engine::Sqlite {
+                10
+            } else {
+                3
+            }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {

@@ -54,6 +54,7 @@ impl AppError {
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(sqlx::Error::RowNotFound) => StatusCode::NOT_FOUND,
+            Self::Database(e) if database_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -66,6 +67,22 @@ impl AppError {
             Self::Csrf => "error.csrf",
             _ => status_message_key(self.status()),
         }
+    }
+}
+
+/// Whether `e` says the database cannot be reached right now (server down, restarting, network
+/// cut, pool exhausted) rather than that a query is wrong: 503, and the next request retries.
+fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        // PostgreSQL: class 08 (connection exception), 57P01-57P03 (shutting down, starting).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 
@@ -136,6 +153,19 @@ mod tests {
         assert_eq!(
             AppError::Database(sqlx::Error::RowNotFound).status(),
             StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            AppError::Database(sqlx::Error::PoolTimedOut).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            AppError::Database(sqlx::Error::Io(refused)).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            AppError::Database(sqlx::Error::ColumnNotFound("x".into())).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
         );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod certificates;
 pub mod chat;
 pub mod config;
@@ -37,6 +38,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -90,7 +92,20 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Pages are small: a fast level keeps most of the gain for a fraction of the CPU
         // (static assets are precompressed at the best level and pass through untouched).
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                // Files served by byte ranges (resource downloads) go out as stored, so an
+                // interrupted download can resume (`Accept-Ranges`, `Content-Length`, `ETag`).
+                .compress_when(DefaultPredicate::new().and(
+                    |_: axum::http::StatusCode,
+                     _: axum::http::Version,
+                     h: &axum::http::HeaderMap,
+                     _: &axum::http::Extensions| {
+                        !h.contains_key(axum::http::header::ACCEPT_RANGES)
+                    },
+                )),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use techlearnjess::auth::model::{Email, NewPassword, PersonName, Role, Roles};
 use techlearnjess::auth::{password, queries as users};
 use techlearnjess::config::Config;
-use techlearnjess::db::{Db, Engine};
+use techlearnjess::db::Db;
 use techlearnjess::{AppState, demo};
 
 #[derive(Parser)]
@@ -43,8 +43,14 @@ enum Command {
         name: String,
     },
     /// Seed demo content into an empty database.
-    SeedDemo,
-    /// Write a consistent copy of the SQLite database to FILE while the platform runs.
+    SeedDemo {
+        /// Also add bulk data for benchmarks, scaled by N (0.01 to 10; 1 = 2,000 courses,
+        /// 20,000 users, 200,000 enrolments, 100,000 forum posts).
+        #[arg(long, value_name = "N", value_parser = demo::scale::parse_scale)]
+        scale: Option<f64>,
+    },
+    /// Write a consistent copy of the database to FILE while the platform runs (SQLite copy, or
+    /// pg_dump custom format for PostgreSQL).
     Backup { file: PathBuf },
 }
 
@@ -86,13 +92,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, name } => create_admin(config, &email, &name).await,
-        Command::SeedDemo => {
+        Command::SeedDemo { scale } => {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
             print_demo(demo::seed_if_empty(&db, &config.data_dir).await?);
+            if let Some(scale) = scale {
+                println!("{}", demo::scale::seed(&db, scale).await?);
+            }
             Ok(())
         }
-        Command::Backup { file } => backup(config, file).await,
+        Command::Backup { file } => techlearnjess::backup::run(&config, &file).await,
     }
 }
 
@@ -155,25 +164,4 @@ async fn create_admin(config: Config, email: &str, name: &str) -> anyhow::Result
         }
         None => bail!("un compte existe déjà avec l'adresse {}", email.as_str()),
     }
-}
-
-async fn backup(config: Config, file: PathBuf) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url).await?;
-    if db.engine != Engine::Sqlite {
-        bail!("backup copie une base SQLite ; pour PostgreSQL utilisez pg_dump");
-    }
-    if file.exists() {
-        bail!(
-            "{} existe déjà : choisissez un autre fichier",
-            file.display()
-        );
-    }
-    let target = file.to_str().context("chemin de sauvegarde non UTF-8")?;
-    // VACUUM INTO writes a consistent snapshot while readers and writers keep working.
-    sqlx::query("VACUUM INTO $1")
-        .bind(target)
-        .execute(&db.pool)
-        .await?;
-    println!("Sauvegarde écrite dans {}", file.display());
-    Ok(())
 }

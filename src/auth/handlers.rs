@@ -35,6 +35,11 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// The key of per-account rate limits: the normalised address, or the raw text lower-cased.
+fn account_key(typed: &str) -> String {
+    Email::parse(typed).map_or_else(|_| typed.trim().to_lowercase(), |e| e.as_str().to_owned())
+}
+
 fn expires_in(hours: i64) -> String {
     crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
 }
@@ -187,10 +192,7 @@ pub async fn login(
 ) -> AppResult<Response> {
     state.limits.check(Action::LoginFromIp, &ctx.ip)?;
     let email = Email::parse(&form.email);
-    let account_key = email.as_ref().map_or_else(
-        |_| form.email.trim().to_lowercase(),
-        |e| e.as_str().to_owned(),
-    );
+    let account_key = account_key(&form.email);
     state.limits.check(Action::LoginToAccount, &account_key)?;
     let credentials = match &email {
         Ok(e) => queries::find_credentials(&state.db, e.as_str()).await?,
@@ -282,6 +284,7 @@ pub async fn verify_email_page(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
+    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
     let valid = queries::peek_token(&state.db, TokenPurpose::VerifyEmail, &token_hash(&token))
         .await?
         .is_some();
@@ -303,6 +306,7 @@ pub async fn verify_email(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
+    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
     match queries::consume_token(&state.db, TokenPurpose::VerifyEmail, &token_hash(&token)).await? {
         Some(user_id) => {
             queries::mark_verified(&state.db, user_id).await?;
@@ -318,6 +322,10 @@ pub async fn resend_verification(
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
     state.limits.check(Action::Reset, &ctx.ip)?;
+    // Keyed on the address typed, account or not: a refusal reveals nothing.
+    state
+        .limits
+        .check(Action::VerifyToAccount, &account_key(&form.email))?;
     if let Ok(email) = Email::parse(&form.email)
         && let Some(c) = queries::find_credentials(&state.db, email.as_str()).await?
         && c.active()
@@ -355,6 +363,8 @@ pub async fn forgot(
             );
         }
     };
+    // Keyed on the address typed, account or not: a refusal reveals nothing.
+    state.limits.check(Action::ResetToAccount, email.as_str())?;
     if let Some(c) = queries::find_credentials(&state.db, email.as_str()).await?
         && c.active()
     {
@@ -395,6 +405,7 @@ pub async fn reset_page(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
+    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
     let valid = queries::peek_token(&state.db, TokenPurpose::ResetPassword, &token_hash(&token))
         .await?
         .is_some();
@@ -416,7 +427,7 @@ pub async fn reset(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::Reset, &ctx.ip)?;
+    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
     let password = match NewPassword::parse(&form.password, &form.password_confirm) {
         Ok(p) => p,
         Err(key) => {

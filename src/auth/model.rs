@@ -72,6 +72,8 @@ pub struct User {
     pub roles: Roles,
     pub locale: String,
     pub photo_path: Option<String>,
+    /// Data saver setting: `None` follows the browser, `Some(on)` overrides it.
+    pub data_saver: Option<bool>,
 }
 
 impl User {

@@ -364,7 +364,7 @@ pub async fn submit_code(
     if p.setup {
         return Ok(Redirect::to(SETTINGS_PATH).into_response());
     }
-    state.limits.check(Action::LoginFromIp, &ctx.ip)?;
+    state.limits.check(Action::OtpFromIp, &ctx.ip)?;
     state
         .limits
         .check(Action::OtpCode, &p.user_id.to_string())?;
@@ -395,6 +395,7 @@ pub async fn resend_code(
     let Some(p) = pending(&session).await? else {
         return Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.step_expired", "/login"));
     };
+    state.limits.check(Action::OtpFromIp, &ctx.ip)?;
     state
         .limits
         .check(Action::OtpSend, &p.user_id.to_string())?;

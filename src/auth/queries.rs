@@ -13,6 +13,7 @@ struct UserRow {
     roles: String,
     locale: String,
     photo_path: Option<String>,
+    data_saver: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -24,6 +25,7 @@ impl From<UserRow> for User {
             roles: Roles::parse(&r.roles),
             locale: r.locale,
             photo_path: r.photo_path,
+            data_saver: r.data_saver.map(|v| v != 0),
         }
     }
 }
@@ -31,7 +33,7 @@ impl From<UserRow> for User {
 /// The active user with this id, as loaded on every signed-in request.
 pub async fn find_active_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, name, email, roles, locale, photo_path FROM users WHERE id = $1 AND active = 1",
+        "SELECT id, name, email, roles, locale, photo_path, data_saver FROM users WHERE id = $1 AND active = 1",
     )
     .bind(id)
     .fetch_optional(&db.pool)

@@ -125,6 +125,8 @@ pub async fn show_course(
     let course = access::course_for(&state.db, user, &slug).await?;
     let detail = queries::course_detail(&state.db, course.id).await?;
     let description = crate::markdown::render(&detail.description);
+    let held_cover =
+        crate::profile::data_saver::held_cover(&state, &ctx, detail.cover_path.as_deref()).await;
     let sections = queries::sections(&state.db, course.id).await?;
     let lessons = queries::lesson_order(&state.db, course.id).await?;
     let mut by_section: HashMap<i64, Vec<LessonItem>> = HashMap::new();
@@ -179,6 +181,7 @@ pub async fn show_course(
             "views/courses/show_course.html",
             context! {
                 course => Serde(&detail),
+                held_cover,
                 description => minijinja::Value::from_safe_string(description),
                 curriculum => Serde(curriculum),
                 resources => Serde(resources),

@@ -2,6 +2,7 @@
 //! account per role. Only written into an empty database.
 
 mod curriculum;
+pub mod scale;
 
 use std::path::Path;
 

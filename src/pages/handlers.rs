@@ -1,8 +1,8 @@
-//! Home, about, language switch, health check.
+//! Home, about, language switch, health check, service worker and offline page.
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -89,4 +89,57 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
     }
+}
+
+/// The service worker's code; `/sw.js` prefixes it with the app shell's current URLs.
+const SERVICE_WORKER: &str = include_str!("../../static/js/sw.js");
+
+/// The files every page needs (hashed URLs) and the offline page: what the worker precaches.
+const SHELL_ASSETS: [&str; 7] = [
+    "app.css",
+    "js/theme.js",
+    "vendor/htmx.min.js",
+    "vendor/htmx-ext-sse.js",
+    "vendor/htmx-ext-ws.js",
+    "js/app.js",
+    "icon.svg",
+];
+
+/// The worker's source: `VERSION` changes with any shell file (their URLs carry their hash) or
+/// the worker itself, so a deployment installs a new worker that fetches the new shell.
+pub fn service_worker_source(assets: &crate::web::assets::Assets) -> String {
+    use sha2::{Digest, Sha256};
+    let mut shell: Vec<String> = SHELL_ASSETS.iter().map(|name| assets.url(name)).collect();
+    shell.push("/offline".to_owned());
+    let urls = serde_json::to_string(&shell).unwrap_or_else(|_| "[]".to_owned());
+    let digest = Sha256::digest(format!("{urls}\n{SERVICE_WORKER}"));
+    let version: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("var VERSION = '{version}';\nvar SHELL = {urls};\n{SERVICE_WORKER}")
+}
+
+/// `GET /sw.js`: the service worker, at the root so that its scope is the whole site. Never
+/// cached by HTTP, so that the browser sees a new version at once.
+pub async fn service_worker(State(state): State<AppState>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::HeaderName::from_static("service-worker-allowed"),
+                HeaderValue::from_static("/"),
+            ),
+        ],
+        service_worker_source(&state.assets),
+    )
+        .into_response()
+}
+
+/// `GET /offline`: the page the service worker shows for a page it cannot fetch nor has kept.
+pub async fn offline(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    Ok(state
+        .render(&ctx, "views/pages/offline.html", context! {})?
+        .into_response())
 }

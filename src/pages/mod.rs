@@ -1,4 +1,5 @@
-//! Public pages: home, about, language choice, and the health check.
+//! Public pages: home, about, language choice, the health check, and offline reading (the
+//! service worker at `/sw.js` and its fallback page `/offline`).
 
 pub mod handlers;
 pub mod queries;
@@ -13,4 +14,6 @@ pub fn router() -> Router<AppState> {
         .route("/", get(handlers::home))
         .route("/about", get(handlers::about))
         .route("/lang", post(handlers::set_language))
+        .route("/sw.js", get(handlers::service_worker))
+        .route("/offline", get(handlers::offline))
 }

@@ -91,6 +91,14 @@ async fn render_profile(
         &queries::best_quiz_scores(db, user.id).await?,
     );
     let email = &user.email;
+    let held_photo = match &user.photo_path {
+        Some(stem) => {
+            let dir = super::photo::photos_dir(&state.config.data_dir);
+            let path = dir.join(super::photo::file_name(stem, 256));
+            super::data_saver::held_image(state, ctx, &path).await
+        }
+        None => None,
+    };
     state.render_status(
         ctx,
         status,
@@ -100,6 +108,7 @@ async fn render_profile(
             errors => Serde(errors),
             email,
             photo => user.photo_path.clone(),
+            held_photo,
             history => Serde(history),
             quizzes => Serde(quizzes),
             stats => Serde(stats),

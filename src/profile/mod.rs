@@ -1,5 +1,6 @@
 //! The user's profile: personal information, photo, learning history, statistics, security.
 
+pub mod data_saver;
 pub mod handlers;
 pub mod model;
 pub mod photo;
@@ -25,6 +26,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/profile/photo/delete", post(photo::delete_photo))
         .route("/profile/photo/{user_id}/{size}", get(photo::serve_photo))
+        .route(
+            "/data-saver",
+            get(data_saver::data_saver_page).post(data_saver::set_data_saver),
+        )
+        .route("/data-saver/image", get(data_saver::load_image))
         .route("/profile/security", get(security::security_page))
         .route(
             "/profile/security/password",

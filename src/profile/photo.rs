@@ -27,7 +27,7 @@ pub fn photos_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("photos")
 }
 
-fn file_name(stem: &str, size: u32) -> String {
+pub(super) fn file_name(stem: &str, size: u32) -> String {
     format!("{stem}-{size}.jpg")
 }
 

@@ -63,6 +63,16 @@ pub async fn set_photo(
     Ok(old.flatten())
 }
 
+/// Stores the data saver choice (`None`: follow the browser).
+pub async fn set_data_saver(db: &Db, user_id: i64, on: Option<bool>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET data_saver = $1 WHERE id = $2")
+        .bind(on.map(i32::from))
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// The photo stem of an active user.
 pub async fn photo_of(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
     let stem: Option<Option<String>> =

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::model::{QuestionView, grade, parse_answers};
+use super::model::{Answers, Grade, Question, QuestionView, Quiz, grade, parse_answers};
 use super::queries;
 use crate::courses::access;
 use crate::error::{AppError, AppResult};
@@ -57,6 +57,26 @@ pub async fn show_quiz(
         .into_response())
 }
 
+/// A submission key chosen by the browser (`client_key`): 8 to 64 letters, digits or dashes.
+fn client_key(form: &[(String, String)]) -> AppResult<Option<String>> {
+    let Some((_, key)) = form
+        .iter()
+        .find(|(k, v)| k == "client_key" && !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    let well_formed = (8..=64).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if well_formed {
+        Ok(Some(key.clone()))
+    } else {
+        Err(AppError::BadRequest("offline.bad_client_key"))
+    }
+}
+
+/// Grades a submission and records it as one attempt. A submission sent again with the same
+/// `client_key` (an answer queued offline and replayed, a double tap) makes no new attempt: the
+/// stored attempt's result is shown again.
 pub async fn submit_quiz(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -65,27 +85,41 @@ pub async fn submit_quiz(
 ) -> AppResult<Response> {
     let (course, quiz) = load(&state, &ctx, &slug, &quiz_id).await?;
     let user = ctx.require_user()?;
-    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
-    if quiz.max_attempts.is_some_and(|max| summary.attempts >= max) {
-        return Err(AppError::BadRequest("quiz.error.no_attempts_left"));
-    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let key = client_key(&form)?;
     let questions = queries::questions(&state.db, quiz.id).await?;
     if questions.is_empty() {
         return Err(AppError::BadRequest("quiz.error.empty"));
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    if let Some(key) = &key
+        && let Some(stored) = queries::attempt_by_key(&state.db, user.id, quiz.id, key).await?
+    {
+        return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
+    }
+    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
+    if quiz.max_attempts.is_some_and(|max| summary.attempts >= max) {
+        return Err(AppError::BadRequest("quiz.error.no_attempts_left"));
+    }
     let answers = parse_answers(&form, &questions);
     let result = grade(&questions, &answers, quiz.pass_percent);
     let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
-    queries::record_attempt(
+    let recorded = queries::record_attempt(
         &state.db,
         quiz.id,
         user.id,
         result.score_percent,
         result.passed,
         &answers_json,
+        key.as_deref(),
     )
     .await?;
+    if !recorded && let Some(key) = &key {
+        // The same key arrived twice at once: the other request recorded it.
+        let stored = queries::attempt_by_key(&state.db, user.id, quiz.id, key)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
+    }
     let course_completed = result.passed
         && crate::progress::queries::record_completion_if_done(&state.db, user.id, course.id)
             .await?;
@@ -95,20 +129,59 @@ pub async fn submit_quiz(
     let attempts_left = quiz
         .max_attempts
         .map(|max| (max - summary.attempts - 1).max(0));
+    render_result(
+        &state,
+        &ctx,
+        &course,
+        &quiz,
+        &result,
+        attempts_left,
+        course_completed,
+    )
+}
+
+/// The result of an attempt already recorded, graded again from its stored answers.
+async fn show_stored(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &access::CourseRef,
+    quiz: &Quiz,
+    questions: &[Question],
+    stored: queries::StoredAttempt,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let answers: Answers = serde_json::from_str(&stored.answers).unwrap_or_default();
+    let mut result = grade(questions, &answers, quiz.pass_percent);
+    result.score_percent = stored.score_percent;
+    result.passed = stored.passed != 0;
+    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
+    let attempts_left = quiz.max_attempts.map(|max| (max - summary.attempts).max(0));
+    render_result(state, ctx, course, quiz, &result, attempts_left, false)
+}
+
+fn render_result(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &access::CourseRef,
+    quiz: &Quiz,
+    result: &Grade,
+    attempts_left: Option<i64>,
+    course_completed: bool,
+) -> AppResult<Response> {
     // Correct answers and explanations are revealed once passed or when no attempt is left.
     let reveal = result.passed || attempts_left == Some(0);
     let values = context! {
         course_slug => &course.slug,
         course_title => &course.title,
-        quiz => Serde(&quiz),
-        result => Serde(&result),
+        quiz => Serde(quiz),
+        result => Serde(result),
         reveal,
         attempts_left,
         course_completed,
     };
     if ctx.partial {
-        state.render_status(&ctx, StatusCode::OK, "partials/quizzes/result.html", values)
+        state.render_status(ctx, StatusCode::OK, "partials/quizzes/result.html", values)
     } else {
-        state.render_status(&ctx, StatusCode::OK, "views/quizzes/result.html", values)
+        state.render_status(ctx, StatusCode::OK, "views/quizzes/result.html", values)
     }
 }

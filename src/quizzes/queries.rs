@@ -77,7 +77,8 @@ pub async fn attempt_summary(
     .await
 }
 
-/// Stores one attempt with its answers (JSON: question id → option ids).
+/// Stores one attempt with its answers (JSON: question id → option ids) and the browser's
+/// submission key if any. False when an attempt with that key already exists (nothing stored).
 pub async fn record_attempt(
     db: &Db,
     quiz_id: i64,
@@ -85,10 +86,13 @@ pub async fn record_attempt(
     score_percent: i64,
     passed: bool,
     answers_json: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO quiz_attempts (quiz_id, user_id, score_percent, passed, answers, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    client_key: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO quiz_attempts \
+         (quiz_id, user_id, score_percent, passed, answers, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (user_id, quiz_id, client_key) DO NOTHING",
     )
     .bind(quiz_id)
     .bind(user_id)
@@ -96,7 +100,33 @@ pub async fn record_attempt(
     .bind(i32::from(passed))
     .bind(answers_json)
     .bind(db::now())
+    .bind(client_key)
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// An attempt as stored, found again by its submission key.
+#[derive(Debug, FromRow)]
+pub struct StoredAttempt {
+    pub score_percent: i64,
+    pub passed: i64,
+    pub answers: String,
+}
+
+pub async fn attempt_by_key(
+    db: &Db,
+    user_id: i64,
+    quiz_id: i64,
+    client_key: &str,
+) -> Result<Option<StoredAttempt>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT CAST(score_percent AS BIGINT) AS score_percent, CAST(passed AS BIGINT) AS passed, \
+         answers FROM quiz_attempts WHERE user_id = $1 AND quiz_id = $2 AND client_key = $3",
+    )
+    .bind(user_id)
+    .bind(quiz_id)
+    .bind(client_key)
+    .fetch_optional(&db.pool)
+    .await
 }

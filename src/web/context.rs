@@ -24,6 +24,8 @@ use crate::state::AppState;
 pub const LANG_COOKIE: &str = "tlj_lang";
 pub const FLASH_COOKIE: &str = "tlj_flash";
 pub const CSRF_COOKIE: &str = "tlj_csrf";
+/// The data saver choice of a visitor who is not signed in: `1` on, `0` off.
+pub const SAVER_COOKIE: &str = "tlj_saver";
 /// Session key holding the signed-in user's id.
 pub const SESSION_USER_KEY: &str = "user_id";
 
@@ -58,6 +60,14 @@ pub struct RequestContext {
     pub user_agent: String,
     pub request_id: String,
     pub secure_cookies: bool,
+    /// Data saver on: heavy things (external video, large images) wait for a tap and show
+    /// their size first.
+    pub data_saver: bool,
+    /// The explicit choice (profile setting, or the cookie of a visitor); `None` follows
+    /// the browser.
+    pub data_saver_choice: Option<bool>,
+    /// The browser asks to save data (`Save-Data: on`) or reports a slow connection (`ECT`).
+    pub data_saver_hint: bool,
 }
 
 #[derive(Serialize)]
@@ -69,6 +79,10 @@ struct PageView<'a> {
     path: &'a str,
     request_id: &'a str,
     locales: [&'static str; 2],
+    data_saver: bool,
+    /// `on`, `off` or `auto`.
+    data_saver_choice: &'static str,
+    data_saver_hint: bool,
 }
 
 impl RequestContext {
@@ -82,6 +96,13 @@ impl RequestContext {
             path: &self.path,
             request_id: &self.request_id,
             locales: [Locale::Fr.code(), Locale::En.code()],
+            data_saver: self.data_saver,
+            data_saver_choice: match self.data_saver_choice {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "auto",
+            },
+            data_saver_hint: self.data_saver_hint,
         }))
     }
 
@@ -201,6 +222,29 @@ fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether the browser asks to save data: `Save-Data: on`, or an effective connection type
+/// (`ECT` client hint, the server side of `navigator.connection.effectiveType`) of 3g or slower.
+pub fn browser_saves_data(headers: &HeaderMap) -> bool {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    let save_data = value("save-data").is_some_and(|v| v.split(';').next() == Some("on"));
+    let slow = value("ect").is_some_and(|v| matches!(v.as_str(), "slow-2g" | "2g" | "3g"));
+    save_data || slow
+}
+
+/// The data saver choice stored in the visitor's cookie.
+pub fn saver_cookie(headers: &HeaderMap) -> Option<bool> {
+    match read_cookie(headers, SAVER_COOKIE) {
+        Some("1") => Some(true),
+        Some("0") => Some(false),
+        _ => None,
+    }
+}
+
 /// Builds the request context, checks CSRF on state-changing requests, and renders errors.
 pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let session = req.extensions().get::<Session>().cloned();
@@ -237,6 +281,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             message: state.i18n.t(locale, key).to_owned(),
         })
     });
+    let data_saver_choice = match user.as_ref() {
+        Some(u) if u.data_saver.is_some() => u.data_saver,
+        _ => saver_cookie(headers),
+    };
+    let data_saver_hint = browser_saves_data(headers);
     let is_htmx = header_str(&req, "hx-request") == Some("true");
     let boosted = header_str(&req, "hx-boosted") == Some("true");
     let ctx = Arc::new(RequestContext {
@@ -258,10 +307,21 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             .collect(),
         request_id: csrf::new_request_id(),
         secure_cookies: state.config.secure_cookies,
+        data_saver: data_saver_choice.unwrap_or(data_saver_hint),
+        data_saver_choice,
+        data_saver_hint,
     });
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let response = if unsafe_method {
+    // A NUL (`%00`) in the path or query is never typed by a person and PostgreSQL refuses it in
+    // TEXT (a 500 on any slug or token lookup): refuse it here, once, like csrf does for forms.
+    let nul_in_url = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().contains("%00"));
+    let response = if nul_in_url {
+        AppError::BadRequest("error.400").into_response()
+    } else if unsafe_method {
         match csrf::verify(req, existing_csrf.as_deref(), &state.config.base_url).await {
             Ok(mut checked) => {
                 checked.extensions_mut().insert(ctx.clone());
@@ -296,6 +356,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-cache"),
         );
+    }
+    if is_html {
+        // Pages depend on the data saver hints; ask Chromium for the connection type too.
+        headers.insert("accept-ch", HeaderValue::from_static("ECT, Save-Data"));
+        headers.append(header::VARY, HeaderValue::from_static("Save-Data, ECT"));
     }
     response
 }
@@ -369,6 +434,11 @@ fn render_error(state: &AppState, ctx: &RequestContext, response: Response) -> R
     }
     if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
         out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+    }
+    // A 416 tells the client the size of the file it asked a range of.
+    if let Some(range) = response.headers().get(header::CONTENT_RANGE) {
+        out.headers_mut()
+            .insert(header::CONTENT_RANGE, range.clone());
     }
     out
 }

@@ -1,4 +1,7 @@
-//! In-memory rate limits (per client address, and per account for logins), answered with 429.
+//! In-memory rate limits, per client address and per account, answered with 429.
+//!
+//! Per-account limits are keyed on the address typed (normalised), whether an account has it or
+//! not: a refusal never tells a visitor that an address is registered.
 
 use std::num::NonZeroU32;
 
@@ -12,6 +15,10 @@ pub struct RateLimits {
     login_account: DefaultKeyedRateLimiter<String>,
     signup_ip: DefaultKeyedRateLimiter<String>,
     reset_ip: DefaultKeyedRateLimiter<String>,
+    reset_account: DefaultKeyedRateLimiter<String>,
+    verify_account: DefaultKeyedRateLimiter<String>,
+    token_ip: DefaultKeyedRateLimiter<String>,
+    otp_ip: DefaultKeyedRateLimiter<String>,
     otp_code: DefaultKeyedRateLimiter<String>,
     otp_send: DefaultKeyedRateLimiter<String>,
     chat_message: DefaultKeyedRateLimiter<String>,
@@ -28,6 +35,15 @@ pub enum Action {
     Signup,
     /// Password-reset and verification e-mails requested from one address (10 per 10 minutes).
     Reset,
+    /// Password-reset e-mails requested for one e-mail address (3 per hour).
+    ResetToAccount,
+    /// Verification e-mails requested again for one e-mail address (3 per hour).
+    VerifyToAccount,
+    /// E-mailed links (verification, reset) opened or used from one address (60 per 10
+    /// minutes: tokens are 256-bit, this only stops a scan).
+    TokenFromIp,
+    /// Second-factor codes typed, or re-sent, from one address (30 per 10 minutes).
+    OtpFromIp,
     /// Second-factor codes typed for one account (20 per 10 minutes; each e-mail code also
     /// dies after 5 wrong tries).
     OtpCode,
@@ -52,6 +68,10 @@ impl Default for RateLimits {
             login_account: RateLimiter::keyed(quota(5, 60)),
             signup_ip: RateLimiter::keyed(quota(20, 600)),
             reset_ip: RateLimiter::keyed(quota(10, 600)),
+            reset_account: RateLimiter::keyed(quota(3, 3600)),
+            verify_account: RateLimiter::keyed(quota(3, 3600)),
+            token_ip: RateLimiter::keyed(quota(60, 600)),
+            otp_ip: RateLimiter::keyed(quota(30, 600)),
             otp_code: RateLimiter::keyed(quota(20, 600)),
             otp_send: RateLimiter::keyed(quota(5, 600)),
             chat_message: RateLimiter::keyed(quota(10, 20)),
@@ -67,6 +87,10 @@ impl RateLimits {
             Action::LoginToAccount => &self.login_account,
             Action::Signup => &self.signup_ip,
             Action::Reset => &self.reset_ip,
+            Action::ResetToAccount => &self.reset_account,
+            Action::VerifyToAccount => &self.verify_account,
+            Action::TokenFromIp => &self.token_ip,
+            Action::OtpFromIp => &self.otp_ip,
             Action::OtpCode => &self.otp_code,
             Action::OtpSend => &self.otp_send,
             Action::ChatMessage => &self.chat_message,
@@ -82,6 +106,10 @@ impl RateLimits {
         self.login_account.retain_recent();
         self.signup_ip.retain_recent();
         self.reset_ip.retain_recent();
+        self.reset_account.retain_recent();
+        self.verify_account.retain_recent();
+        self.token_ip.retain_recent();
+        self.otp_ip.retain_recent();
         self.otp_code.retain_recent();
         self.otp_send.retain_recent();
         self.chat_message.retain_recent();

@@ -12,7 +12,24 @@ font-src 'self'; connect-src 'self'; media-src 'self' blob:; \
 frame-src https://www.youtube-nocookie.com https://player.vimeo.com; object-src 'none'; \
 base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Every page: no camera, microphone, location or payment API.
+const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=()";
+/// The live room, where the trainer films and speaks (`static/js/live.js`): this origin only.
+const PERMISSIONS_LIVE_ROOM: &str = "camera=(self), microphone=(self), geolocation=(), payment=()";
+
+/// Whether `path` is a live room page, `/live/{id}` with a numeric id (its links are never
+/// boosted, so the room document is always loaded with its own policy).
+fn is_live_room(path: &str) -> bool {
+    path.strip_prefix("/live/")
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let permissions = if is_live_room(req.uri().path()) {
+        PERMISSIONS_LIVE_ROOM
+    } else {
+        PERMISSIONS
+    };
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
@@ -25,10 +42,7 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         "referrer-policy",
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(self), microphone=(self), geolocation=(), payment=()"),
-    );
+    h.insert("permissions-policy", HeaderValue::from_static(permissions));
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
@@ -66,6 +80,21 @@ pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_live_room_may_use_the_camera() {
+        assert!(is_live_room("/live/12"));
+        for path in [
+            "/live",
+            "/live/",
+            "/live/new",
+            "/live/12/edit",
+            "/live/12/ws",
+            "/chat",
+        ] {
+            assert!(!is_live_room(path), "{path}");
+        }
+    }
 
     #[test]
     fn only_same_origin_pages_connect() {

@@ -27,6 +27,129 @@
   document.addEventListener('htmx:historyRestore', syncToggles);
   document.addEventListener('tlj:themechange', syncToggles);
 
+  // Offline reading (static/js/sw.js): the worker, the offline banner, the "Disponible hors
+  // connexion" mark of a lesson, and "lesson done" / quiz answers sent offline: kept in
+  // localStorage, sent again (current CSRF token, same quiz client_key) once back online.
+  var sw = navigator.serviceWorker;
+  var OUTBOX = 'tlj-outbox';
+  var QUEUED = /^\/courses\/[^/]+\/(lessons\/\d+\/complete|quizzes\/\d+)$/;
+  if (sw) {
+    sw.register('/sw.js').catch(function () { /* no worker: pages still work online */ });
+    sw.addEventListener('message', function (ev) {
+      var m = document.getElementById('offline-ready');
+      if (m && ev.data && ev.data.ok && ev.data.kept === m.getAttribute('data-path')) m.classList.remove('hidden');
+    });
+  }
+  function byId(id) { return document.getElementById(id); }
+  function outbox(q) {
+    try {
+      if (q) localStorage.setItem(OUTBOX, JSON.stringify(q));
+      return JSON.parse(localStorage.getItem(OUTBOX)) || [];
+    } catch (e) { return []; }
+  }
+  function say(key, where) {
+    var b = byId('offline-banner');
+    var box = where || byId('toast');
+    if (!b || !box) return;
+    var p = document.createElement('p');
+    p.className = 'flash flash-info shadow-lg mt-2';
+    p.setAttribute('role', 'status');
+    p.setAttribute('data-testid', 'offline-' + key);
+    p.textContent = b.getAttribute('data-' + key);
+    box.appendChild(p);
+    if (!where) setTimeout(function () { p.remove(); }, 8000);
+  }
+  function token() {
+    try { return JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']; } catch (e) { return ''; }
+  }
+  function queue(form, path) {
+    var data = new URLSearchParams(new FormData(form));
+    data.delete('_csrf');
+    var item = { u: path, b: data.toString(), t: form.getAttribute('hx-target'), s: form.getAttribute('hx-swap'),
+      who: document.body.getAttribute('data-user') };
+    var q = outbox().filter(function (i) { return i.u !== item.u || i.b !== item.b; });
+    q.push(item);
+    outbox(q);
+    var btn = form.querySelector('[type=submit]');
+    if (btn) btn.disabled = true;
+    say(/complete$/.test(path) ? 'queued-lesson' : 'queued', form.parentNode);
+  }
+  var flushing = false;
+  function flush() {
+    var me = document.body.getAttribute('data-user');
+    var q = outbox();
+    if (flushing || !navigator.onLine || !me || !q.length) return;
+    flushing = true;
+    var rest = [];
+    var sent = 0;
+    var csrf = token();
+    q.reduce(function (chain, item) {
+      return chain.then(function () {
+        if (item.who !== me) { rest.push(item); return; }
+        return fetch(item.u, {
+          method: 'POST', credentials: 'same-origin', body: item.b + '&_csrf=' + encodeURIComponent(csrf),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': csrf, 'HX-Request': 'true' },
+        }).then(function (r) {
+          item.n = (item.n || 0) + 1;
+          if ((r.status >= 500 || r.status === 429 || r.status === 403) && item.n < 5) { rest.push(item); return; }
+          sent++;
+          return r.text().then(function (html) {
+            // Still on that lesson or quiz: show the server's answer where the form was.
+            var el = item.t && item.u.replace(/\/complete$/, '') === location.pathname && document.querySelector(item.t);
+            if (!r.ok) { var t = byId('toast'); if (t) t.insertAdjacentHTML('beforeend', html); return; }
+            if (!el) return;
+            if (item.s === 'outerHTML') el.outerHTML = html; else el.innerHTML = html;
+            if (window.htmx) window.htmx.process(document.body);
+          });
+        }, function () { rest.push(item); });
+      });
+    }, Promise.resolve()).then(function () {
+      outbox(rest.concat(outbox().slice(q.length)));
+      flushing = false;
+      if (sent) say('synced');
+    });
+  }
+  function offlineState() {
+    var b = byId('offline-banner');
+    if (b) b.classList.toggle('hidden', navigator.onLine);
+    var m = byId('offline-ready');
+    if (m && sw) sw.ready.then(function (reg) { if (reg.active) reg.active.postMessage({ keep: m.getAttribute('data-path') }); });
+    flush();
+  }
+  // Capture phase: runs before htmx's own submit handler, which it stops when offline.
+  document.addEventListener('submit', function (ev) {
+    var f = ev.target;
+    var path = f && f.action ? new URL(f.action, location.href).pathname : '';
+    if (!QUEUED.test(path) || (f.getAttribute('method') || '').toLowerCase() !== 'post') return;
+    if (/quizzes/.test(path)) {
+      var k = f.elements.client_key;
+      if (!k) {
+        k = document.createElement('input');
+        k.type = 'hidden';
+        k.name = 'client_key';
+        f.appendChild(k);
+      }
+      if (!k.value) k.value = crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2);
+    }
+    if (navigator.onLine) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    queue(f, path);
+  }, true);
+  // Online by the browser's word, but the request did not get through: keep it too.
+  document.addEventListener('htmx:sendError', function (ev) {
+    var d = ev.detail;
+    var f = d && d.elt;
+    var path = d && d.pathInfo && d.pathInfo.requestPath;
+    if (f && f.tagName === 'FORM' && QUEUED.test(path || '') && d.requestConfig.verb === 'post') queue(f, path);
+  });
+  window.addEventListener('online', offlineState);
+  window.addEventListener('offline', offlineState);
+  document.addEventListener('DOMContentLoaded', offlineState);
+  document.addEventListener('htmx:afterSettle', function (ev) {
+    if (ev.detail && ev.detail.boosted) offlineState();
+  });
+
   var htmx = window.htmx;
   if (!htmx) return;
   var cfg = htmx.config;

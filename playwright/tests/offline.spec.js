@@ -1,0 +1,178 @@
+// Offline learning on a phone (issue #12): a lesson opened online reads offline (service worker),
+// with the offline banner and the "Disponible hors connexion" mark; a lesson marked done and a
+// quiz answered offline are sent once when the connection comes back.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { test, expect } = require('@playwright/test');
+const { dataDir, uniqueEmail, waitForEmail, verificationLink } = require('./helpers');
+
+const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+const COURSE = '/courses/site-web-html-css';
+const PASSWORD = 'Kinshasa2026horsligne';
+
+test.use({ viewport: { width: 360, height: 640 }, serviceWorkers: 'allow' });
+
+/** One SQL answer from the server's SQLite database (what the server stored, not what a page says). */
+function sql(query) {
+  return execFileSync('sqlite3', [path.join(dataDir(), 'tlj.db'), query], { encoding: 'utf8' }).trim();
+}
+
+// A fresh learner (the demo learner's progress belongs to other specs), enrolled in a free course.
+let email;
+async function signIn(page) {
+  if (!email) {
+    email = uniqueEmail('offline');
+    await page.goto('/signup');
+    await page.locator('input[name=name]').fill('Hors Ligne');
+    await page.locator('input[name=email]').fill(email);
+    await page.locator('input[name=password]').fill(PASSWORD);
+    await page.locator('input[name=password_confirm]').fill(PASSWORD);
+    await page.getByTestId('signup-submit').click();
+    await expect(page).toHaveURL(/\/login(\?|#|$)/);
+    await page.goto(verificationLink((await waitForEmail(email)).text));
+    await page.getByTestId('verify-submit').click();
+    await expect(page).toHaveURL(/\/login(\?|#|$)/);
+  } else {
+    await page.goto('/login');
+  }
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
+  await page.goto(COURSE);
+  const enrol = page.getByTestId('enrol-button');
+  if (await enrol.isVisible()) {
+    await enrol.click();
+    await expect(page.getByTestId('flash').first()).toBeVisible();
+  }
+}
+
+async function lessonLinks(page) {
+  await page.goto(COURSE);
+  return page.getByTestId('lesson-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+}
+
+function userId() {
+  return sql(`SELECT id FROM users WHERE email = '${email}'`);
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.describe('offline', () => {
+  test('a lesson read online opens offline, with the banner and the offline mark', async ({ page, context }, testInfo) => {
+    await signIn(page);
+    const [lesson] = await lessonLinks(page);
+    await page.goto(lesson);
+    const title = await page.getByTestId('lesson-title').textContent();
+    // The worker keeps the page, then the page shows the mark.
+    await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('offline-ready')).toHaveText('Disponible hors connexion');
+    await expect(page.getByTestId('offline-banner')).toBeHidden();
+
+    await context.setOffline(true);
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await expect(page.getByTestId('offline-banner')).toContainText('Vous êtes hors connexion.');
+
+    const response = await page.goto(lesson);
+    expect(response.fromServiceWorker()).toBe(true);
+    await expect(page.getByTestId('lesson-title')).toHaveText(title);
+    await expect(page.getByTestId('lesson-body')).not.toBeEmpty();
+    await expect(page.getByTestId('offline-ready')).toBeVisible();
+    const banner = page.getByTestId('offline-banner');
+    await expect(banner).toBeVisible();
+    // The app shell (CSS) came from the cache too: the banner is styled, not raw text.
+    expect(await banner.evaluate((el) => getComputedStyle(el).borderBottomWidth)).toBe('1px');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(360);
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-lesson-light.png') });
+    await page.evaluate(() => document.documentElement.classList.add('dark'));
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-lesson-dark.png') });
+    await page.evaluate(() => document.documentElement.classList.remove('dark'));
+
+    // A page never opened: the French offline page, not the browser's error.
+    await page.goto('/forum');
+    await expect(page.getByTestId('offline-page')).toBeVisible();
+    await expect(page.locator('h1')).toHaveText('Vous êtes hors connexion');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-page.png') });
+    await testInfo.attach('offline-lesson', { path: path.join(SCREENSHOT_DIR, 'offline-lesson-light.png'), contentType: 'image/png' });
+
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-banner')).toBeHidden();
+  });
+
+  test('a lesson marked done offline is recorded once when back online', async ({ page, context }) => {
+    await signIn(page);
+    const lessons = await lessonLinks(page);
+    const lesson = lessons[1];
+    const lessonId = lesson.split('/').pop();
+    await page.goto(lesson);
+    await expect(page.getByTestId('lesson-complete')).toBeVisible();
+    const done = `SELECT COUNT(*) FROM lesson_progress WHERE user_id = ${userId()} AND lesson_id = ${lessonId}`;
+
+    await context.setOffline(true);
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await page.getByTestId('lesson-complete').click();
+    await expect(page.getByTestId('offline-queued-lesson')).toBeVisible();
+    await expect(page.getByTestId('lesson-complete')).toBeDisabled();
+    await page.waitForTimeout(500);
+    expect(sql(done)).toBe('0');
+
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-synced')).toBeVisible();
+    // Still on the lesson: the server's answer replaces the button.
+    await expect(page.getByTestId('lesson-done')).toBeVisible();
+    expect(sql(done)).toBe('1');
+    expect(await page.evaluate(() => localStorage.getItem('tlj-outbox'))).toBe('[]');
+
+    // The course page says so too.
+    await page.goto(COURSE);
+    await expect(page.locator(`[data-testid=curriculum-lesson]:has(a[href="${lesson}"]) [data-testid=lesson-done-mark]`)).toHaveCount(1);
+  });
+
+  test('a quiz answered offline is submitted once when back online', async ({ page, context }) => {
+    await signIn(page);
+    await page.goto(COURSE);
+    await page.getByTestId('quiz-link').first().click();
+    await expect(page.getByTestId('quiz-form')).toBeVisible();
+    const quizId = page.url().split('/').pop();
+    const attempts = `SELECT COUNT(*) FROM quiz_attempts WHERE user_id = ${userId()} AND quiz_id = ${quizId}`;
+    expect(sql(attempts)).toBe('0');
+
+    await context.setOffline(true);
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    const questions = page.getByTestId('quiz-question');
+    for (let i = 0; i < (await questions.count()); i++) {
+      await questions.nth(i).locator('input').first().check();
+    }
+    await page.getByTestId('quiz-submit').click();
+    await expect(page.getByTestId('offline-queued')).toBeVisible();
+    await expect(page.getByTestId('quiz-submit')).toBeDisabled();
+    await page.waitForTimeout(500);
+    expect(sql(attempts)).toBe('0');
+
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-synced')).toBeVisible();
+    await expect(page.getByTestId('quiz-verdict')).toBeVisible();
+    const score = await page.getByTestId('quiz-score').textContent();
+    expect(sql(attempts)).toBe('1');
+    expect(sql(`SELECT COUNT(client_key) FROM quiz_attempts WHERE user_id = ${userId()}`)).toBe('1');
+
+    // The same submission replayed (a second tab, a flaky connection): still one attempt.
+    const key = sql(`SELECT client_key FROM quiz_attempts WHERE user_id = ${userId()} AND quiz_id = ${quizId}`);
+    const replay = await page.evaluate(async ({ url, key }) => {
+      const csrf = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+      const body = new URLSearchParams({ client_key: key, _csrf: csrf });
+      const r = await fetch(url, { method: 'POST', body, headers: { 'HX-Request': 'true' } });
+      return { status: r.status, html: await r.text() };
+    }, {
+      url: new URL(page.url()).pathname,
+      key,
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.html).toContain(score.trim());
+    expect(sql(attempts)).toBe('1');
+  });
+});

@@ -1,0 +1,231 @@
+//! Offline learning: the service worker and its shell, the offline page, the manifest, and the
+//! idempotent endpoints that actions queued offline are replayed against.
+
+use scraper::{Html, Selector};
+
+use crate::helpers::{TestApp, count, location, text_of};
+
+const PASSWORD: &str = "Demo-2026-tlj";
+const LEARNER: &str = "apprenant@techlearnjess.cd";
+
+fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
+    let sel = Selector::parse(selector).ok()?;
+    html.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(name))
+        .map(str::to_owned)
+}
+
+async fn enrolled_learner(app: &TestApp) {
+    app.login(LEARNER, PASSWORD).await;
+    let r = app.post_form("/courses/bases-de-python/enrol", &[]).await;
+    assert_eq!(r.status(), 303, "enrolment in the free demo course");
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, id: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_service_worker_is_served_at_the_root_with_the_current_shell() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/sw.js").await;
+    assert_eq!(r.status(), 200);
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header("content-type").starts_with("application/javascript"));
+    assert_eq!(header("cache-control"), "no-cache");
+    assert_eq!(header("service-worker-allowed"), "/");
+    let source = r.text().await.unwrap();
+    assert!(source.starts_with("var VERSION = '"), "{}", &source[..80]);
+    assert!(source.contains("addEventListener('fetch'"));
+
+    // Every file the pages load, under the hashed URL the pages use, is precached.
+    let (_, home) = app.page("/").await;
+    let css = attr(&home, "link[rel=stylesheet]", "href").unwrap();
+    assert!(css.starts_with("/static/app.") && css.len() > "/static/app.css".len());
+    let scripts: Vec<String> = home
+        .select(&Selector::parse("script[src]").unwrap())
+        .filter_map(|e| e.value().attr("src").map(str::to_owned))
+        .collect();
+    assert!(scripts.len() >= 4);
+    let shell_line = source.lines().nth(1).unwrap();
+    assert!(shell_line.starts_with("var SHELL = ["));
+    for url in scripts.iter().chain([&css]) {
+        assert!(
+            shell_line.contains(&format!("\"{url}\"")),
+            "{url} not in {shell_line}"
+        );
+        assert_eq!(app.get(url).await.status(), 200);
+    }
+    assert!(shell_line.contains("\"/offline\""));
+    // Same assets, same version: a browser installs a new worker only when something changed.
+    let again = app.get("/sw.js").await.text().await.unwrap();
+    assert_eq!(again, source);
+}
+
+#[tokio::test]
+async fn the_offline_page_and_the_manifest_are_in_french() {
+    let app = TestApp::spawn().await;
+    let (status, page) = app.page("/offline").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, "[data-testid=offline-page]"), 1);
+    assert_eq!(
+        text_of(&page, "h1").as_deref(),
+        Some("Vous êtes hors connexion")
+    );
+    // Every page has the banner (hidden until the browser goes offline) and the manifest.
+    assert_eq!(count(&page, "#offline-banner.hidden"), 1);
+    let manifest_url = attr(&page, "link[rel=manifest]", "href").unwrap();
+    let r = app.get(&manifest_url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/manifest+json"
+    );
+    let manifest: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(manifest["name"], "TechLearnJess");
+    assert_eq!(manifest["lang"], "fr");
+    assert_eq!(manifest["start_url"], "/");
+    let icon = manifest["icons"][0]["src"].as_str().unwrap();
+    assert_eq!(app.get(icon).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_lesson_marked_done_twice_counts_once() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let learner = app.user_id(LEARNER).await;
+    let lesson: i64 = sqlx::query_scalar(
+        "SELECT l.id FROM lessons l JOIN courses c ON c.id = l.course_id \
+         WHERE c.slug = 'bases-de-python' ORDER BY l.id LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    let path = format!("/courses/bases-de-python/lessons/{lesson}");
+    // The page marks itself for offline reading (app.js fills the marker).
+    let (_, page) = app.page(&path).await;
+    assert_eq!(
+        attr(&page, "[data-testid=offline-ready]", "data-path").as_deref(),
+        Some(path.as_str())
+    );
+    for _ in 0..2 {
+        let r = app.post_form(&format!("{path}/complete"), &[]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), path);
+    }
+    // Replayed the way app.js does (htmx fragment): still one row.
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url(&format!("{path}/complete")))
+        .header("hx-request", "true")
+        .header("x-csrf-token", &token)
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lesson_progress WHERE user_id = $1",
+            learner
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_quiz_submission_replayed_with_its_key_makes_one_attempt() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let learner = app.user_id(LEARNER).await;
+    let pool = &app.state.db.pool;
+    let quiz_id: i64 = sqlx::query_scalar(
+        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = 'bases-de-python'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    // First option of every question: some right, some wrong.
+    let choices: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT q.id, MIN(o.id) FROM quiz_questions q JOIN quiz_options o ON o.question_id = q.id \
+         WHERE q.quiz_id = $1 GROUP BY q.id",
+    )
+    .bind(quiz_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut form: Vec<(String, String)> = choices
+        .iter()
+        .map(|(q, o)| (format!("q{q}"), o.to_string()))
+        .collect();
+    form.push((
+        "client_key".into(),
+        "3f2a9c1e-7b4d-4e8a-9c2b-0d1e2f3a4b5c".into(),
+    ));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let attempts = "SELECT COUNT(*) FROM quiz_attempts WHERE user_id = $1";
+
+    let first = app.post_form(&path, &fields).await;
+    assert_eq!(first.status(), 200);
+    let first = Html::parse_document(&first.text().await.unwrap());
+    let score = text_of(&first, "[data-testid=quiz-score]").unwrap();
+    let verdict = text_of(&first, "[data-testid=quiz-verdict]").unwrap();
+    assert_eq!(scalar(&app, attempts, learner).await, 1);
+
+    // The same submission again (queued offline, replayed): same result, no new attempt.
+    let again = app.post_form(&path, &fields).await;
+    assert_eq!(again.status(), 200);
+    let again = Html::parse_document(&again.text().await.unwrap());
+    assert_eq!(text_of(&again, "[data-testid=quiz-score]").unwrap(), score);
+    assert_eq!(
+        text_of(&again, "[data-testid=quiz-verdict]").unwrap(),
+        verdict
+    );
+    assert_eq!(scalar(&app, attempts, learner).await, 1);
+
+    // Another key is another attempt; no key (a form without JavaScript) too.
+    let mut other = fields.clone();
+    other.pop();
+    let r = app.post_form(&path, &other).await;
+    assert_eq!(r.status(), 200);
+    other.push(("client_key", "second-attempt-0001"));
+    assert_eq!(app.post_form(&path, &other).await.status(), 200);
+    assert_eq!(scalar(&app, attempts, learner).await, 3);
+
+    // Out of attempts: a replay still shows its result, a new submission is refused.
+    sqlx::query("UPDATE quizzes SET max_attempts = 3 WHERE id = $1")
+        .bind(quiz_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let replay = app.post_form(&path, &fields).await;
+    assert_eq!(replay.status(), 200);
+    let replay = Html::parse_document(&replay.text().await.unwrap());
+    assert_eq!(text_of(&replay, "[data-testid=quiz-score]").unwrap(), score);
+    other.pop();
+    other.push(("client_key", "third-attempt-0001"));
+    assert_eq!(app.post_form(&path, &other).await.status(), 400);
+    assert_eq!(scalar(&app, attempts, learner).await, 3);
+
+    // A malformed key is a clear 400, not a 500.
+    other.pop();
+    other.push(("client_key", "x<y>"));
+    let bad = app.post_form(&path, &other).await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("envoi invalide"));
+}
