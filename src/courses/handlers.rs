@@ -165,9 +165,7 @@ pub async fn show_course(
         None => (false, Vec::new(), Vec::new(), None, None),
     };
     let recommendations = match user {
-        Some(u) => {
-            crate::recommendations::for_user_except(&state.db, u.id, 3, &[course.id]).await?
-        }
+        Some(u) => crate::recommendations::for_user_except(&state, u.id, 3, &[course.id]).await?,
         None => Vec::new(),
     };
     let first_lesson = curriculum

@@ -37,7 +37,8 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
             completed_at: r.completed_at,
         })
         .partition(|c| c.completed_at.is_some());
-    let recommendations = crate::recommendations::for_user(db, user.id, RECOMMENDATIONS).await?;
+    let recommendations =
+        crate::recommendations::for_user(&state, user.id, RECOMMENDATIONS).await?;
     let trainer_courses = if user.roles.grants(Role::Trainer) {
         queries::trainer_courses(db, user.id).await?
     } else {

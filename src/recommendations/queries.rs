@@ -1,4 +1,5 @@
-//! SQL of recommendations: three reads (history, candidates, co-enrolments), then cards.
+//! SQL of recommendations: three reads (history, candidates — the same for everyone, so read
+//! through the page cache — and co-enrolments), then cards.
 
 use std::collections::HashMap;
 
@@ -7,26 +8,28 @@ use time::OffsetDateTime;
 use super::model::{self, Candidate, CoEnrolment, Recommendation, Taken};
 use crate::courses::model::CourseCard;
 use crate::db::{self, Db};
+use crate::state::AppState;
 
 /// How far back "popular" looks.
 const POPULAR_DAYS: i64 = 30;
 
 /// Up to `limit` published courses for `user_id`, best first, never one they are enrolled in.
 pub async fn for_user(
-    db: &Db,
+    state: &AppState,
     user_id: i64,
     limit: usize,
 ) -> Result<Vec<Recommendation>, sqlx::Error> {
-    for_user_except(db, user_id, limit, &[]).await
+    for_user_except(state, user_id, limit, &[]).await
 }
 
 /// [`for_user`] also leaving out `except` (the course being viewed).
 pub async fn for_user_except(
-    db: &Db,
+    state: &AppState,
     user_id: i64,
     limit: usize,
     except: &[i64],
 ) -> Result<Vec<Recommendation>, sqlx::Error> {
+    let db = &state.db;
     let taken: Vec<Taken> = sqlx::query_as(
         "SELECT c.id AS course_id, c.title, c.category_id, cat.name AS category_name, \
          c.trainer_id, u.name AS trainer_name, \
@@ -38,17 +41,11 @@ pub async fn for_user_except(
     .bind(user_id)
     .fetch_all(&db.pool)
     .await?;
-    let since = db::timestamp(OffsetDateTime::now_utc() - time::Duration::days(POPULAR_DAYS));
-    let candidates: Vec<Candidate> = sqlx::query_as(
-        "SELECT c.id, c.category_id, c.trainer_id, c.created_at, \
-         COALESCE(p.n, 0) AS recent_enrolments \
-         FROM courses c LEFT JOIN (SELECT course_id, COUNT(*) AS n FROM enrolments \
-           WHERE created_at >= $1 GROUP BY course_id) p ON p.course_id = c.id \
-         WHERE c.published = 1",
-    )
-    .bind(&since)
-    .fetch_all(&db.pool)
-    .await?;
+    // The same for every learner and a scan of recent enrolments: read through the page cache.
+    let candidates = state
+        .page_cache
+        .get_or_load("recommendations:candidates", || load_candidates(db))
+        .await?;
     let co: Vec<CoEnrolment> = if taken.is_empty() {
         Vec::new()
     } else {
@@ -80,6 +77,21 @@ pub async fn for_user_except(
             })
         })
         .collect())
+}
+
+/// Every published course with its enrolments of the last [`POPULAR_DAYS`] days.
+async fn load_candidates(db: &Db) -> Result<Vec<Candidate>, sqlx::Error> {
+    let since = db::timestamp(OffsetDateTime::now_utc() - time::Duration::days(POPULAR_DAYS));
+    sqlx::query_as(
+        "SELECT c.id, c.category_id, c.trainer_id, c.created_at, \
+         COALESCE(p.n, 0) AS recent_enrolments \
+         FROM courses c LEFT JOIN (SELECT course_id, COUNT(*) AS n FROM enrolments \
+           WHERE created_at >= $1 GROUP BY course_id) p ON p.course_id = c.id \
+         WHERE c.published = 1",
+    )
+    .bind(&since)
+    .fetch_all(&db.pool)
+    .await
 }
 
 async fn cards(db: &Db, ids: Vec<i64>) -> Result<HashMap<i64, CourseCard>, sqlx::Error> {

@@ -410,7 +410,7 @@ async fn recommendations_scale_to_ten_thousand_learners() {
     for i in 0..samples {
         let user = user_ids[(i * 47) % user_ids.len()];
         let t = Instant::now();
-        let recs = techlearnjess::recommendations::for_user(&app.state.db, user, 3)
+        let recs = techlearnjess::recommendations::for_user(&app.state, user, 3)
             .await
             .expect("recommendations");
         times.push(t.elapsed());
@@ -418,7 +418,7 @@ async fn recommendations_scale_to_ten_thousand_learners() {
     }
     // A brand-new learner (fallback path).
     let t = Instant::now();
-    let fresh = techlearnjess::recommendations::for_user(&app.state.db, -1, 3)
+    let fresh = techlearnjess::recommendations::for_user(&app.state, -1, 3)
         .await
         .expect("fallback");
     let fallback = t.elapsed();
