@@ -2,7 +2,7 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -107,21 +107,34 @@ const SHELL_ASSETS: [&str; 7] = [
 
 /// The worker's source: `VERSION` changes with any shell file (their URLs carry their hash) or
 /// the worker itself, so a deployment installs a new worker that fetches the new shell.
-pub fn service_worker_source(assets: &crate::web::assets::Assets) -> String {
+fn service_worker_source(assets: &crate::web::assets::Assets) -> (String, String) {
     use sha2::{Digest, Sha256};
     let mut shell: Vec<String> = SHELL_ASSETS.iter().map(|name| assets.url(name)).collect();
     shell.push("/offline".to_owned());
     let urls = serde_json::to_string(&shell).unwrap_or_else(|_| "[]".to_owned());
     let digest = Sha256::digest(format!("{urls}\n{SERVICE_WORKER}"));
     let version: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("var VERSION = '{version}';\nvar SHELL = {urls};\n{SERVICE_WORKER}")
+    let source = format!("var VERSION = '{version}';\nvar SHELL = {urls};\n{SERVICE_WORKER}");
+    (version, source)
 }
 
 /// `GET /sw.js`: the service worker, at the root so that its scope is the whole site. Never
-/// cached by HTTP, so that the browser sees a new version at once.
-pub async fn service_worker(State(state): State<AppState>) -> Response {
+/// cached by HTTP, so that the browser sees a new version at once; its version is the ETag, so
+/// the browser's check on each visit costs a 304, not the whole file again.
+pub async fn service_worker(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (version, source) = service_worker_source(&state.assets);
+    let etag = format!("\"{version}\"");
+    let etag_header = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"sw\""));
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response();
+    }
     (
         [
+            (header::ETAG, etag_header),
             (
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/javascript; charset=utf-8"),
@@ -132,7 +145,7 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
                 HeaderValue::from_static("/"),
             ),
         ],
-        service_worker_source(&state.assets),
+        source,
     )
         .into_response()
 }

@@ -45,6 +45,7 @@ async fn the_service_worker_is_served_at_the_root_with_the_current_shell() {
     assert!(header("content-type").starts_with("application/javascript"));
     assert_eq!(header("cache-control"), "no-cache");
     assert_eq!(header("service-worker-allowed"), "/");
+    let etag = header("etag");
     let source = r.text().await.unwrap();
     assert!(source.starts_with("var VERSION = '"), "{}", &source[..80]);
     assert!(source.contains("addEventListener('fetch'"));
@@ -71,6 +72,15 @@ async fn the_service_worker_is_served_at_the_root_with_the_current_shell() {
     // Same assets, same version: a browser installs a new worker only when something changed.
     let again = app.get("/sw.js").await.text().await.unwrap();
     assert_eq!(again, source);
+    // The browser's update check on each visit costs a 304, not the file again.
+    let check = reqwest::Client::new()
+        .get(app.browser.url("/sw.js"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 304);
+    assert!(check.bytes().await.unwrap().is_empty());
 }
 
 #[tokio::test]
