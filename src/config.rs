@@ -23,8 +23,12 @@ pub struct Config {
     pub mail_from: String,
     /// Mark cookies `Secure` (on behind HTTPS) (`TLJ_SECURE_COOKIES`).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy) (`TLJ_TRUST_PROXY`).
+    /// The direct peer is a reverse proxy whose `X-Forwarded-For` is believed, whatever its
+    /// address (`TLJ_TRUST_PROXY`); see `web::client_ip`.
     pub trust_proxy: bool,
+    /// Networks of reverse proxies whose `X-Forwarded-For` is believed, wherever they stand in
+    /// the chain (`TLJ_TRUSTED_PROXIES`, CIDRs separated by commas; default none).
+    pub trusted_proxies: Vec<crate::web::client_ip::Cidr>,
     /// Largest uploaded file (course resources, images), in bytes (`TLJ_MAX_UPLOAD_MB`, default 20).
     pub max_upload_bytes: usize,
     /// Ed25519 signing key of certificates, PEM (PKCS#8) or a path to one (`TLJ_CERT_KEY`);
@@ -95,6 +99,15 @@ impl Config {
             mail_from,
             secure_cookies: parse_bool(get("TLJ_SECURE_COOKIES").as_deref(), "TLJ_SECURE_COOKIES")?,
             trust_proxy: parse_bool(get("TLJ_TRUST_PROXY").as_deref(), "TLJ_TRUST_PROXY")?,
+            trusted_proxies: crate::web::client_ip::parse_list(
+                &get("TLJ_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "TLJ_TRUSTED_PROXIES doit lister des adresses ou réseaux CIDR séparés par des \
+                     virgules, par exemple 10.0.0.0/8,192.168.1.10 : {e}"
+                )
+            })?,
             max_upload_bytes: max_upload_mb * 1024 * 1024,
             certificate_key: get("TLJ_CERT_KEY"),
             payments: crate::payments::config::PaymentsConfig::from_lookup(&get)?,
@@ -146,6 +159,25 @@ mod tests {
         assert!(config(&[("TLJ_BASE_URL", "ftp://x")]).is_err());
         assert!(config(&[("TLJ_SECURE_COOKIES", "maybe")]).is_err());
         assert!(config(&[("TLJ_MAX_UPLOAD_MB", "0")]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_and_a_typo_stops_start_up() {
+        let c = config(&[(
+            "TLJ_TRUSTED_PROXIES",
+            "10.0.0.0/8, 192.168.1.10,2001:db8::/32",
+        )])
+        .expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(config(&[]).expect("default").trusted_proxies.is_empty());
+        let err = config(&[("TLJ_TRUSTED_PROXIES", "10.0.0.0/8,nginx")])
+            .expect_err("not an address")
+            .to_string();
+        assert!(
+            err.contains("TLJ_TRUSTED_PROXIES") && err.contains("nginx"),
+            "{err}"
+        );
+        assert!(config(&[("TLJ_TRUSTED_PROXIES", "10.0.0.1/8")]).is_err());
     }
 
     #[test]

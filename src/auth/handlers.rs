@@ -40,6 +40,23 @@ fn account_key(typed: &str) -> String {
     Email::parse(typed).map_or_else(|_| typed.trim().to_lowercase(), |e| e.as_str().to_owned())
 }
 
+/// A form refused by a rate limit: the same page again with status 429, what was typed (never a
+/// password: the caller clears it) and why, so that a classroom hitting a limit loses nothing.
+fn refused<T: serde::Serialize>(
+    state: &AppState,
+    ctx: &RequestContext,
+    template: &str,
+    form: &T,
+    message_key: &str,
+) -> AppResult<Response> {
+    state.render_status(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        template,
+        context! { form => Serde(form), form_error => state.i18n.t(ctx.locale, message_key) },
+    )
+}
+
 fn expires_in(hours: i64) -> String {
     crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
 }
@@ -87,7 +104,15 @@ pub async fn signup(
         );
     };
     // Only submissions that would create an account (and send an e-mail) count.
-    state.limits.check(Action::Signup, &ctx.ip)?;
+    if state.limits.check(Action::Signup, &ctx.ip).is_err() {
+        let form = SignupForm {
+            password: String::new(),
+            password_confirm: String::new(),
+            ..form
+        };
+        let key = "auth.error.too_many_password";
+        return refused(&state, &ctx, "views/auth/signup.html", &form, key);
+    }
     let hash = password::hash(password.expose().to_owned()).await?;
     let created = queries::create_user(
         &state.db,
@@ -190,10 +215,22 @@ pub async fn login(
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::LoginFromIp, &ctx.ip)?;
     let email = Email::parse(&form.email);
     let account_key = account_key(&form.email);
-    state.limits.check(Action::LoginToAccount, &account_key)?;
+    if state.limits.check(Action::LoginFromIp, &ctx.ip).is_err()
+        || state
+            .limits
+            .check(Action::LoginToAccount, &account_key)
+            .is_err()
+    {
+        let form = LoginForm {
+            password: String::new(),
+            next: safe_next(&form.next),
+            ..form
+        };
+        let key = "auth.error.too_many_password";
+        return refused(&state, &ctx, "views/auth/login.html", &form, key);
+    }
     let credentials = match &email {
         Ok(e) => queries::find_credentials(&state.db, e.as_str()).await?,
         Err(_) => None,
@@ -351,7 +388,10 @@ pub async fn forgot(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::Reset, &ctx.ip)?;
+    if state.limits.check(Action::Reset, &ctx.ip).is_err() {
+        let key = "auth.error.too_many";
+        return refused(&state, &ctx, "views/auth/forgot_password.html", &form, key);
+    }
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(key) => {
@@ -364,7 +404,14 @@ pub async fn forgot(
         }
     };
     // Keyed on the address typed, account or not: a refusal reveals nothing.
-    state.limits.check(Action::ResetToAccount, email.as_str())?;
+    if state
+        .limits
+        .check(Action::ResetToAccount, email.as_str())
+        .is_err()
+    {
+        let key = "auth.error.too_many";
+        return refused(&state, &ctx, "views/auth/forgot_password.html", &form, key);
+    }
     if let Some(c) = queries::find_credentials(&state.db, email.as_str()).await?
         && c.active()
     {

@@ -202,20 +202,18 @@ impl AppState {
     }
 }
 
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return ip.trim().to_owned();
-    }
-    req.extensions()
+/// The client's address for limits and the login history (see `web::client_ip`).
+fn client_ip(req: &Request, config: &crate::config::Config) -> String {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "inconnue".into())
+        .map(|c| c.0.ip());
+    let trust = super::client_ip::ProxyTrust {
+        peer: config.trust_proxy,
+        networks: &config.trusted_proxies,
+    };
+    super::client_ip::client_address(peer, req.headers(), trust)
+        .map_or_else(|| "inconnue".into(), |ip| ip.to_string())
 }
 
 fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -299,7 +297,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into()),
         partial: is_htmx && !boosted,
-        ip: client_ip(&req, state.config.trust_proxy),
+        ip: client_ip(&req, &state.config),
         user_agent: header_str(&req, "user-agent")
             .unwrap_or("")
             .chars()

@@ -2,6 +2,7 @@
 //! sessions, rate limits, security headers, and the cache of public pages' reads.
 
 pub mod assets;
+pub mod client_ip;
 pub mod context;
 pub mod csrf;
 pub mod i18n;

@@ -31,7 +31,8 @@ pub enum Action {
     LoginFromIp,
     /// Log-in attempts on one account, whatever the address (5 per minute).
     LoginToAccount,
-    /// Valid sign-ups from one address (20 per 10 minutes).
+    /// Valid sign-ups from one address: a burst of 100 (a class, or two, signing up together
+    /// behind one school, cybercafé or carrier-grade NAT address), then 240 an hour.
     Signup,
     /// Password-reset and verification e-mails requested from one address (10 per 10 minutes).
     Reset,
@@ -66,7 +67,11 @@ impl Default for RateLimits {
         Self {
             login_ip: RateLimiter::keyed(quota(60, 60)),
             login_account: RateLimiter::keyed(quota(5, 60)),
-            signup_ip: RateLimiter::keyed(quota(20, 600)),
+            signup_ip: RateLimiter::keyed(
+                Quota::with_period(std::time::Duration::from_secs(15))
+                    .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN)),
+            ),
             reset_ip: RateLimiter::keyed(quota(10, 600)),
             reset_account: RateLimiter::keyed(quota(3, 3600)),
             verify_account: RateLimiter::keyed(quota(3, 3600)),
@@ -119,6 +124,19 @@ impl RateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_class_signs_up_from_one_address_but_a_sign_up_flood_is_refused() {
+        let limits = RateLimits::default();
+        for i in 0..100 {
+            assert!(
+                limits.check(Action::Signup, "10.0.0.1").is_ok(),
+                "sign-up {i}"
+            );
+        }
+        assert!(limits.check(Action::Signup, "10.0.0.1").is_err());
+        assert!(limits.check(Action::Signup, "10.0.0.2").is_ok());
+    }
 
     #[test]
     fn the_sixth_login_on_one_account_within_a_minute_is_refused() {

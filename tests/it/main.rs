@@ -20,6 +20,7 @@ mod faults;
 mod forum;
 mod headers;
 mod helpers;
+mod limits;
 mod live;
 mod notifications;
 mod offline;
