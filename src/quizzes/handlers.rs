@@ -3,12 +3,12 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::model::{Answers, Grade, Question, QuestionView, Quiz, grade, parse_answers};
-use super::queries;
+use super::queries::{self, NewAttempt, Recorded};
 use crate::courses::access;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -36,25 +36,44 @@ pub async fn show_quiz(
     Path((slug, quiz_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (course, quiz) = load(&state, &ctx, &slug, &quiz_id).await?;
-    let user = ctx.require_user()?;
     let questions = queries::questions(&state.db, quiz.id).await?;
+    render_form(&state, &ctx, &course, &quiz, &questions, None).await
+}
+
+/// The quiz page (or, for htmx, the form fragment), with `error` (a catalogue key) above the
+/// form: 422 when there is one.
+async fn render_form(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &access::CourseRef,
+    quiz: &Quiz,
+    questions: &[Question],
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
     let views: Vec<QuestionView> = questions.iter().map(QuestionView::from).collect();
     let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
     let attempts_left = quiz.max_attempts.map(|max| (max - summary.attempts).max(0));
-    Ok(state
-        .render(
-            &ctx,
-            "views/quizzes/show.html",
-            context! {
-                course_slug => &course.slug,
-                course_title => &course.title,
-                quiz => Serde(&quiz),
-                questions => Serde(views),
-                summary => Serde(&summary),
-                attempts_left,
-            },
-        )?
-        .into_response())
+    let values = context! {
+        course_slug => &course.slug,
+        course_title => &course.title,
+        quiz => Serde(quiz),
+        questions => Serde(views),
+        summary => Serde(&summary),
+        attempts_left,
+        form_error => error.map(|key| state.i18n.t(ctx.locale, key)),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let name = if ctx.partial && error.is_some() {
+        "partials/quizzes/form.html"
+    } else {
+        "views/quizzes/show.html"
+    };
+    state.render_status(ctx, status, name, values)
 }
 
 /// A submission key chosen by the browser (`client_key`): 8 to 64 letters, digits or dashes.
@@ -76,7 +95,8 @@ fn client_key(form: &[(String, String)]) -> AppResult<Option<String>> {
 
 /// Grades a submission and records it as one attempt. A submission sent again with the same
 /// `client_key` (an answer queued offline and replayed, a double tap) makes no new attempt: the
-/// stored attempt's result is shown again.
+/// stored attempt's result is shown again. A submission with no answer at all is sent back
+/// (422) without using an attempt.
 pub async fn submit_quiz(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -96,39 +116,50 @@ pub async fn submit_quiz(
     {
         return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
     }
-    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
-    if quiz.max_attempts.is_some_and(|max| summary.attempts >= max) {
-        return Err(AppError::BadRequest("quiz.error.no_attempts_left"));
-    }
     let answers = parse_answers(&form, &questions);
+    if answers.is_empty() {
+        return render_form(
+            &state,
+            &ctx,
+            &course,
+            &quiz,
+            &questions,
+            Some("quiz.error.no_answer"),
+        )
+        .await;
+    }
     let result = grade(&questions, &answers, quiz.pass_percent);
     let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
     let recorded = queries::record_attempt(
         &state.db,
-        quiz.id,
-        user.id,
-        result.score_percent,
-        result.passed,
-        &answers_json,
-        key.as_deref(),
+        NewAttempt {
+            quiz_id: quiz.id,
+            user_id: user.id,
+            score_percent: result.score_percent,
+            passed: result.passed,
+            answers_json: &answers_json,
+            client_key: key.as_deref(),
+            max_attempts: quiz.max_attempts,
+        },
     )
     .await?;
-    if !recorded && let Some(key) = &key {
-        // The same key arrived twice at once: the other request recorded it.
-        let stored = queries::attempt_by_key(&state.db, user.id, quiz.id, key)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
-    }
+    let number = match recorded {
+        Recorded::New(number) => number,
+        Recorded::Replay(stored) => {
+            return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
+        }
+        Recorded::NoAttemptsLeft => {
+            return Err(AppError::BadRequest("quiz.error.no_attempts_left"));
+        }
+        Recorded::Busy => return Err(AppError::BadRequest("quiz.error.busy")),
+    };
     let course_completed = result.passed
         && crate::progress::queries::record_completion_if_done(&state.db, user.id, course.id)
             .await?;
     if course_completed {
         crate::certificates::issue_on_completion(&state, user.id, course.id).await?;
     }
-    let attempts_left = quiz
-        .max_attempts
-        .map(|max| (max - summary.attempts - 1).max(0));
+    let attempts_left = quiz.max_attempts.map(|max| (max - number).max(0));
     render_result(
         &state,
         &ctx,

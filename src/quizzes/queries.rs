@@ -77,33 +77,85 @@ pub async fn attempt_summary(
     .await
 }
 
-/// Stores one attempt with its answers (JSON: question id → option ids) and the browser's
-/// submission key if any. False when an attempt with that key already exists (nothing stored).
-pub async fn record_attempt(
-    db: &Db,
-    quiz_id: i64,
-    user_id: i64,
-    score_percent: i64,
-    passed: bool,
-    answers_json: &str,
-    client_key: Option<&str>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO quiz_attempts \
-         (quiz_id, user_id, score_percent, passed, answers, created_at, client_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (user_id, quiz_id, client_key) DO NOTHING",
+/// A graded submission, to be stored as an attempt.
+pub struct NewAttempt<'a> {
+    pub quiz_id: i64,
+    pub user_id: i64,
+    pub score_percent: i64,
+    pub passed: bool,
+    /// JSON: question id → option ids.
+    pub answers_json: &'a str,
+    /// The browser's submission key, if any (offline queue, double tap).
+    pub client_key: Option<&'a str>,
+    /// The quiz's limit; `None`: unlimited.
+    pub max_attempts: Option<i64>,
+}
+
+/// What became of a submission.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Stored as attempt number `n` (1 for the first).
+    New(i64),
+    /// Its key was already stored (a replay): that attempt, unchanged.
+    Replay(StoredAttempt),
+    /// The limit is reached: nothing stored.
+    NoAttemptsLeft,
+    /// Other submissions kept taking the next number: nothing stored, the learner may resend.
+    Busy,
+}
+
+/// Stores one attempt under the next attempt number, only while that number is within the
+/// limit. The number is unique per learner and quiz (migration 0015) and the key too (0011):
+/// of submissions racing for the same number one is stored and the others see a conflict, then
+/// look again — a replay of a stored key gets that attempt, the others the next number or the
+/// refusal. The limit holds on both engines without locks or a serialisable transaction.
+pub async fn record_attempt(db: &Db, a: NewAttempt<'_>) -> Result<Recorded, sqlx::Error> {
+    for _ in 0..8 {
+        let number: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO quiz_attempts \
+             (quiz_id, user_id, score_percent, passed, answers, created_at, client_key, attempt_no) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, n.next FROM \
+               (SELECT COALESCE(MAX(attempt_no), 0) + 1 AS next FROM quiz_attempts \
+                WHERE user_id = $2 AND quiz_id = $1) n \
+             WHERE n.next <= $8 \
+             ON CONFLICT DO NOTHING RETURNING CAST(attempt_no AS BIGINT)",
+        )
+        .bind(a.quiz_id)
+        .bind(a.user_id)
+        .bind(a.score_percent)
+        .bind(i32::from(a.passed))
+        .bind(a.answers_json)
+        .bind(db::now())
+        .bind(a.client_key)
+        .bind(a.max_attempts.unwrap_or(i64::MAX))
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some(number) = number {
+            return Ok(Recorded::New(number));
+        }
+        if let Some(key) = a.client_key
+            && let Some(stored) = attempt_by_key(db, a.user_id, a.quiz_id, key).await?
+        {
+            return Ok(Recorded::Replay(stored));
+        }
+        let used = attempts_used(db, a.user_id, a.quiz_id).await?;
+        if a.max_attempts.is_some_and(|max| used >= max) {
+            return Ok(Recorded::NoAttemptsLeft);
+        }
+    }
+    Ok(Recorded::Busy)
+}
+
+/// The highest attempt number of a learner on a quiz (0: none).
+async fn attempts_used(db: &Db, user_id: i64, quiz_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(attempt_no), 0) AS BIGINT) FROM quiz_attempts \
+         WHERE user_id = $1 AND quiz_id = $2",
     )
-    .bind(quiz_id)
     .bind(user_id)
-    .bind(score_percent)
-    .bind(i32::from(passed))
-    .bind(answers_json)
-    .bind(db::now())
-    .bind(client_key)
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .bind(quiz_id)
+    .fetch_one(&db.pool)
+    .await
 }
 
 /// An attempt as stored, found again by its submission key.

@@ -237,23 +237,28 @@ async fn only_enrolled_learners_and_staff_can_take_a_quiz() {
 }
 
 #[tokio::test]
-async fn a_submission_with_garbage_is_graded_as_unanswered_not_an_error() {
+async fn garbage_in_a_submission_is_ignored_and_never_an_error() {
     let app = TestApp::with_demo().await;
     enrolled_learner(&app).await;
-    let (quiz_id, _) = python_quiz(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
     let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
     let long = "9".repeat(5000);
-    let r = app
-        .post_form(
-            &path,
-            &[
-                ("q1", "<script>"),
-                ("qq", "1"),
-                ("q99999999999999999999", "1"),
-                ("q2", &long),
-            ],
-        )
-        .await;
+    let garbage = [
+        ("q1", "<script>"),
+        ("qq", "1"),
+        ("q99999999999999999999", "1"),
+        ("q2", long.as_str()),
+    ];
+    // Nothing but garbage is no answer at all: sent back, not graded.
+    let r = app.post_form(&path, &garbage).await;
+    assert_eq!(r.status(), 422);
+    // With one real (wrong) answer, the garbage is ignored and the rest counts as unanswered.
+    let (q, options) = &questions[0];
+    let wrong = options.iter().find(|(_, c)| !c).expect("a wrong option").0;
+    let (field, value) = (format!("q{q}"), wrong.to_string());
+    let mut fields = garbage.to_vec();
+    fields.push((&field, &value));
+    let r = app.post_form(&path, &fields).await;
     assert_eq!(r.status(), 200);
     let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
     assert!(
@@ -261,4 +266,161 @@ async fn a_submission_with_garbage_is_graded_as_unanswered_not_an_error() {
             .unwrap_or_default()
             .contains("0 %")
     );
+}
+
+/// Sets the quiz's attempt limit (a trainer's setting; the authoring form is tested in teach).
+async fn limit_attempts(app: &TestApp, quiz_id: i64, max: i64) {
+    sqlx::query("UPDATE quizzes SET max_attempts = $1 WHERE id = $2")
+        .bind(max)
+        .bind(quiz_id)
+        .execute(&app.state.db.pool)
+        .await
+        .expect("limit");
+}
+
+/// Sends the same form `n` times at once from the logged-in browser: (status, body) of each.
+async fn submit_at_once(
+    app: &TestApp,
+    path: &str,
+    form: &[(String, String)],
+    n: usize,
+) -> Vec<(u16, String)> {
+    let token = app.csrf().await;
+    let mut body = form.to_vec();
+    body.push(("_csrf".into(), token));
+    let sends = (0..n).map(|_| async {
+        let r = app
+            .client
+            .post(app.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    });
+    futures_util::future::join_all(sends).await
+}
+
+#[tokio::test]
+async fn eight_simultaneous_submissions_of_a_one_attempt_quiz_grade_exactly_one() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
+    limit_attempts(&app, quiz_id, 1).await;
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let answers = answers(&questions, 1);
+    let results = submit_at_once(&app, &path, &answers, 8).await;
+    let graded: Vec<_> = results.iter().filter(|(s, _)| *s == 200).collect();
+    assert_eq!(
+        graded.len(),
+        1,
+        "{:?}",
+        results.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
+    for (status, body) in results.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(*status, 400);
+        assert!(body.contains("toutes vos tentatives"), "a clear refusal");
+    }
+    let (_, page) = app.page(&path).await;
+    assert_eq!(count(&page, "[data-testid=quiz-closed]"), 1);
+    assert!(
+        text_of(&page, "[data-testid=quiz-rules]")
+            .unwrap_or_default()
+            .contains("Tentatives restantes : 0")
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_attempts WHERE quiz_id = $1")
+        .bind(quiz_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn a_submission_replayed_eight_times_at_once_is_one_attempt_with_one_result() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
+    limit_attempts(&app, quiz_id, 2).await;
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    // The offline queue replays one submission (one key) several times at once.
+    let mut form = answers(&questions, 1);
+    form.push(("client_key".into(), "0c9d1e2f-queue-replay-0001".into()));
+    let results = submit_at_once(&app, &path, &form, 8).await;
+    let mut scores = Vec::new();
+    for (status, body) in &results {
+        assert_eq!(*status, 200, "a replay is never refused");
+        let html = scraper::Html::parse_document(body);
+        scores.push(text_of(&html, "[data-testid=quiz-score]").unwrap_or_default());
+    }
+    scores.dedup();
+    assert_eq!(scores.len(), 1, "one result: {scores:?}");
+    assert!(scores[0].contains("33 %"), "{}", scores[0]);
+    // The second (last) attempt, raced by eight submissions with their own keys.
+    let (_, page) = app.page(&path).await;
+    assert!(
+        text_of(&page, "[data-testid=quiz-rules]")
+            .unwrap_or_default()
+            .contains("Tentatives restantes : 1")
+    );
+    let token = app.csrf().await;
+    let sends = (0..8).map(|i| {
+        let mut body = answers(&questions, 2);
+        body.push(("client_key".into(), format!("distinct-key-{i:04}")));
+        body.push(("_csrf".into(), token.clone()));
+        let request = app.client.post(app.url(&path)).form(&body);
+        async move { request.send().await.expect("POST").status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        7,
+        "{statuses:?}"
+    );
+    // The first submission replayed again still shows its result, not a refusal.
+    let again = submit_at_once(&app, &path, &form, 1).await;
+    assert_eq!(again[0].0, 200);
+}
+
+#[tokio::test]
+async fn an_empty_submission_is_sent_back_without_using_an_attempt() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
+    limit_attempts(&app, quiz_id, 1).await;
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let r = app.post_form(&path, &[]).await;
+    assert_eq!(r.status(), 422);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+    assert!(
+        text_of(&html, "[data-testid=quiz-error]")
+            .unwrap_or_default()
+            .contains("Choisissez au moins une réponse")
+    );
+    assert_eq!(count(&html, "[data-testid=quiz-form]"), 1, "the form again");
+    assert_eq!(count(&html, "[data-testid=quiz-question]"), questions.len());
+    // With htmx: the form fragment for #quiz-area, not a whole page.
+    let r = app
+        .client
+        .post(app.url(&path))
+        .header("hx-request", "true")
+        .header("x-csrf-token", app.csrf().await)
+        .form(&[("client_key", "empty-submission-01")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap_or_default();
+    assert!(!body.contains("<html"), "a fragment");
+    let fragment = scraper::Html::parse_fragment(&body);
+    assert_eq!(count(&fragment, "[data-testid=quiz-form]"), 1);
+    assert_eq!(count(&fragment, "[data-testid=quiz-error]"), 1);
+    // Neither counted: the one attempt is still there.
+    let form = answers(&questions, 3);
+    assert_eq!(app.post_form(&path, &refs(&form)).await.status(), 200);
 }
