@@ -1,6 +1,7 @@
 //! CSV exports, streamed from the database row by row: memory stays constant whatever the
-//! size. Options: `sep=semicolon` (Excel in French locales), `bom=1` (Excel's UTF-8 hint);
-//! dates are ISO 8601 as stored, amounts carry their currency. Every export is audited.
+//! size. Options: `sep=semicolon` (Excel in French locales: semicolons, decimal commas), `bom=1`
+//! (Excel's UTF-8 hint); dates are ISO 8601 as stored, amounts carry their currency. Cells go
+//! through `web::csv_export` (formula text defused, numbers as numbers). Every export is audited.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,7 @@ use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::Ctx;
+use crate::web::csv_export::{Cell, CsvOptions, write_record};
 
 /// What can be exported (the path segment, without `.csv`).
 pub const KINDS: [&str; 7] = [
@@ -117,10 +119,7 @@ pub async fn download(
         .into_iter()
         .find(|k| *k == kind)
         .ok_or(AppError::NotFound)?;
-    let options = CsvOptions {
-        delimiter: if q.sep == "semicolon" { b';' } else { b',' },
-        bom: q.bom == "1",
-    };
+    let options = CsvOptions::new(q.sep == "semicolon", q.bom == "1");
     let (from, to) = (day(&q.from)?, day(&q.to)?);
     let db = state.db.clone();
     let body = match kind {
@@ -145,13 +144,13 @@ pub async fn download(
                 options,
                 |(id, name, email, roles, verified, active, created)| {
                     vec![
-                        id.to_string(),
-                        name,
-                        email,
-                        roles,
+                        id.into(),
+                        name.into(),
+                        email.into(),
+                        roles.into(),
                         yes_no(verified),
                         yes_no(active),
-                        created,
+                        created.into(),
                     ]
                 },
             )
@@ -188,14 +187,14 @@ pub async fn download(
                 options,
                 |(id, name, email, slug, title, source, created, completed)| {
                     vec![
-                        id.to_string(),
-                        name,
-                        email,
-                        slug,
-                        title,
-                        source,
-                        created,
-                        completed.unwrap_or_default(),
+                        id.into(),
+                        name.into(),
+                        email.into(),
+                        slug.into(),
+                        title.into(),
+                        source.into(),
+                        created.into(),
+                        completed.into(),
                     ]
                 },
             )
@@ -232,15 +231,15 @@ pub async fn download(
                 |(name, email, slug, done, lessons, passed, quizzes, completed)| {
                     let p = crate::progress::queries::Progress::new(lessons, done, quizzes, passed);
                     vec![
-                        name,
-                        email,
-                        slug,
-                        done.to_string(),
-                        lessons.to_string(),
-                        passed.to_string(),
-                        quizzes.to_string(),
-                        p.percent.to_string(),
-                        completed.unwrap_or_default(),
+                        name.into(),
+                        email.into(),
+                        slug.into(),
+                        done.into(),
+                        lessons.into(),
+                        passed.into(),
+                        quizzes.into(),
+                        p.percent.into(),
+                        completed.into(),
                     ]
                 },
             )
@@ -268,14 +267,14 @@ pub async fn download(
                 options,
                 |(id, name, email, slug, quiz, score, passed, at)| {
                     vec![
-                        id.to_string(),
-                        name,
-                        email,
-                        slug,
-                        quiz,
-                        score.to_string(),
+                        id.into(),
+                        name.into(),
+                        email.into(),
+                        slug.into(),
+                        quiz.into(),
+                        score.into(),
                         yes_no(passed),
-                        at,
+                        at.into(),
                     ]
                 },
             )
@@ -361,15 +360,15 @@ pub async fn download(
                 options,
                 |(code, name, email, course, trainer, completed, issued, revoked, reason)| {
                     vec![
-                        code,
-                        name,
-                        email,
-                        course,
-                        trainer,
-                        completed,
-                        issued,
-                        revoked.unwrap_or_default(),
-                        reason.unwrap_or_default(),
+                        code.into(),
+                        name.into(),
+                        email.into(),
+                        course.into(),
+                        trainer.into(),
+                        completed.into(),
+                        issued.into(),
+                        revoked.into(),
+                        reason.into(),
                     ]
                 },
             )
@@ -405,14 +404,14 @@ pub async fn download(
                 options,
                 |(id, user, email, ip, agent, success, reason, at)| {
                     vec![
-                        id.to_string(),
-                        user.map(|u| u.to_string()).unwrap_or_default(),
-                        email,
-                        ip,
-                        agent,
+                        id.into(),
+                        user.into(),
+                        email.into(),
+                        ip.into(),
+                        agent.into(),
                         yes_no(success),
-                        reason,
-                        at,
+                        reason.into(),
+                        at.into(),
                     ]
                 },
             )
@@ -465,48 +464,35 @@ struct PaymentExport {
 }
 
 impl PaymentExport {
-    fn record(self) -> Vec<String> {
+    fn record(self) -> Vec<Cell> {
         vec![
-            self.id.to_string(),
-            self.reference,
-            self.invoice_number.unwrap_or_default(),
-            self.name,
-            self.email,
-            self.slug,
-            self.wallet,
-            self.provider,
-            self.status,
-            decimal(self.amount_minor),
-            self.currency,
-            decimal(self.ref_amount_minor),
-            self.ref_currency,
-            format!(
-                "{}.{:04}",
-                self.rate_x10000 / 10_000,
-                self.rate_x10000 % 10_000
-            ),
-            self.provider_ref.unwrap_or_default(),
-            self.created_at,
-            self.finalized_at.unwrap_or_default(),
-            self.refunded_at.unwrap_or_default(),
+            self.id.into(),
+            self.reference.into(),
+            self.invoice_number.into(),
+            self.name.into(),
+            self.email.into(),
+            self.slug.into(),
+            self.wallet.into(),
+            self.provider.into(),
+            self.status.into(),
+            Cell::money(self.amount_minor),
+            self.currency.into(),
+            Cell::money(self.ref_amount_minor),
+            self.ref_currency.into(),
+            Cell::Decimal {
+                value: self.rate_x10000,
+                places: 4,
+            },
+            self.provider_ref.into(),
+            self.created_at.into(),
+            self.finalized_at.into(),
+            self.refunded_at.into(),
         ]
     }
 }
 
-/// Minor units (hundredths, for both USD and CDF) as a plain decimal: `1050` → `10.50`.
-fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
-}
-
-fn yes_no(v: i64) -> String {
-    if db::flag(v) { "oui" } else { "non" }.to_owned()
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct CsvOptions {
-    pub delimiter: u8,
-    pub bom: bool,
+fn yes_no(v: i64) -> Cell {
+    if db::flag(v) { "oui" } else { "non" }.into()
 }
 
 /// A `Write` whose bytes can be taken out between records.
@@ -543,7 +529,7 @@ pub fn stream<T>(
     binds: Vec<String>,
     header: &'static [&'static str],
     options: CsvOptions,
-    map: fn(T) -> Vec<String>,
+    map: fn(T) -> Vec<Cell>,
 ) -> Body
 where
     T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin + 'static,
@@ -557,7 +543,8 @@ where
         if options.bom {
             buffer.clone().write_all("\u{feff}".as_bytes()).ok();
         }
-        if writer.write_record(header).is_err() {
+        let header: Vec<Cell> = header.iter().map(|h| Cell::from(*h)).collect();
+        if write_record(&mut writer, &header, &options).is_err() {
             return;
         }
         let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
@@ -574,7 +561,7 @@ where
                     return;
                 }
             };
-            if writer.write_record(&record).is_err() {
+            if write_record(&mut writer, &record, &options).is_err() {
                 return;
             }
             if buffer.len() >= CHUNK {

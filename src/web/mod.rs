@@ -5,6 +5,7 @@ pub mod assets;
 pub mod client_ip;
 pub mod context;
 pub mod csrf;
+pub mod csv_export;
 pub mod i18n;
 pub mod multipart;
 pub mod page_cache;

@@ -449,3 +449,172 @@ async fn revenue_is_reported_in_dollars_and_payments_export_with_filters() {
     let text = r.text().await.unwrap();
     assert_eq!(text.trim().lines().count(), 5, "header + 4 payments");
 }
+
+/// The rows of a CSV export whose cells include `needle`, and its header.
+async fn export_rows(
+    admin: &Browser,
+    kind: &str,
+    query: &str,
+    delimiter: u8,
+    needle: &str,
+) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let r = admin
+        .get(&format!("/admin/exports/{kind}.csv?{query}"))
+        .await;
+    assert_eq!(r.status(), 200, "{kind}");
+    let text = r.text().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r.iter().any(|c| c == needle))
+        .collect();
+    (header, rows)
+}
+
+/// The cell of `row` under the column named `column`.
+fn cell<'a>(header: &csv::StringRecord, row: &'a csv::StringRecord, column: &str) -> &'a str {
+    let i = header
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("{column}"));
+    &row[i]
+}
+
+#[tokio::test]
+async fn every_export_defuses_formulas_and_keeps_numbers_as_numbers() {
+    const NAME: &str = "=HYPERLINK(\"http://x\",\"y\")";
+    const EMAIL: &str = "formule@example.cd";
+    const COURSE: &str = "bases-de-python";
+    let app = TestApp::with_demo().await;
+    let pool = &app.state.db.pool;
+    // A learner whose name is a formula, logging in from a browser whose User-Agent is one too.
+    app.signup_verified(NAME, EMAIL, DEMO).await;
+    let learner = app.new_browser();
+    let r = learner
+        .client
+        .post(learner.url("/login"))
+        .header("user-agent", "@SUM(1)")
+        .form(&[
+            ("email", EMAIL),
+            ("password", DEMO),
+            ("_csrf", &learner.csrf().await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // Enrolled, every lesson done and the quiz passed: a certificate in that name.
+    let r = learner
+        .post_form(&format!("/courses/{COURSE}/enrol"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let lessons: Vec<i64> = sqlx::query_scalar(
+        "SELECT l.id FROM lessons l JOIN courses c ON c.id = l.course_id WHERE c.slug = $1",
+    )
+    .bind(COURSE)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for id in lessons {
+        let r = learner
+            .post_form(&format!("/courses/{COURSE}/lessons/{id}/complete"), &[])
+            .await;
+        assert!(r.status().is_redirection() || r.status().is_success());
+    }
+    let quiz: i64 = sqlx::query_scalar(
+        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = $1",
+    )
+    .bind(COURSE)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let correct: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT qq.id, o.id FROM quiz_options o JOIN quiz_questions qq ON qq.id = o.question_id \
+         WHERE qq.quiz_id = $1 AND o.is_correct = 1",
+    )
+    .bind(quiz)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let form: Vec<(String, String)> = correct
+        .iter()
+        .map(|(q, o)| (format!("q{q}"), o.to_string()))
+        .collect();
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = learner
+        .post_form(&format!("/courses/{COURSE}/quizzes/{quiz}"), &fields)
+        .await;
+    assert_eq!(r.status(), 200);
+    // A $12.50 payment (payments come from the operators; the sandbox flow is tested elsewhere).
+    let (user, course): (i64, i64) = (
+        app.user_id(EMAIL).await,
+        sqlx::query_scalar("SELECT id FROM courses WHERE slug = $1")
+            .bind(COURSE)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    );
+    sqlx::query(
+        "INSERT INTO payments (reference, user_id, course_id, wallet, provider, currency, amount_minor, \
+           ref_currency, ref_amount_minor, rate_x10000, msisdn, status, expires_at, next_check_at, \
+           created_at, updated_at, finalized_at) \
+         VALUES ('REFX1', $1, $2, 'orange', 'orange', 'USD', 1250, 'USD', 1250, 28505000, \
+           '+243810000000', 'succeeded', '2026-11-10T10:30:00Z', '2026-11-10T10:30:00Z', \
+           '2026-11-10T10:00:00Z', '2026-11-10T10:01:00Z', '2026-11-10T10:01:00Z')",
+    )
+    .bind(user)
+    .bind(course)
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    let name_columns = [
+        ("users", "nom"),
+        ("enrolments", "apprenant"),
+        ("progress", "apprenant"),
+        ("quiz_attempts", "apprenant"),
+        ("payments", "apprenant"),
+        ("certificates", "apprenant"),
+    ];
+    for (query, delimiter) in [("", b','), ("sep=semicolon", b';')] {
+        for (kind, column) in name_columns {
+            let (header, rows) = export_rows(&admin, kind, query, delimiter, EMAIL).await;
+            assert!(!rows.is_empty(), "{kind}: the learner's row");
+            for row in &rows {
+                assert_eq!(
+                    cell(&header, row, column),
+                    format!("'{NAME}"),
+                    "{kind} {query}"
+                );
+            }
+        }
+        let (header, rows) = export_rows(&admin, "logins", query, delimiter, EMAIL).await;
+        let agents: Vec<&str> = rows
+            .iter()
+            .map(|r| cell(&header, r, "navigateur"))
+            .collect();
+        assert!(agents.contains(&"'@SUM(1)"), "logins {query}: {agents:?}");
+        assert!(
+            rows.iter()
+                .all(|r| !cell(&header, r, "id").starts_with('\''))
+        );
+        // Numbers stay numbers; Excel in French reads decimal commas.
+        let (header, rows) = export_rows(&admin, "quiz_attempts", query, delimiter, EMAIL).await;
+        assert_eq!(cell(&header, &rows[0], "score_pourcent"), "100");
+        assert!(cell(&header, &rows[0], "id").parse::<i64>().is_ok());
+        let (header, rows) = export_rows(&admin, "payments", query, delimiter, EMAIL).await;
+        let (amount, rate) = if delimiter == b';' {
+            ("12,50", "2850,5000")
+        } else {
+            ("12.50", "2850.5000")
+        };
+        assert_eq!(cell(&header, &rows[0], "montant"), amount);
+        assert_eq!(cell(&header, &rows[0], "taux_usd_cdf"), rate);
+        assert_eq!(cell(&header, &rows[0], "portefeuille"), "orange");
+    }
+}
