@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -44,21 +43,21 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use state::AppState;
+use web::Routes;
 
 /// Largest request body accepted by default (forms); upload routes raise their own limit.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// The whole application; tests build exactly this.
-pub fn router(state: AppState) -> Router {
-    let sessions =
-        SessionManagerLayer::new(web::session_store::DbSessionStore::new(state.db.clone()))
-            .with_name("tlj_session")
-            .with_http_only(true)
-            .with_same_site(SameSite::Lax)
-            .with_secure(state.config.secure_cookies)
-            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+/// Routes answered without the request context (no session, no CSRF): assets and health.
+fn outer_routes() -> Routes {
+    Routes::new()
+        .get("/static/{*path}", web::assets::serve_static)
+        .get("/healthz", pages::handlers::healthz)
+}
 
-    let app = Router::new()
+/// Every feature's routes, each area behind its guard.
+fn app_routes() -> Routes {
+    Routes::new()
         .merge(pages::router())
         .merge(auth::router())
         .merge(dashboard::router())
@@ -73,6 +72,28 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::router())
         .merge(admin::router())
         .merge(live::router())
+}
+
+/// Every (method, path) the app routes with the guard in front of it, from the same builders
+/// as [`router`] (the authorisation matrix test iterates it).
+pub fn route_table() -> Vec<web::routes::RouteEntry> {
+    let mut table = outer_routes().table().to_vec();
+    table.extend_from_slice(app_routes().table());
+    table
+}
+
+/// The whole application; tests build exactly this.
+pub fn router(state: AppState) -> Router {
+    let sessions =
+        SessionManagerLayer::new(web::session_store::DbSessionStore::new(state.db.clone()))
+            .with_name("tlj_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(state.config.secure_cookies)
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+
+    let app = app_routes()
+        .into_router()
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -81,9 +102,8 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(axum_htmx::AutoVaryLayer);
 
-    Router::new()
-        .route("/static/{*path}", get(web::assets::serve_static))
-        .route("/healthz", get(pages::handlers::healthz))
+    outer_routes()
+        .into_router()
         .merge(app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

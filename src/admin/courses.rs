@@ -8,10 +8,10 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-use super::{queries, require_admin};
+use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Admin, Ctx, FlashLevel};
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -24,7 +24,6 @@ pub async fn list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    require_admin(&ctx)?;
     let courses = queries::courses(&state.db, &q.q).await?;
     Ok(state
         .render(
@@ -38,9 +37,9 @@ pub async fn list(
 pub async fn publish(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     queries::course_published(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -70,9 +69,9 @@ pub async fn publish(
 pub async fn unpublish(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     queries::course_published(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -97,9 +96,9 @@ pub async fn unpublish(
 pub async fn toggle_feature(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let featured = queries::toggle_featured(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -121,7 +120,6 @@ pub async fn toggle_feature(
 }
 
 pub async fn categories(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    require_admin(&ctx)?;
     let categories = queries::categories(&state.db).await?;
     Ok(state
         .render(
@@ -173,9 +171,9 @@ pub fn slugify(name: &str) -> String {
 pub async fn create_category(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Form(form): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let name = category_name(&form.name)?;
     let slug = slugify(&name);
     if slug.is_empty() {
@@ -204,10 +202,10 @@ pub async fn create_category(
 pub async fn rename_category(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
     Form(form): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let name = category_name(&form.name)?;
     let before = queries::rename_category(&state.db, id, &name)
         .await?
@@ -230,7 +228,6 @@ pub async fn rename_category(
 }
 
 pub async fn testimonials(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    require_admin(&ctx)?;
     let testimonials = queries::testimonials(&state.db).await?;
     Ok(state
         .render(
@@ -254,9 +251,9 @@ pub struct TestimonialForm {
 pub async fn create_testimonial(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Form(form): Form<TestimonialForm>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let (name, title, quote) = (
         form.author_name.trim(),
         form.author_title.trim(),
@@ -290,9 +287,9 @@ pub async fn create_testimonial(
 pub async fn toggle_testimonial(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     if !queries::toggle_testimonial(&state.db, id).await? {
         return Err(AppError::NotFound);
     }

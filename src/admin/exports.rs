@@ -18,12 +18,11 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::queries::{self, UserFilter};
-use super::require_admin;
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::Ctx;
 use crate::web::csv_export::{Cell, CsvOptions, write_record};
+use crate::web::{Admin, Ctx};
 
 /// What can be exported (the path segment, without `.csv`).
 pub const KINDS: [&str; 7] = [
@@ -61,7 +60,6 @@ pub struct ExportQuery {
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    require_admin(&ctx)?;
     Ok(state
         .render(
             &ctx,
@@ -109,11 +107,10 @@ fn range_clause(
 
 pub async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Admin(admin): Admin,
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let kind = file.strip_suffix(".csv").unwrap_or(&file);
     let kind = KINDS
         .into_iter()

@@ -10,53 +10,42 @@ pub mod handlers;
 pub mod queries;
 pub mod users;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::auth::model::Role;
+use crate::web::{Guard, Routes};
 
-use crate::auth::model::{Role, User};
-use crate::error::AppResult;
-use crate::state::AppState;
-use crate::web::RequestContext;
-
-/// The signed-in admin, or LoginRequired / Forbidden.
-pub fn require_admin(ctx: &RequestContext) -> AppResult<&User> {
-    ctx.require_user()?.require(Role::Admin)
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(handlers::overview))
-        .route("/admin/audit", get(handlers::audit))
-        // The one moderation queue (forum and chat reports, actions log): moderators too.
-        .route("/admin/moderation", get(crate::forum::moderation::queue))
-        .route("/admin/users", get(users::list))
-        .route("/admin/users/{id}", get(users::show))
-        .route("/admin/users/{id}/roles", post(users::set_roles))
-        .route("/admin/users/{id}/suspend", post(users::suspend))
-        .route("/admin/users/{id}/reactivate", post(users::reactivate))
-        .route("/admin/users/{id}/force-reset", post(users::force_reset))
-        .route(
+pub fn router() -> Routes {
+    Routes::area(Guard::Role(Role::Admin))
+        .get("/admin", handlers::overview)
+        .get("/admin/audit", handlers::audit)
+        .get("/admin/users", users::list)
+        .get("/admin/users/{id}", users::show)
+        .post("/admin/users/{id}/roles", users::set_roles)
+        .post("/admin/users/{id}/suspend", users::suspend)
+        .post("/admin/users/{id}/reactivate", users::reactivate)
+        .post("/admin/users/{id}/force-reset", users::force_reset)
+        .post(
             "/admin/users/{id}/resend-verification",
-            post(users::resend_verification),
+            users::resend_verification,
         )
-        .route("/admin/courses", get(courses::list))
-        .route("/admin/courses/{id}/publish", post(courses::publish))
-        .route("/admin/courses/{id}/unpublish", post(courses::unpublish))
-        .route("/admin/courses/{id}/feature", post(courses::toggle_feature))
-        .route(
-            "/admin/categories",
-            get(courses::categories).post(courses::create_category),
-        )
-        .route("/admin/categories/{id}", post(courses::rename_category))
-        .route(
-            "/admin/testimonials",
-            get(courses::testimonials).post(courses::create_testimonial),
-        )
-        .route(
+        .get("/admin/courses", courses::list)
+        .post("/admin/courses/{id}/publish", courses::publish)
+        .post("/admin/courses/{id}/unpublish", courses::unpublish)
+        .post("/admin/courses/{id}/feature", courses::toggle_feature)
+        .get("/admin/categories", courses::categories)
+        .post("/admin/categories", courses::create_category)
+        .post("/admin/categories/{id}", courses::rename_category)
+        .get("/admin/testimonials", courses::testimonials)
+        .post("/admin/testimonials", courses::create_testimonial)
+        .post(
             "/admin/testimonials/{id}/toggle",
-            post(courses::toggle_testimonial),
+            courses::toggle_testimonial,
         )
-        .route("/admin/analytics", get(analytics::page))
-        .route("/admin/exports", get(exports::page))
-        .route("/admin/exports/{file}", get(exports::download))
+        .get("/admin/analytics", analytics::page)
+        .get("/admin/exports", exports::page)
+        .get("/admin/exports/{file}", exports::download)
+        // The one moderation queue (forum and chat reports, actions log): moderators too.
+        .merge(
+            Routes::area(Guard::Role(Role::Moderator))
+                .get("/admin/moderation", crate::forum::moderation::queue),
+        )
 }

@@ -10,11 +10,10 @@ use serde::Deserialize;
 
 use super::handlers::page_number;
 use super::queries::{self, UserFilter};
-use super::require_admin;
 use crate::auth::model::{Role, Roles};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Admin, Ctx, FlashLevel};
 
 const PAGE: i64 = 50;
 
@@ -31,7 +30,6 @@ pub async fn list(
     ctx: Ctx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    require_admin(&ctx)?;
     let page = page_number(q.page.as_deref());
     let (users, total) = queries::users(&state.db, &q.filter, PAGE, (page - 1) * PAGE).await?;
     let pages = ((total + PAGE - 1) / PAGE).max(1);
@@ -59,7 +57,6 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    require_admin(&ctx)?;
     let user = queries::user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -86,10 +83,10 @@ pub async fn show(
 pub async fn set_roles(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let user = queries::user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -126,9 +123,9 @@ pub async fn set_roles(
 pub async fn suspend(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     if id == admin.id {
         return Err(AppError::BadRequest("admin.error.self"));
     }
@@ -156,9 +153,9 @@ pub async fn suspend(
 pub async fn reactivate(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     queries::user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -183,9 +180,9 @@ pub async fn reactivate(
 pub async fn force_reset(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let user = queries::user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -211,9 +208,9 @@ pub async fn force_reset(
 pub async fn resend_verification(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let admin = require_admin(&ctx)?;
     let user = queries::user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -6,47 +6,32 @@ pub mod otp;
 pub mod password;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/signup", get(handlers::signup_page).post(handlers::signup))
-        .route("/login", get(handlers::login_page).post(handlers::login))
-        .route("/logout", post(handlers::logout))
-        .route("/verify-email/resend", post(handlers::resend_verification))
-        .route(
-            "/verify-email/{token}",
-            get(handlers::verify_email_page).post(handlers::verify_email),
-        )
-        .route(
-            "/forgot-password",
-            get(handlers::forgot_page).post(handlers::forgot),
-        )
-        .route(
-            "/reset-password/{token}",
-            get(handlers::reset_page).post(handlers::reset),
-        )
-        .route("/login/code", get(otp::code_page).post(otp::submit_code))
-        .route("/login/code/resend", post(otp::resend_code))
-        .route("/profile/security/otp", get(otp::settings_page))
-        .route("/profile/security/otp/email", post(otp::start_email))
-        .route(
-            "/profile/security/otp/email/confirm",
-            post(otp::confirm_email),
-        )
-        .route("/profile/security/otp/totp", post(otp::start_totp))
-        .route(
-            "/profile/security/otp/totp/confirm",
-            post(otp::confirm_totp),
-        )
-        .route("/profile/security/otp/cancel", post(otp::cancel))
-        .route("/profile/security/otp/send-code", post(otp::send_code))
-        .route("/profile/security/otp/disable", post(otp::disable))
-        .route(
-            "/profile/security/otp/recovery",
-            post(otp::regenerate_recovery),
-        )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/signup", handlers::signup_page)
+        .post("/signup", handlers::signup)
+        .get("/login", handlers::login_page)
+        .post("/login", handlers::login)
+        .post("/logout", handlers::logout)
+        .post("/verify-email/resend", handlers::resend_verification)
+        .get("/verify-email/{token}", handlers::verify_email_page)
+        .post("/verify-email/{token}", handlers::verify_email)
+        .get("/forgot-password", handlers::forgot_page)
+        .post("/forgot-password", handlers::forgot)
+        .get("/reset-password/{token}", handlers::reset_page)
+        .post("/reset-password/{token}", handlers::reset)
+        .get("/login/code", otp::code_page)
+        .post("/login/code", otp::submit_code)
+        .post("/login/code/resend", otp::resend_code)
+        .get("/profile/security/otp", otp::settings_page)
+        .post("/profile/security/otp/email", otp::start_email)
+        .post("/profile/security/otp/email/confirm", otp::confirm_email)
+        .post("/profile/security/otp/totp", otp::start_totp)
+        .post("/profile/security/otp/totp/confirm", otp::confirm_totp)
+        .post("/profile/security/otp/cancel", otp::cancel)
+        .post("/profile/security/otp/send-code", otp::send_code)
+        .post("/profile/security/otp/disable", otp::disable)
+        .post("/profile/security/otp/recovery", otp::regenerate_recovery)
 }

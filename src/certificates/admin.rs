@@ -10,10 +10,9 @@ use serde::Deserialize;
 use super::handlers::CertificateView;
 use super::model::normalize_code;
 use super::queries;
-use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Admin, Ctx, FlashLevel};
 
 /// How many certificates the admin list shows.
 const LIST_LIMIT: i64 = 100;
@@ -31,7 +30,6 @@ pub async fn list(
     ctx: Ctx,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    ctx.require_user()?.require(Role::Admin)?;
     let q: String = query.q.trim().chars().take(100).collect();
     let locale = ctx.locale.code();
     let certificates: Vec<CertificateView> = queries::search(&state.db, &q, LIST_LIMIT)
@@ -61,10 +59,10 @@ fn clean_reason(raw: &str) -> String {
 pub async fn revoke(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(raw): Path<String>,
     Form(form): Form<ReasonForm>,
 ) -> AppResult<Response> {
-    let admin = ctx.require_user()?.require(Role::Admin)?;
     let code = normalize_code(&raw).ok_or(AppError::NotFound)?;
     let cert = queries::by_code(&state.db, &code)
         .await?
@@ -93,10 +91,10 @@ pub async fn revoke(
 pub async fn reissue(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     Path(raw): Path<String>,
     Form(form): Form<ReasonForm>,
 ) -> AppResult<Response> {
-    let admin = ctx.require_user()?.require(Role::Admin)?;
     let code = normalize_code(&raw).ok_or(AppError::NotFound)?;
     let cert = queries::by_code(&state.db, &code)
         .await?

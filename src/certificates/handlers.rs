@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Certificate, local_date, normalize_code};
 use super::{Status, queries, render, status_of};
-use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::Ctx;
@@ -74,15 +73,7 @@ pub async fn download(
     let cert = queries::by_code(&state.db, &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let admin = user.require(Role::Admin).is_ok();
-    if !admin {
-        if cert.user_id != user.id {
-            return Err(AppError::Forbidden);
-        }
-        if cert.is_revoked() {
-            return Err(AppError::NotFound);
-        }
-    }
+    super::access::require_download(user, &cert)?;
     let bytes = render::pdf_bytes(&state, &cert).await?;
     Ok((
         [

@@ -7,6 +7,7 @@
 //! - `handlers.rs`: the learner's list and downloads, the public key, `/verify`.
 //! - `admin.rs`: `/admin/certificates` (search, revoke with a reason, re-issue).
 
+pub mod access;
 pub mod admin;
 pub mod handlers;
 pub mod model;
@@ -14,25 +15,27 @@ pub mod queries;
 pub mod render;
 pub mod signer;
 
-use axum::Router;
-use axum::routing::{get, post};
-
+use crate::auth::model::Role;
 use crate::error::AppResult;
 use crate::notifications::{Kind, Notice};
 use crate::state::AppState;
+use crate::web::{Guard, Routes};
 use model::{Certificate, FORMAT_VERSION, Fields, canonical_text};
 pub use signer::Signer;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/certificates", get(handlers::my_certificates))
-        .route("/certificates/public-key", get(handlers::public_key))
-        .route("/certificates/{code}/pdf", get(handlers::download))
-        .route("/verify", get(handlers::verify_form))
-        .route("/verify/{code}", get(handlers::verify))
-        .route("/admin/certificates", get(admin::list))
-        .route("/admin/certificates/{code}/revoke", post(admin::revoke))
-        .route("/admin/certificates/{code}/reissue", post(admin::reissue))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/certificates", handlers::my_certificates)
+        .get("/certificates/public-key", handlers::public_key)
+        .get("/certificates/{code}/pdf", handlers::download)
+        .get("/verify", handlers::verify_form)
+        .get("/verify/{code}", handlers::verify)
+        .merge(
+            Routes::area(Guard::Role(Role::Admin))
+                .get("/admin/certificates", admin::list)
+                .post("/admin/certificates/{code}/revoke", admin::revoke)
+                .post("/admin/certificates/{code}/reissue", admin::reissue),
+        )
 }
 
 /// What verification says about a code.

@@ -9,16 +9,16 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
+use super::access::{self, enter};
 use super::model::{self, RoomKind};
 use super::queries::{self, Message, Room};
-use crate::auth::model::{Role, User};
-use crate::courses::access;
+use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::rate_limit::Action;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Ctx, FlashLevel, Moderator};
 
 /// The moderation queue of the platform (forum and chat reports).
 pub const MODERATION_QUEUE: &str = "/admin/moderation";
@@ -29,31 +29,6 @@ pub const PAGE: i64 = 30;
 /// The hub topic of a room.
 pub fn room_topic(room_id: i64) -> String {
     format!("chat:room:{room_id}")
-}
-
-/// The room, when `user` may read and post in it: anyone signed in for the general room, the
-/// course's learners and staff for a course room, the two members for a private conversation.
-/// Private conversations of others answer 404 (their ids reveal nothing).
-pub async fn enter(state: &AppState, user: &User, room_id: i64) -> AppResult<Room> {
-    let room = queries::room(&state.db, room_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match room.kind() {
-        RoomKind::General => Ok(room),
-        RoomKind::Course => {
-            let slug = room.course_slug.as_deref().ok_or(AppError::NotFound)?;
-            let course = access::course_for(&state.db, Some(user), slug).await?;
-            access::require_study(&state.db, Some(user), &course).await?;
-            Ok(room)
-        }
-        RoomKind::Direct => {
-            if queries::is_member(&state.db, room.id, user.id).await? {
-                Ok(room)
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
-    }
 }
 
 /// A message ready for a template.
@@ -186,10 +161,10 @@ pub async fn index(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
     queries::general_room(&state.db).await?;
-    for course_id in queries::course_ids_of(&state.db, user.id).await? {
+    for course_id in access::course_ids(&state.db, user).await? {
         queries::course_room(&state.db, course_id).await?;
     }
-    let rooms = queries::rooms_of(&state.db, user.id).await?;
+    let rooms = access::rooms_of(&state.db, user).await?;
     let partners: Vec<i64> = rooms.iter().filter_map(|r| r.partner_id).collect();
     let online = state.hub.online(&partners).await?;
     let q = query.q.unwrap_or_default();
@@ -279,7 +254,7 @@ pub async fn room_page(
             context! {
                 room_id => room.id, kind => room.kind().code(), title, messages => Serde(&views),
                 last_id, first_id, more, people, online,
-                moderator => user.roles.grants(Role::Moderator),
+                moderator => access::can_moderate(user),
                 max_len => model::MAX_LEN,
             },
         )?
@@ -338,10 +313,9 @@ pub async fn post_form(
 pub async fn hide(
     State(state): State<AppState>,
     ctx: Ctx,
+    Moderator(user): Moderator,
     Path(message_id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    user.require(Role::Moderator)?;
     let room_id = queries::room_of_message(&state.db, message_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -427,10 +401,9 @@ pub async fn report_views(state: &AppState) -> AppResult<Vec<(queries::OpenRepor
 pub async fn dismiss(
     State(state): State<AppState>,
     ctx: Ctx,
+    Moderator(user): Moderator,
     Path(message_id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    user.require(Role::Moderator)?;
     if queries::resolve_reports(&state.db, message_id, user.id).await? == 0 {
         return Err(AppError::NotFound);
     }

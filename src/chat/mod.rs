@@ -3,30 +3,28 @@
 //! reports and hiding. Course rooms are created on first use (the first time a member opens
 //! the chat), which is the same as creating them with the course, without empty rows.
 
+pub mod access;
 pub mod handlers;
 pub mod model;
 pub mod queries;
 pub mod ws;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::auth::model::Role;
+use crate::web::{Guard, Routes};
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/chat", get(handlers::index))
-        .route("/chat/direct", post(handlers::start_direct))
-        .route("/chat/rooms/{id}", get(handlers::room_page))
-        .route(
-            "/chat/rooms/{id}/messages",
-            get(handlers::older).post(handlers::post_form),
-        )
-        .route("/chat/rooms/{id}/ws", get(ws::connect))
-        .route("/chat/messages/{id}/hide", post(handlers::hide))
-        .route("/chat/messages/{id}/dismiss", post(handlers::dismiss))
-        .route(
-            "/chat/messages/{id}/report",
-            get(handlers::report_page).post(handlers::report),
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/chat", handlers::index)
+        .post("/chat/direct", handlers::start_direct)
+        .get("/chat/rooms/{id}", handlers::room_page)
+        .get("/chat/rooms/{id}/messages", handlers::older)
+        .post("/chat/rooms/{id}/messages", handlers::post_form)
+        .get("/chat/rooms/{id}/ws", ws::connect)
+        .get("/chat/messages/{id}/report", handlers::report_page)
+        .post("/chat/messages/{id}/report", handlers::report)
+        .merge(
+            Routes::area(Guard::Role(Role::Moderator))
+                .post("/chat/messages/{id}/hide", handlers::hide)
+                .post("/chat/messages/{id}/dismiss", handlers::dismiss),
         )
 }

@@ -134,20 +134,26 @@ pub struct RoomEntry {
     pub unread: i64,
 }
 
-/// The courses whose room the user belongs to: enrolled, or teaching them.
-pub async fn course_ids_of(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// The courses whose room the user belongs to: enrolled, or (`teaching`) teaching them.
+pub async fn course_ids_of(db: &Db, user_id: i64, teaching: bool) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT course_id FROM enrolments WHERE user_id = $1 \
-         UNION SELECT id FROM courses WHERE trainer_id = $1",
+         UNION SELECT id FROM courses WHERE trainer_id = $1 AND $2 = 1",
     )
     .bind(user_id)
+    .bind(i32::from(teaching))
     .fetch_all(&db.pool)
     .await
 }
 
 /// The general room, the user's course rooms and private conversations, with unread counts
-/// (messages of others after the last one the user read).
-pub async fn rooms_of(db: &Db, user_id: i64) -> Result<Vec<RoomEntry>, sqlx::Error> {
+/// (messages of others after the last one the user read); `teaching`: the rooms of the courses
+/// they teach too.
+pub async fn rooms_of(
+    db: &Db,
+    user_id: i64,
+    teaching: bool,
+) -> Result<Vec<RoomEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.id, r.kind, \
            CASE WHEN r.kind = 'course' THEN c.title ELSE pu.name END AS title, \
@@ -162,12 +168,13 @@ pub async fn rooms_of(db: &Db, user_id: i64) -> Result<Vec<RoomEntry>, sqlx::Err
          LEFT JOIN users pu ON pu.id = pm.user_id \
          WHERE r.kind = 'general' \
             OR (r.kind = 'course' AND (r.course_id IN (SELECT course_id FROM enrolments WHERE user_id = $1) \
-                                       OR c.trainer_id = $1)) \
+                                       OR (c.trainer_id = $1 AND $2 = 1))) \
             OR (r.kind = 'direct' AND EXISTS (SELECT 1 FROM chat_room_members me \
                                               WHERE me.room_id = r.id AND me.user_id = $1)) \
          ORDER BY CASE r.kind WHEN 'general' THEN 0 WHEN 'course' THEN 1 ELSE 2 END, r.id",
     )
     .bind(user_id)
+    .bind(i32::from(teaching))
     .fetch_all(&db.pool)
     .await
 }

@@ -51,7 +51,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
-    let room = handlers::enter(&state, &user, room_id).await?;
+    let room = super::access::enter(&state, &user, room_id).await?;
     let ctx = ctx.0.clone();
     let after = q.after.unwrap_or(0).max(0);
     Ok(upgrade

@@ -1,8 +1,11 @@
 //! Who may see a course and its content: the one place for these rules.
 //!
-//! - An unpublished course exists only for its trainer, moderators and admins.
-//! - Lessons, resources and quizzes are for enrolled learners and staff (the course's trainer,
-//!   moderators, admins); a lesson marked as free preview is open to everyone.
+//! - The course's trainer is its `trainer_id` *while they hold the trainer role*: a trainer whose
+//!   role was removed keeps no right on their old courses (they are a learner like any other).
+//! - Staff of a course: its trainer, moderators, admins. Editors: its trainer, admins.
+//! - An unpublished course exists only for its staff.
+//! - Lessons, resources and quizzes are for enrolled learners and staff; a lesson marked as free
+//!   preview is open to everyone.
 //! - A paid course is enrolled only through a successful payment (the payments issue).
 
 use sqlx::FromRow;
@@ -47,15 +50,28 @@ pub async fn course_for(db: &Db, user: Option<&User>, slug: &str) -> AppResult<C
     }
 }
 
+/// The course's trainer, who still holds the trainer role.
+pub fn is_trainer_of(user: &User, course: &CourseRef) -> bool {
+    user.id == course.trainer_id && user.roles.grants(Role::Trainer)
+}
+
 /// The course's trainer, moderators and admins.
 pub fn is_staff(user: Option<&User>, course: &CourseRef) -> bool {
-    user.is_some_and(|u| u.id == course.trainer_id || u.roles.grants(Role::Moderator))
+    user.is_some_and(|u| is_trainer_of(u, course) || u.roles.grants(Role::Moderator))
 }
 
 /// May edit the course: its trainer or an admin.
 pub fn can_edit(user: &User, course: &CourseRef) -> bool {
-    (user.id == course.trainer_id && user.roles.grants(Role::Trainer))
-        || user.roles.grants(Role::Admin)
+    is_trainer_of(user, course) || user.roles.grants(Role::Admin)
+}
+
+/// `Forbidden` unless `user` may edit the course.
+pub fn require_edit(user: &User, course: &CourseRef) -> AppResult<()> {
+    if can_edit(user, course) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 pub async fn is_enrolled(db: &Db, user_id: i64, course_id: i64) -> Result<bool, sqlx::Error> {
@@ -91,5 +107,61 @@ pub async fn require_study(db: &Db, user: Option<&User>, course: &CourseRef) -> 
         Err(AppError::LoginRequired)
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Roles;
+
+    fn user(id: i64, roles: &str) -> User {
+        User {
+            id,
+            name: "Test".into(),
+            email: "t@example.cd".into(),
+            roles: Roles::parse(roles),
+            locale: "fr".into(),
+            photo_path: None,
+            data_saver: None,
+        }
+    }
+
+    fn course(trainer_id: i64) -> CourseRef {
+        CourseRef {
+            id: 1,
+            slug: "cours".into(),
+            title: "Cours".into(),
+            trainer_id,
+            published: 0,
+            price_minor: 0,
+            currency: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn a_trainer_without_the_trainer_role_is_neither_staff_nor_editor_of_their_course() {
+        let c = course(7);
+        let trainer = user(7, "learner trainer");
+        let revoked = user(7, "learner");
+        assert!(is_staff(Some(&trainer), &c) && can_edit(&trainer, &c));
+        assert!(!is_staff(Some(&revoked), &c));
+        assert!(!can_edit(&revoked, &c));
+        assert!(matches!(
+            require_edit(&revoked, &c),
+            Err(AppError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn moderators_are_staff_and_admins_edit_every_course() {
+        let c = course(7);
+        let other_trainer = user(8, "learner trainer");
+        let moderator = user(9, "learner moderator");
+        let admin = user(10, "learner admin");
+        assert!(!is_staff(Some(&other_trainer), &c) && !can_edit(&other_trainer, &c));
+        assert!(is_staff(Some(&moderator), &c) && !can_edit(&moderator, &c));
+        assert!(is_staff(Some(&admin), &c) && can_edit(&admin, &c));
+        assert!(!is_staff(None, &c));
     }
 }

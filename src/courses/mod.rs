@@ -7,32 +7,21 @@ pub mod lessons;
 pub mod model;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/courses", get(handlers::list_courses))
-        .route("/courses/{slug}", get(handlers::show_course))
-        .route(
-            "/courses/{slug}/enrol",
-            get(handlers::enrol_page).post(handlers::enrol),
-        )
-        .route("/courses/{slug}/buy", get(handlers::buy_course))
-        .route("/courses/{slug}/cover", get(handlers::course_cover))
-        .route("/courses/{slug}/lessons/{id}", get(lessons::show_lesson))
-        .route(
-            "/courses/{slug}/lessons/{id}/video",
-            get(lessons::lesson_video),
-        )
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/courses", handlers::list_courses)
+        .get("/courses/{slug}", handlers::show_course)
+        .get("/courses/{slug}/enrol", handlers::enrol_page)
+        .post("/courses/{slug}/enrol", handlers::enrol)
+        .get("/courses/{slug}/buy", handlers::buy_course)
+        .get("/courses/{slug}/cover", handlers::course_cover)
+        .get("/courses/{slug}/lessons/{id}", lessons::show_lesson)
+        .get("/courses/{slug}/lessons/{id}/video", lessons::lesson_video)
+        .post(
             "/courses/{slug}/lessons/{id}/complete",
-            post(lessons::complete_lesson),
+            lessons::complete_lesson,
         )
-        .route(
-            "/courses/{slug}/resources/{id}",
-            get(lessons::download_resource),
-        )
+        .get("/courses/{slug}/resources/{id}", lessons::download_resource)
 }

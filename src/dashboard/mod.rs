@@ -4,11 +4,8 @@ pub mod handlers;
 pub mod model;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::get;
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/dashboard", get(handlers::show_dashboard))
+pub fn router() -> Routes {
+    Routes::new().get("/dashboard", handlers::show_dashboard)
 }

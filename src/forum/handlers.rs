@@ -10,43 +10,21 @@ use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 
-use super::model::{
-    self, CategoryRow, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target,
-    TopicItem, TopicRow,
+use super::access::{
+    Forum, can_edit_post, can_reply, category_forum, course_forum, is_moderator, readable_post,
+    readable_topic, require_editable,
 };
-use super::queries::{self, Place};
+use super::model::{
+    self, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target, TopicItem, TopicRow,
+};
+use super::queries;
 use crate::auth::model::{Role, User};
-use crate::courses::access::{self, CourseRef};
 use crate::error::{AppError, AppResult};
 use crate::notifications::{Kind, Notice, notify_many};
 use crate::state::AppState;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
-/// A forum (public category or a course's forum) that the viewer may read.
-pub enum Forum {
-    Category(CategoryRow),
-    Course(CourseRef),
-}
-
 impl Forum {
-    pub fn place(&self) -> Place {
-        match self {
-            Forum::Category(c) => Place::Category(c.id),
-            Forum::Course(c) => Place::Course(c.id),
-        }
-    }
-    pub fn url(&self) -> String {
-        match self {
-            Forum::Category(c) => format!("/forum/c/{}", c.slug),
-            Forum::Course(c) => format!("/forum/courses/{}", c.slug),
-        }
-    }
-    pub fn name(&self) -> &str {
-        match self {
-            Forum::Category(c) => &c.name,
-            Forum::Course(c) => &c.title,
-        }
-    }
     fn view(&self) -> ForumView {
         ForumView {
             url: self.url(),
@@ -66,58 +44,6 @@ struct ForumView {
     name: String,
     description: String,
     course: bool,
-}
-
-pub fn is_moderator(user: Option<&User>) -> bool {
-    user.is_some_and(|u| u.roles.grants(Role::Moderator))
-}
-
-/// A course forum: the course's own access rules (enrolled learners, its trainer, moderators,
-/// admins) decide.
-async fn course_forum(state: &AppState, user: Option<&User>, slug: &str) -> AppResult<Forum> {
-    let course = access::course_for(&state.db, user, slug).await?;
-    access::require_study(&state.db, user, &course).await?;
-    Ok(Forum::Course(course))
-}
-
-async fn category_forum(state: &AppState, slug: &str) -> AppResult<Forum> {
-    queries::category_by_slug(&state.db, slug)
-        .await?
-        .map(Forum::Category)
-        .ok_or(AppError::NotFound)
-}
-
-/// The forum of a topic, with the viewer's access checked.
-pub async fn forum_of(state: &AppState, user: Option<&User>, topic: &TopicRow) -> AppResult<Forum> {
-    match (topic.course_id, topic.category_id) {
-        (Some(course_id), _) => {
-            let slug = queries::course_slug(&state.db, course_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            course_forum(state, user, &slug).await
-        }
-        (None, Some(category_id)) => queries::category_by_id(&state.db, category_id)
-            .await?
-            .map(Forum::Category)
-            .ok_or(AppError::NotFound),
-        (None, None) => Err(AppError::NotFound),
-    }
-}
-
-/// A topic the viewer may read (hidden topics exist only for moderators), and its forum.
-pub async fn readable_topic(
-    state: &AppState,
-    user: Option<&User>,
-    id: i64,
-) -> AppResult<(TopicRow, Forum)> {
-    let topic = queries::topic(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if topic.is_hidden() && !is_moderator(user) {
-        return Err(AppError::NotFound);
-    }
-    let forum = forum_of(state, user, &topic).await?;
-    Ok((topic, forum))
 }
 
 /// Verified, not suspended, and under the posting rate: otherwise a French refusal.
@@ -148,7 +74,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     let categories = queries::category_summaries(&state.db).await?;
     let user = ctx.user.as_ref();
     let course_forums = match user {
-        Some(u) => queries::course_forums(&state.db, u.id, is_moderator(user)).await?,
+        Some(u) => super::access::course_forums(&state.db, u).await?,
         None => Vec::new(),
     };
     let categories: Vec<_> = categories
@@ -364,7 +290,9 @@ impl Viewer<'_> {
             liked: self.liked.contains(&(target, id)),
             own,
             can_like: self.user.is_some() && !own,
-            can_edit: own && model::within_edit_window(created_at, self.now),
+            can_edit: self
+                .user
+                .is_some_and(|u| can_edit_post(u, author_id, created_at, self.now)),
         }
     }
 
@@ -440,7 +368,7 @@ pub async fn show_topic(
     } else {
         Vec::new()
     };
-    let can_reply = user.is_some() && (!topic.is_locked() || moderator);
+    let can_reply = user.is_some_and(|u| can_reply(u, &topic));
     Ok(state
         .render(
             &ctx,
@@ -486,7 +414,7 @@ pub async fn create_reply(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let (topic, forum) = readable_topic(&state, Some(user), id).await?;
-    if topic.is_locked() && !is_moderator(Some(user)) {
+    if !can_reply(user, &topic) {
         return Err(AppError::BadRequest("forum.error.locked"));
     }
     let body = model::parse_body(&form.body)?;
@@ -580,9 +508,9 @@ async fn notify_mentions(
         }
         let allowed = match forum {
             Forum::Category(_) => true,
-            Forum::Course(course) => {
+            Forum::Course(_) => {
                 match crate::auth::queries::find_active_user(&state.db, uid).await {
-                    Ok(Some(u)) => access::can_study(&state.db, Some(&u), course)
+                    Ok(Some(u)) => super::access::can_read(&state.db, &u, forum)
                         .await
                         .unwrap_or(false),
                     _ => false,
@@ -654,17 +582,6 @@ pub struct EditForm {
     title: Option<String>,
     #[serde(default)]
     body: String,
-}
-
-/// The author's post within the edit window, or `Forbidden`.
-fn require_editable(user: &User, author_id: i64, created_at: &str) -> AppResult<()> {
-    if user.id != author_id {
-        return Err(AppError::Forbidden);
-    }
-    if !model::within_edit_window(created_at, time::OffsetDateTime::now_utc()) {
-        return Err(AppError::BadRequest("forum.error.edit_window"));
-    }
-    Ok(())
 }
 
 pub async fn edit_topic_page(
@@ -761,31 +678,6 @@ pub async fn edit_reply(
 }
 
 // ---- likes, follows, reports ------------------------------------------------------------
-
-/// Loads a post (topic or reply) the user may read: (topic id, author id, hidden).
-async fn readable_post(
-    state: &AppState,
-    user: &User,
-    target: Target,
-    id: i64,
-) -> AppResult<(i64, i64)> {
-    match target {
-        Target::Topic => {
-            let (t, _) = readable_topic(state, Some(user), id).await?;
-            Ok((t.id, t.author_id))
-        }
-        Target::Reply => {
-            let r = queries::reply(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if crate::db::flag(r.hidden) && !is_moderator(Some(user)) {
-                return Err(AppError::NotFound);
-            }
-            readable_topic(state, Some(user), r.topic_id).await?;
-            Ok((r.topic_id, r.author_id))
-        }
-    }
-}
 
 pub async fn toggle_like(
     State(state): State<AppState>,

@@ -15,7 +15,8 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::handlers::{Viewer, is_moderator, readable_topic};
+use super::access::{is_moderator, readable_topic};
+use super::handlers::Viewer;
 use super::queries;
 use crate::error::AppResult;
 use crate::realtime::Event;

@@ -5,6 +5,7 @@
 //! course's trainer, moderators and admins. Mentions are written `@Prénom_Nom` (the user's
 //! name with underscores for spaces).
 
+pub mod access;
 pub mod demo;
 pub mod handlers;
 pub mod live;
@@ -12,51 +13,42 @@ pub mod model;
 pub mod moderation;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::auth::model::Role;
+use crate::web::{Guard, Routes};
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/forum", get(handlers::index))
-        .route(
-            "/forum/c/{slug}",
-            get(handlers::show_category).post(handlers::create_category_topic),
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/forum", handlers::index)
+        .get("/forum/c/{slug}", handlers::show_category)
+        .post("/forum/c/{slug}", handlers::create_category_topic)
+        .get("/forum/c/{slug}/new", handlers::new_category_topic)
+        .get("/forum/courses/{slug}", handlers::show_course_forum)
+        .post("/forum/courses/{slug}", handlers::create_course_topic)
+        .get("/forum/courses/{slug}/new", handlers::new_course_topic)
+        .get("/forum/topics/{id}", handlers::show_topic)
+        .post("/forum/topics/{id}/replies", handlers::create_reply)
+        .get("/forum/topics/{id}/stream", live::stream)
+        .post("/forum/topics/{id}/follow", handlers::follow_topic)
+        .get("/forum/topics/{id}/edit", handlers::edit_topic_page)
+        .post("/forum/topics/{id}/edit", handlers::edit_topic)
+        .get("/forum/replies/{id}/edit", handlers::edit_reply_page)
+        .post("/forum/replies/{id}/edit", handlers::edit_reply)
+        .get("/forum/replies/{id}/quote", handlers::quote_reply)
+        .post("/forum/likes/{target}/{id}", handlers::toggle_like)
+        .post("/forum/reports/{target}/{id}", handlers::report_post)
+        .merge(
+            Routes::area(Guard::Role(Role::Moderator))
+                .get("/forum/moderation", moderation::queue)
+                .post("/forum/moderation/act", moderation::act)
+                .post(
+                    "/forum/moderation/reports/{id}/dismiss",
+                    moderation::dismiss,
+                )
+                .post("/forum/moderation/users/{id}", moderation::act_on_user),
         )
-        .route("/forum/c/{slug}/new", get(handlers::new_category_topic))
-        .route(
-            "/forum/courses/{slug}",
-            get(handlers::show_course_forum).post(handlers::create_course_topic),
-        )
-        .route("/forum/courses/{slug}/new", get(handlers::new_course_topic))
-        .route("/forum/topics/{id}", get(handlers::show_topic))
-        .route("/forum/topics/{id}/replies", post(handlers::create_reply))
-        .route("/forum/topics/{id}/stream", get(live::stream))
-        .route("/forum/topics/{id}/follow", post(handlers::follow_topic))
-        .route(
-            "/forum/topics/{id}/edit",
-            get(handlers::edit_topic_page).post(handlers::edit_topic),
-        )
-        .route(
-            "/forum/replies/{id}/edit",
-            get(handlers::edit_reply_page).post(handlers::edit_reply),
-        )
-        .route("/forum/replies/{id}/quote", get(handlers::quote_reply))
-        .route("/forum/likes/{target}/{id}", post(handlers::toggle_like))
-        .route("/forum/reports/{target}/{id}", post(handlers::report_post))
-        .route("/forum/moderation", get(moderation::queue))
-        .route("/forum/moderation/act", post(moderation::act))
-        .route(
-            "/forum/moderation/reports/{id}/dismiss",
-            post(moderation::dismiss),
-        )
-        .route(
-            "/forum/moderation/users/{id}",
-            post(moderation::act_on_user),
-        )
-        .route(
-            "/forum/admin/categories",
-            get(moderation::categories_page).post(moderation::create_category),
+        .merge(
+            Routes::area(Guard::Role(Role::Admin))
+                .get("/forum/admin/categories", moderation::categories_page)
+                .post("/forum/admin/categories", moderation::create_category),
         )
 }

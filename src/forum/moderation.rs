@@ -10,17 +10,12 @@ use serde::Deserialize;
 
 use super::model::{self, Target};
 use super::queries::{self, ModerationAction, TopicFlag};
-use crate::auth::model::{Role, User, safe_next};
+use crate::auth::model::safe_next;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
-
-fn require_moderator(ctx: &Ctx) -> AppResult<&User> {
-    ctx.require_user()?.require(Role::Moderator)
-}
+use crate::web::{Admin, Ctx, FlashLevel, Moderator};
 
 pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    require_moderator(&ctx)?;
     let reports: Vec<_> = queries::open_reports(&state.db)
         .await?
         .into_iter()
@@ -74,9 +69,9 @@ pub struct ActForm {
 pub async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
+    Moderator(moderator): Moderator,
     axum::Form(form): axum::Form<ActForm>,
 ) -> AppResult<Response> {
-    let moderator = require_moderator(&ctx)?;
     let target = Target::parse(&form.target)?;
     let reason = model::parse_reason(&form.reason, false)?;
     let db = &state.db;
@@ -172,9 +167,9 @@ pub async fn act(
 pub async fn dismiss(
     State(state): State<AppState>,
     ctx: Ctx,
+    Moderator(moderator): Moderator,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let moderator = require_moderator(&ctx)?;
     if let Some((target_type, target_id)) =
         queries::dismiss_report(&state.db, id, moderator.id).await?
     {
@@ -211,10 +206,10 @@ pub struct UserActForm {
 pub async fn act_on_user(
     State(state): State<AppState>,
     ctx: Ctx,
+    Moderator(moderator): Moderator,
     Path(user_id): Path<i64>,
     axum::Form(form): axum::Form<UserActForm>,
 ) -> AppResult<Response> {
-    let moderator = require_moderator(&ctx)?;
     queries::user_name(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -262,7 +257,6 @@ pub async fn act_on_user(
 // ---- admin: categories ------------------------------------------------------------------
 
 pub async fn categories_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.require_user()?.require(Role::Admin)?;
     let categories = queries::categories(&state.db).await?;
     Ok(state
         .render(
@@ -284,9 +278,9 @@ pub struct CategoryForm {
 pub async fn create_category(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     axum::Form(form): axum::Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let admin = ctx.require_user()?.require(Role::Admin)?;
     let name = form.name.trim();
     let n = name.chars().count();
     if !(2..=80).contains(&n) {

@@ -96,17 +96,19 @@ pub async fn course_forums(
     db: &Db,
     user_id: i64,
     staff: bool,
+    teaching: bool,
 ) -> Result<Vec<CourseForum>, sqlx::Error> {
     sqlx::query_as(
         "SELECT c.slug, c.title, \
          (SELECT COUNT(*) FROM forum_topics t WHERE t.course_id = c.id AND t.hidden = 0) AS topic_count \
-         FROM courses c WHERE c.trainer_id = $1 \
+         FROM courses c WHERE (c.trainer_id = $1 AND $3 = 1) \
          OR EXISTS (SELECT 1 FROM enrolments e WHERE e.course_id = c.id AND e.user_id = $1) \
          OR ($2 = 1 AND EXISTS (SELECT 1 FROM forum_topics t WHERE t.course_id = c.id)) \
          ORDER BY c.title",
     )
     .bind(user_id)
     .bind(i32::from(staff))
+    .bind(i32::from(teaching))
     .fetch_all(&db.pool)
     .await
 }

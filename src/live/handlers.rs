@@ -1,7 +1,7 @@
 //! Live session pages: list, scheduling, editing, cancelling, starting and ending, the room,
 //! `.ics` files and the per-user calendar feed; the reminder sender.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -12,16 +12,16 @@ use minijinja::value::Serde;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
+use super::access;
 use super::model::{self, SessionForm, Status, ValidSession};
 use super::queries::{self, Question, Session};
 use crate::auth::model::{Role, User};
-use crate::courses::access;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Ctx, FlashLevel, Trainer};
 
 /// Chat lines shown when the room opens.
 pub const LINES: i64 = 50;
@@ -34,52 +34,6 @@ pub fn topic(id: i64) -> String {
 /// The hub topic of one WebSocket connection of a room (signalling addressed to it).
 pub fn conn_topic(id: i64, conn: &str) -> String {
     format!("live:{id}:conn:{conn}")
-}
-
-/// May plan sessions at all.
-fn may_plan(user: &User) -> bool {
-    user.roles.grants(Role::Trainer)
-}
-
-/// May edit, cancel, start and end this session: its trainer or an admin.
-pub fn can_edit(user: &User, s: &Session) -> bool {
-    (user.id == s.trainer_id && user.roles.grants(Role::Trainer)) || user.roles.grants(Role::Admin)
-}
-
-/// May moderate the Q&A (answered, pin, hide): the session's trainer, moderators, admins.
-pub fn can_moderate(user: &User, s: &Session) -> bool {
-    user.id == s.trainer_id || user.roles.grants(Role::Moderator)
-}
-
-/// The session, when `user` may enter it: anyone signed in for a public session; the course's
-/// learners, its trainer, moderators and admins for a course session.
-pub async fn enter(state: &AppState, user: &User, id: i64) -> AppResult<Session> {
-    let s = queries::session(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if user.id == s.trainer_id {
-        return Ok(s);
-    }
-    if let Some(slug) = &s.course_slug {
-        let course = access::course_for(&state.db, Some(user), slug)
-            .await
-            .map_err(|e| match e {
-                AppError::NotFound => AppError::Forbidden,
-                e => e,
-            })?;
-        access::require_study(&state.db, Some(user), &course).await?;
-    }
-    Ok(s)
-}
-
-/// Whether `user` may see `s` in lists and feeds (same rule as [`enter`], from loaded facts).
-fn visible(user: &User, s: &Session, courses: &HashSet<i64>) -> bool {
-    match s.course_id {
-        None => true,
-        Some(c) => {
-            s.trainer_id == user.id || user.roles.grants(Role::Moderator) || courses.contains(&c)
-        }
-    }
 }
 
 /// A session ready for a template.
@@ -113,7 +67,7 @@ impl SessionView {
             duration_minutes: s.duration_minutes,
             external_url: s.external_url.clone(),
             status: Status::parse(&s.status),
-            editable: user.is_some_and(|u| can_edit(u, s)),
+            editable: user.is_some_and(|u| access::can_edit(u, s)),
         }
     }
 }
@@ -135,14 +89,11 @@ pub async fn upcoming_for(
 ) -> AppResult<Vec<SessionView>> {
     let now = OffsetDateTime::now_utc();
     let since = db::timestamp(now - Duration::hours(8));
-    let courses: HashSet<i64> = queries::course_ids_of(&state.db, user.id)
-        .await?
-        .into_iter()
-        .collect();
+    let courses = access::attended_courses(&state.db, user).await?;
     Ok(queries::coming_sessions(&state.db, &since)
         .await?
         .iter()
-        .filter(|s| visible(user, s, &courses) && is_upcoming(s, now))
+        .filter(|s| access::visible(user, s, &courses) && is_upcoming(s, now))
         .take(limit)
         .map(|s| SessionView::new(s, Some(user)))
         .collect())
@@ -152,14 +103,11 @@ pub async fn upcoming_for(
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let now = OffsetDateTime::now_utc();
-    let courses: HashSet<i64> = queries::course_ids_of(&state.db, user.id)
-        .await?
-        .into_iter()
-        .collect();
+    let courses = access::attended_courses(&state.db, user).await?;
     let all = queries::all_sessions(&state.db).await?;
     let (upcoming, mut past): (Vec<&Session>, Vec<&Session>) = all
         .iter()
-        .filter(|s| visible(user, s, &courses))
+        .filter(|s| access::visible(user, s, &courses))
         .partition(|s| is_upcoming(s, now));
     past.reverse();
     past.truncate(30);
@@ -184,7 +132,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             context! {
                 upcoming => Serde(upcoming),
                 past => Serde(past),
-                can_plan => may_plan(user),
+                can_plan => access::may_plan(user),
                 feed_url,
                 webcal_url,
             },
@@ -231,17 +179,17 @@ async fn render_form(
     )
 }
 
-/// `GET /live/new`
-pub async fn new_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    if !may_plan(user) {
-        return Err(AppError::Forbidden);
-    }
+/// `GET /live/new` (trainers: the route's guard)
+pub async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Trainer(user): Trainer,
+) -> AppResult<Response> {
     let form = SessionForm {
         duration_minutes: "60".into(),
         ..SessionForm::default()
     };
-    render_form(&state, &ctx, user, None, &form, &[]).await
+    render_form(&state, &ctx, &user, None, &form, &[]).await
 }
 
 /// Checks the form and that the course (if any) is the planner's own (any course for admins).
@@ -256,26 +204,23 @@ async fn check(
     };
     if let Some(course_id) = valid.course_id {
         match queries::course_trainer(&state.db, course_id).await? {
-            Some(t) if t == user.id || user.roles.grants(Role::Admin) => {}
+            Some(t) if access::may_plan_for(user, t) => {}
             _ => return Ok(Err(vec![("course_id", "live.error.course")])),
         }
     }
     Ok(Ok(valid))
 }
 
-/// `POST /live`: schedules a session and its reminders.
+/// `POST /live`: schedules a session and its reminders (trainers: the route's guard).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
+    Trainer(user): Trainer,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    if !may_plan(user) {
-        return Err(AppError::Forbidden);
-    }
-    let valid = match check(&state, user, &form).await? {
+    let valid = match check(&state, &user, &form).await? {
         Ok(v) => v,
-        Err(errors) => return render_form(&state, &ctx, user, None, &form, &errors).await,
+        Err(errors) => return render_form(&state, &ctx, &user, None, &form, &errors).await,
     };
     let id = schedule(&state, user.id, &valid, OffsetDateTime::now_utc()).await?;
     Ok(ctx.redirect_with_flash(
@@ -299,16 +244,6 @@ pub async fn schedule(
     Ok(id)
 }
 
-async fn editable(state: &AppState, user: &User, id: i64) -> AppResult<Session> {
-    let s = queries::session(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !can_edit(user, &s) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(s)
-}
-
 /// `GET /live/{id}/edit`
 pub async fn edit_page(
     State(state): State<AppState>,
@@ -316,7 +251,7 @@ pub async fn edit_page(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let s = editable(&state, user, id).await?;
+    let s = access::editable(&state, user, id).await?;
     if Status::parse(&s.status) != Status::Scheduled {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -339,7 +274,7 @@ pub async fn update(
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let s = editable(&state, user, id).await?;
+    let s = access::editable(&state, user, id).await?;
     if Status::parse(&s.status) != Status::Scheduled {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -376,7 +311,7 @@ pub async fn cancel(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    editable(&state, user, id).await?;
+    access::editable(&state, user, id).await?;
     if !queries::cancel(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -391,7 +326,7 @@ pub async fn start(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    editable(&state, user, id).await?;
+    access::editable(&state, user, id).await?;
     if !queries::start(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -406,7 +341,7 @@ pub async fn end(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    editable(&state, user, id).await?;
+    access::editable(&state, user, id).await?;
     if !queries::end(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_live"));
     }
@@ -511,8 +446,8 @@ pub async fn room(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let s = enter(&state, user, id).await?;
-    let staff = can_moderate(user, &s);
+    let s = access::enter(&state, user, id).await?;
+    let staff = access::can_moderate(user, &s);
     let status = Status::parse(&s.status);
     let questions = queries::questions(&state.db, id, true).await?;
     let questions_html = render_questions(
@@ -530,7 +465,7 @@ pub async fn room(
     let (attendance, attendees) = if status == Status::Ended {
         let list = queries::attendance(&state.db, id).await?;
         let count = list.iter().filter(|a| a.user_id != s.trainer_id).count();
-        let rows: Vec<AttendeeView> = if staff || can_edit(user, &s) {
+        let rows: Vec<AttendeeView> = if staff || access::can_edit(user, &s) {
             list.iter().map(AttendeeView::from).collect()
         } else {
             Vec::new()
@@ -546,7 +481,7 @@ pub async fn room(
             context! {
                 s => Serde(SessionView::new(&s, Some(user))),
                 staff,
-                is_trainer => user.id == s.trainer_id,
+                is_trainer => access::is_host(user, &s),
                 questions_html => minijinja::Value::from_safe_string(questions_html),
                 lines => Serde(lines),
                 attendance,
@@ -578,7 +513,7 @@ impl From<&queries::Attendee> for AttendeeView {
 pub fn status_values(s: &Session, user: &User) -> minijinja::Value {
     context! {
         s => Serde(SessionView::new(s, Some(user))),
-        is_trainer => user.id == s.trainer_id,
+        is_trainer => access::is_host(user, s),
     }
 }
 
@@ -622,7 +557,7 @@ pub async fn session_ics(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let s = enter(&state, user, id).await?;
+    let s = access::enter(&state, user, id).await?;
     let body = model::ics(
         &s.title,
         &[ics_event(&state, &s)],
@@ -641,15 +576,12 @@ pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> A
     let user = crate::auth::queries::find_active_user(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let courses: HashSet<i64> = queries::course_ids_of(&state.db, user.id)
-        .await?
-        .into_iter()
-        .collect();
+    let courses = access::attended_courses(&state.db, &user).await?;
     let since = db::timestamp(OffsetDateTime::now_utc() - Duration::days(30));
     let all = queries::all_sessions(&state.db).await?;
     let events: Vec<model::IcsEvent<'_>> = all
         .iter()
-        .filter(|s| s.starts_at >= since && visible(&user, s, &courses))
+        .filter(|s| s.starts_at >= since && access::visible(&user, s, &courses))
         .map(|s| ics_event(&state, s))
         .collect();
     let body = model::ics(

@@ -3,6 +3,7 @@
 //! trainer to each viewer signalled over the room's WebSocket, live Q&A with votes, a chat
 //! feed, attendance, and a summary after the session.
 
+pub mod access;
 pub mod demo;
 pub mod handlers;
 pub mod model;
@@ -11,32 +12,33 @@ pub mod ws;
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::{get, post};
-
+use crate::auth::model::Role;
 use crate::state::AppState;
+use crate::web::{Guard, Routes};
 
 pub use handlers::send_due_reminders;
 
 /// How often the reminder worker looks for due reminders.
 const REMINDER_TICK: Duration = Duration::from_secs(20);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/live", get(handlers::index).post(handlers::create))
-        .route("/live/new", get(handlers::new_page))
-        .route("/live/feed/regenerate", post(handlers::regenerate_feed))
-        .route("/live/feed/{token}", get(handlers::feed))
-        .route("/live/{id}", get(handlers::room))
-        .route(
-            "/live/{id}/edit",
-            get(handlers::edit_page).post(handlers::update),
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/live", handlers::index)
+        .merge(
+            Routes::area(Guard::Role(Role::Trainer))
+                .post("/live", handlers::create)
+                .get("/live/new", handlers::new_page),
         )
-        .route("/live/{id}/cancel", post(handlers::cancel))
-        .route("/live/{id}/start", post(handlers::start))
-        .route("/live/{id}/end", post(handlers::end))
-        .route("/live/{id}/session.ics", get(handlers::session_ics))
-        .route("/live/{id}/ws", get(ws::connect))
+        .post("/live/feed/regenerate", handlers::regenerate_feed)
+        .get("/live/feed/{token}", handlers::feed)
+        .get("/live/{id}", handlers::room)
+        .get("/live/{id}/edit", handlers::edit_page)
+        .post("/live/{id}/edit", handlers::update)
+        .post("/live/{id}/cancel", handlers::cancel)
+        .post("/live/{id}/start", handlers::start)
+        .post("/live/{id}/end", handlers::end)
+        .get("/live/{id}/session.ics", handlers::session_ics)
+        .get("/live/{id}/ws", ws::connect)
 }
 
 /// The reminder worker: every 20 s, sends what is due (stored, so nothing is lost on restart).

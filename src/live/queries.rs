@@ -61,13 +61,15 @@ pub async fn coming_sessions(db: &Db, since: &str) -> Result<Vec<Session>, sqlx:
     .await
 }
 
-/// Courses whose sessions `user_id` may attend as a learner or trainer.
-pub async fn course_ids_of(db: &Db, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// Courses whose sessions `user_id` may attend: enrolled, or (`teaching`: they hold the trainer
+/// role) the courses they teach.
+pub async fn course_ids_of(db: &Db, user_id: i64, teaching: bool) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT course_id FROM enrolments WHERE user_id = $1 \
-         UNION SELECT id FROM courses WHERE trainer_id = $1",
+         UNION SELECT id FROM courses WHERE trainer_id = $1 AND $2 = 1",
     )
     .bind(user_id)
+    .bind(i32::from(teaching))
     .fetch_all(&db.pool)
     .await
 }

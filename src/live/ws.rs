@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::handlers::{self, LineView, can_moderate, conn_topic, topic};
+use super::access::{self, can_moderate};
+use super::handlers::{self, LineView, conn_topic, topic};
 use super::model::{self, Status};
 use super::queries::{self, Session};
 use crate::auth::model::User;
@@ -44,7 +45,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
-    let session = handlers::enter(&state, &user, id).await?;
+    let session = access::enter(&state, &user, id).await?;
     let ctx = ctx.0.clone();
     Ok(upgrade
         .max_message_size(256 * 1024)
@@ -334,7 +335,7 @@ impl Connection {
         let to = msg.get("to").and_then(Value::as_str).unwrap_or_default();
         match kind {
             "ready" => {
-                if session.trainer_id != self.user.id
+                if !access::is_host(&self.user, &session)
                     || Status::parse(&session.status) != Status::Live
                 {
                     return Ok(());

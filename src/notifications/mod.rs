@@ -5,12 +5,11 @@
 pub mod handlers;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::{get, post};
 use serde::Serialize;
 
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::Routes;
 
 /// What a notification is about. The text shown is `notifications.kind.<code>` with the
 /// notice's `subject` (a course title, a sender's name, a topic title) put in.
@@ -128,15 +127,13 @@ pub fn user_topic(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(handlers::list))
-        .route("/notifications/stream", get(handlers::stream))
-        .route("/notifications/badge", get(handlers::badge))
-        .route("/notifications/read-all", post(handlers::mark_all_read))
-        .route("/notifications/{id}/read", post(handlers::mark_read))
-        .route(
-            "/notifications/settings",
-            get(handlers::settings_page).post(handlers::save_settings),
-        )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/notifications", handlers::list)
+        .get("/notifications/stream", handlers::stream)
+        .get("/notifications/badge", handlers::badge)
+        .post("/notifications/read-all", handlers::mark_all_read)
+        .post("/notifications/{id}/read", handlers::mark_read)
+        .get("/notifications/settings", handlers::settings_page)
+        .post("/notifications/settings", handlers::save_settings)
 }

@@ -4,16 +4,13 @@
 pub mod handlers;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(handlers::home))
-        .route("/about", get(handlers::about))
-        .route("/lang", post(handlers::set_language))
-        .route("/sw.js", get(handlers::service_worker))
-        .route("/offline", get(handlers::offline))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/", handlers::home)
+        .get("/about", handlers::about)
+        .post("/lang", handlers::set_language)
+        .get("/sw.js", handlers::service_worker)
+        .get("/offline", handlers::offline)
 }

@@ -15,18 +15,10 @@ use super::model::{Status, is_reference, parse_rate, usd_equivalent};
 use super::providers::{ProviderKind, Wallet};
 use super::queries::{self, AdminFilter, PaymentRow};
 use super::{msisdn, rates, worker};
-use crate::auth::model::{Role, User};
 use crate::error::{AppError, AppResult};
 use crate::money::{Currency, Money};
 use crate::state::AppState;
-use crate::web::context::RequestContext;
-use crate::web::{Ctx, FlashLevel};
-
-fn admin(ctx: &RequestContext) -> AppResult<&User> {
-    let user = ctx.require_user()?;
-    user.require(Role::Admin)?;
-    Ok(user)
-}
+use crate::web::{Admin, Ctx, FlashLevel};
 
 #[derive(Serialize)]
 struct Row {
@@ -55,7 +47,6 @@ pub async fn list(
     Ctx(ctx): Ctx,
     Query(filter): Query<AdminFilter>,
 ) -> AppResult<Response> {
-    admin(&ctx)?;
     let filter = filter.cleaned();
     let rows = queries::admin_list(&state.db, &filter).await?;
     let rows: Vec<Row> = rows
@@ -127,7 +118,6 @@ pub async fn detail(
     Ctx(ctx): Ctx,
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
-    admin(&ctx)?;
     let p = payment(&state, &reference).await?;
     let transitions = queries::transitions(&state.db, p.id).await?;
     Ok(state
@@ -153,7 +143,6 @@ pub async fn requery(
     Ctx(ctx): Ctx,
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
-    admin(&ctx)?;
     let p = payment(&state, &reference).await?;
     worker::check(&state, &p, "admin").await?;
     Ok(ctx.redirect_with_flash(
@@ -173,10 +162,10 @@ pub struct RefundForm {
 pub async fn refund(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    Admin(user): Admin,
     Path(reference): Path<String>,
     Form(form): Form<RefundForm>,
 ) -> AppResult<Response> {
-    let user = admin(&ctx)?;
     let p = payment(&state, &reference).await?;
     let note: String = form.note.trim().chars().take(500).collect();
     let back = format!("/admin/payments/{}", p.reference);
@@ -190,7 +179,6 @@ pub async fn refund(
 
 /// `GET /admin/payments/rates`
 pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
-    admin(&ctx)?;
     rates::current(&state).await?;
     let history: Vec<rates::RateView> = queries::rate_history(&state.db, 50)
         .await?
@@ -236,11 +224,11 @@ pub struct PinnedForm {
 pub async fn set_pinned(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    Admin(user): Admin,
     Form(form): Form<PinnedForm>,
 ) -> AppResult<Response> {
-    let user = admin(&ctx)?;
     let back = "/admin/payments/rates";
-    let course = crate::courses::access::course_for(&state.db, Some(user), form.slug.trim()).await;
+    let course = crate::courses::access::course_for(&state.db, Some(&user), form.slug.trim()).await;
     let (Ok(course), Some(currency)) = (course, Currency::parse(&form.currency)) else {
         return Ok(ctx.redirect_with_flash(
             FlashLevel::Error,
@@ -281,9 +269,9 @@ pub struct RateForm {
 pub async fn set_rate(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    Admin(user): Admin,
     Form(form): Form<RateForm>,
 ) -> AppResult<Response> {
-    let user = admin(&ctx)?;
     let Some(rate) =
         parse_rate(&form.rate).filter(|r| (100 * 10_000..=100_000 * 10_000).contains(r))
     else {
@@ -313,7 +301,6 @@ struct RouteView {
 
 /// `GET /admin/payments/routing`
 pub async fn routing_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
-    admin(&ctx)?;
     let rows = queries::routes(&state.db).await?;
     let mut views = Vec::new();
     for wallet in Wallet::ALL {
@@ -366,9 +353,9 @@ pub struct RouteForm {
 pub async fn set_route(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    Admin(user): Admin,
     Form(form): Form<RouteForm>,
 ) -> AppResult<Response> {
-    let user = admin(&ctx)?;
     let (Some(wallet), Some(currency), Some(provider)) = (
         Wallet::parse(&form.wallet),
         Currency::parse(&form.currency),

@@ -11,7 +11,7 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::model::{QUOTE_MINUTES, Quote, Status, is_reference, new_reference, quote};
+use super::model::{QUOTE_MINUTES, Quote, Status, new_reference, quote};
 use super::providers::{PaymentRequest, ProviderError, ProviderKind, Wallet};
 use super::queries::{self, NewPayment, PaymentRow};
 use super::{msisdn, rates, worker};
@@ -394,14 +394,7 @@ pub async fn own_payment(
     ctx: &RequestContext,
     reference: &str,
 ) -> AppResult<PaymentRow> {
-    let user = ctx.require_user()?;
-    if !is_reference(reference) {
-        return Err(AppError::NotFound);
-    }
-    match queries::by_reference(&state.db, reference).await? {
-        Some(p) if p.user_id == user.id => Ok(p),
-        _ => Err(AppError::NotFound),
-    }
+    super::access::viewable(&state.db, ctx.require_user()?, reference).await
 }
 
 #[derive(Serialize)]

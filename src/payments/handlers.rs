@@ -9,13 +9,11 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::checkout::own_payment;
 use super::model::{Status, is_reference};
 use super::providers::ProviderKind;
 use super::queries::{self, PaymentRow};
 use super::sandbox::SandboxOutcome;
 use super::{msisdn, worker};
-use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 use crate::state::AppState;
@@ -172,13 +170,7 @@ async fn sandbox_payment(
     if !state.payments.sandbox_enabled() {
         return Err(AppError::NotFound);
     }
-    let user = ctx.require_user()?;
-    if user.roles.grants(Role::Admin) && is_reference(reference) {
-        return queries::by_reference(&state.db, reference)
-            .await?
-            .ok_or(AppError::NotFound);
-    }
-    own_payment(state, ctx, reference).await
+    super::access::for_phone(&state.db, ctx.require_user()?, reference).await
 }
 
 /// `GET /payments/sandbox/{reference}`: the phone's part ("Entrez votre code PIN").

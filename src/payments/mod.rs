@@ -9,6 +9,7 @@
 //! Only a provider's own answer (initiation or status query) moves a payment to succeeded, in one
 //! transaction with the enrolment and the invoice number (`queries::succeed`).
 
+pub mod access;
 pub mod admin;
 pub mod checkout;
 pub mod config;
@@ -25,12 +26,11 @@ pub mod worker;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post};
-
+use crate::auth::model::Role;
 use crate::config::Config;
 use crate::money::Currency;
 use crate::state::AppState;
+use crate::web::{Guard, Routes};
 use config::PaymentsConfig;
 use providers::{Provider, ProviderKind, Wallet};
 
@@ -108,38 +108,33 @@ pub async fn route(
     Ok(routed.or_else(|| state.payments.default_route(wallet)))
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/payments", get(handlers::my_payments))
-        .route(
-            "/payments/checkout/{slug}",
-            get(checkout::checkout_page).post(checkout::start),
-        )
-        .route("/payments/callback/{provider}", post(handlers::callback))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/payments", handlers::my_payments)
+        .get("/payments/checkout/{slug}", checkout::checkout_page)
+        .post("/payments/checkout/{slug}", checkout::start)
+        .post("/payments/callback/{provider}", handlers::callback)
+        .post(
             "/payments/callback/{provider}/{reference}",
-            post(handlers::callback_for),
+            handlers::callback_for,
         )
-        .route(
-            "/payments/sandbox/{reference}",
-            get(handlers::sandbox_phone).post(handlers::sandbox_resolve),
+        .get("/payments/sandbox/{reference}", handlers::sandbox_phone)
+        .post("/payments/sandbox/{reference}", handlers::sandbox_resolve)
+        .get("/payments/{reference}", checkout::waiting_page)
+        .get("/payments/{reference}/status", checkout::status)
+        .get("/payments/{reference}/receipt.pdf", receipts::download)
+        .merge(
+            Routes::area(Guard::Role(Role::Admin))
+                .get("/admin/payments", admin::list)
+                .get("/admin/payments/rates", admin::rates_page)
+                .post("/admin/payments/rates", admin::set_rate)
+                .post("/admin/payments/pinned", admin::set_pinned)
+                .get("/admin/payments/routing", admin::routing_page)
+                .post("/admin/payments/routing", admin::set_route)
+                .get("/admin/payments/{reference}", admin::detail)
+                .post("/admin/payments/{reference}/requery", admin::requery)
+                .post("/admin/payments/{reference}/refund", admin::refund),
         )
-        .route("/payments/{reference}", get(checkout::waiting_page))
-        .route("/payments/{reference}/status", get(checkout::status))
-        .route("/payments/{reference}/receipt.pdf", get(receipts::download))
-        .route("/admin/payments", get(admin::list))
-        .route(
-            "/admin/payments/rates",
-            get(admin::rates_page).post(admin::set_rate),
-        )
-        .route("/admin/payments/pinned", post(admin::set_pinned))
-        .route(
-            "/admin/payments/routing",
-            get(admin::routing_page).post(admin::set_route),
-        )
-        .route("/admin/payments/{reference}", get(admin::detail))
-        .route("/admin/payments/{reference}/requery", post(admin::requery))
-        .route("/admin/payments/{reference}/refund", post(admin::refund))
 }
 
 /// Background work: status poller with back-off, expiry, reconciliation of unknown payments.

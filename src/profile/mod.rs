@@ -7,45 +7,29 @@ pub mod photo;
 pub mod queries;
 pub mod security;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/profile",
-            get(handlers::profile_page).post(handlers::save_profile),
-        )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/profile", handlers::profile_page)
+        .post("/profile", handlers::save_profile)
         // `photo::upload_photo` streams the body and enforces its own limit (≤ 5 MB).
-        .route(
-            "/profile/photo",
-            post(photo::upload_photo).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/profile/photo/delete", post(photo::delete_photo))
-        .route("/profile/photo/{user_id}/{size}", get(photo::serve_photo))
-        .route(
-            "/data-saver",
-            get(data_saver::data_saver_page).post(data_saver::set_data_saver),
-        )
-        .route("/data-saver/image", get(data_saver::load_image))
-        .route("/profile/security", get(security::security_page))
-        .route(
-            "/profile/security/password",
-            post(security::change_password),
-        )
-        .route(
-            "/profile/security/email",
-            post(security::request_email_change),
-        )
-        .route(
+        .upload("/profile/photo", photo::upload_photo)
+        .post("/profile/photo/delete", photo::delete_photo)
+        .get("/profile/photo/{user_id}/{size}", photo::serve_photo)
+        .get("/data-saver", data_saver::data_saver_page)
+        .post("/data-saver", data_saver::set_data_saver)
+        .get("/data-saver/image", data_saver::load_image)
+        .get("/profile/security", security::security_page)
+        .post("/profile/security/password", security::change_password)
+        .post("/profile/security/email", security::request_email_change)
+        .post(
             "/profile/security/sessions/logout-others",
-            post(security::logout_others),
+            security::logout_others,
         )
-        .route(
+        .get(
             "/profile/email/confirm/{token}",
-            get(security::confirm_email_page).post(security::confirm_email),
+            security::confirm_email_page,
         )
+        .post("/profile/email/confirm/{token}", security::confirm_email)
 }

@@ -5,14 +5,10 @@ pub mod handlers;
 pub mod model;
 pub mod queries;
 
-use axum::Router;
-use axum::routing::get;
+use crate::web::Routes;
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/courses/{slug}/quizzes/{quiz_id}",
-        get(handlers::show_quiz).post(handlers::submit_quiz),
-    )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/courses/{slug}/quizzes/{quiz_id}", handlers::show_quiz)
+        .post("/courses/{slug}/quizzes/{quiz_id}", handlers::submit_quiz)
 }

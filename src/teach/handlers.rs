@@ -9,34 +9,27 @@ use minijinja::value::{Serde, Value};
 use super::files;
 use super::model::{CourseForm, CourseRow, ErrorKeys, Errors, QuizForm};
 use super::queries;
-use crate::auth::model::{Role, User};
-use crate::courses::access::{CourseRef, can_edit};
+use crate::auth::model::Role;
+use crate::courses::access::{self, CourseRef};
 use crate::courses::model::LEVELS;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, RequestContext, multipart};
+use crate::web::{Ctx, FlashLevel, RequestContext, Trainer, multipart};
 
-/// A signed-in trainer (or admin); `LoginRequired` / `Forbidden` otherwise.
-pub(super) fn trainer(ctx: &RequestContext) -> AppResult<&User> {
-    ctx.require_user()?.require(Role::Trainer)
-}
-
-/// The course `id` if the signed-in user may edit it: 404 when it does not exist, 403 when it
-/// belongs to another trainer.
+/// The course `id` if the signed-in user may edit it (`courses::access::require_edit`): 404
+/// when it does not exist, 403 when it belongs to another trainer. The `/teach` area's guard
+/// has already required the trainer role.
 pub(super) async fn editable(
     state: &AppState,
     ctx: &RequestContext,
     id: i64,
 ) -> AppResult<CourseRef> {
-    let user = trainer(ctx)?;
+    let user = ctx.require_user()?;
     let course = queries::course_ref(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if can_edit(user, &course) {
-        Ok(course)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    access::require_edit(user, &course)?;
+    Ok(course)
 }
 
 /// Translates field error keys for the page.
@@ -50,8 +43,11 @@ pub(super) fn editor_url(course_id: i64) -> String {
     format!("/teach/courses/{course_id}/edit")
 }
 
-pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = trainer(&ctx)?;
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Trainer(user): Trainer,
+) -> AppResult<Response> {
     let scope = (!user.roles.grants(Role::Admin)).then_some(user.id);
     let courses = queries::list_courses(&state.db, scope).await?;
     Ok(state
@@ -109,7 +105,6 @@ pub(super) async fn render_course_form(
 }
 
 pub async fn new_course_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    trainer(&ctx)?;
     let form = CourseForm {
         level: "beginner".into(),
         currency: "USD".into(),
@@ -124,7 +119,6 @@ pub async fn new_course(
     ctx: Ctx,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    trainer(&ctx)?;
     save_course(&state, &ctx, None, multipart).await
 }
 
@@ -167,7 +161,7 @@ async fn save_course(
     existing: Option<CourseRow>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let user = trainer(ctx)?;
+    let user = ctx.require_user()?;
     let (fields, cover) =
         multipart::read(multipart, "cover", state.config.max_upload_bytes).await?;
     let mut form = CourseForm::default();

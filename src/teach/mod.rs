@@ -9,94 +9,86 @@ pub mod queries;
 pub mod quizzes;
 pub mod resources;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use crate::auth::model::Role;
+use crate::web::{Guard, Routes};
 
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    // Upload routes lift the global 2 MB limit: `handlers::read_multipart` streams the body and
+pub fn router() -> Routes {
+    // Upload routes (`upload`) lift the global 2 MB limit: `handlers::read_multipart` streams the body and
     // enforces `config.max_upload_bytes` (+ 1 MB for the other fields) itself.
-    let upload_limit = DefaultBodyLimit::disable();
     let c = "/teach/courses/{id}";
-    Router::new()
-        .route("/teach", get(handlers::index))
-        .route(
-            "/teach/courses/new",
-            get(handlers::new_course_page)
-                .post(handlers::new_course)
-                .layer(upload_limit),
-        )
-        .route(
-            &format!("{c}/edit"),
-            get(handlers::edit_course_page)
-                .post(handlers::edit_course)
-                .layer(upload_limit),
-        )
-        .route(&format!("{c}/publish"), post(handlers::publish))
-        .route(&format!("{c}/unpublish"), post(handlers::unpublish))
-        .route(&format!("{c}/learners"), get(handlers::learners))
-        .route(&format!("{c}/sections"), post(curriculum::add_section))
-        .route(
+    Routes::area(Guard::Role(Role::Trainer))
+        .get("/teach", handlers::index)
+        .get("/teach/courses/new", handlers::new_course_page)
+        .upload("/teach/courses/new", handlers::new_course)
+        .get(&format!("{c}/edit"), handlers::edit_course_page)
+        .upload(&format!("{c}/edit"), handlers::edit_course)
+        .post(&format!("{c}/publish"), handlers::publish)
+        .post(&format!("{c}/unpublish"), handlers::unpublish)
+        .get(&format!("{c}/learners"), handlers::learners)
+        .post(&format!("{c}/sections"), curriculum::add_section)
+        .post(
             &format!("{c}/sections/{{section_id}}/rename"),
-            post(curriculum::rename_section),
+            curriculum::rename_section,
         )
-        .route(
+        .post(
             &format!("{c}/sections/{{section_id}}/delete"),
-            post(curriculum::delete_section),
+            curriculum::delete_section,
         )
-        .route(
+        .post(
             &format!("{c}/sections/{{section_id}}/move"),
-            post(curriculum::move_section),
+            curriculum::move_section,
         )
-        .route(
+        .get(
             &format!("{c}/sections/{{section_id}}/lessons/new"),
-            get(curriculum::new_lesson_page).post(curriculum::new_lesson),
+            curriculum::new_lesson_page,
         )
-        .route(
+        .post(
+            &format!("{c}/sections/{{section_id}}/lessons/new"),
+            curriculum::new_lesson,
+        )
+        .get(
             &format!("{c}/lessons/{{lesson_id}}/edit"),
-            get(curriculum::edit_lesson_page).post(curriculum::edit_lesson),
+            curriculum::edit_lesson_page,
         )
-        .route(
+        .post(
+            &format!("{c}/lessons/{{lesson_id}}/edit"),
+            curriculum::edit_lesson,
+        )
+        .post(
             &format!("{c}/lessons/{{lesson_id}}/delete"),
-            post(curriculum::delete_lesson),
+            curriculum::delete_lesson,
         )
-        .route(
+        .post(
             &format!("{c}/lessons/{{lesson_id}}/move"),
-            post(curriculum::move_lesson),
+            curriculum::move_lesson,
         )
-        .route(
-            &format!("{c}/resources"),
-            post(resources::upload_resource).layer(upload_limit),
-        )
-        .route(
+        .upload(&format!("{c}/resources"), resources::upload_resource)
+        .post(
             &format!("{c}/resources/{{resource_id}}/delete"),
-            post(resources::delete_resource),
+            resources::delete_resource,
         )
-        .route(
-            &format!("{c}/quizzes/new"),
-            get(quizzes::new_quiz_page).post(quizzes::new_quiz),
-        )
-        .route(&format!("{c}/quizzes/{{quiz_id}}"), get(quizzes::quiz_page))
-        .route(
-            &format!("{c}/quizzes/{{quiz_id}}/edit"),
-            post(quizzes::edit_quiz),
-        )
-        .route(
+        .get(&format!("{c}/quizzes/new"), quizzes::new_quiz_page)
+        .post(&format!("{c}/quizzes/new"), quizzes::new_quiz)
+        .get(&format!("{c}/quizzes/{{quiz_id}}"), quizzes::quiz_page)
+        .post(&format!("{c}/quizzes/{{quiz_id}}/edit"), quizzes::edit_quiz)
+        .post(
             &format!("{c}/quizzes/{{quiz_id}}/delete"),
-            post(quizzes::delete_quiz),
+            quizzes::delete_quiz,
         )
-        .route(
+        .post(
             &format!("{c}/quizzes/{{quiz_id}}/questions"),
-            post(quizzes::add_question),
+            quizzes::add_question,
         )
-        .route(
+        .get(
             &format!("{c}/quizzes/{{quiz_id}}/questions/{{question_id}}/edit"),
-            get(quizzes::edit_question_page).post(quizzes::edit_question),
+            quizzes::edit_question_page,
         )
-        .route(
+        .post(
+            &format!("{c}/quizzes/{{quiz_id}}/questions/{{question_id}}/edit"),
+            quizzes::edit_question,
+        )
+        .post(
             &format!("{c}/quizzes/{{quiz_id}}/questions/{{question_id}}/delete"),
-            post(quizzes::delete_question),
+            quizzes::delete_question,
         )
 }

@@ -1,11 +1,13 @@
-//! Authorisation matrix. Every route of the router is found by reading `src/**/*.rs` at test
-//! time (`.route("PATH", get(..).post(..))`, `&format!("{c}/..")` prefixes, `route_service`;
-//! `nest` is refused so the parser gets extended). Each route must have a row in `MATRIX` with the
-//! outcome for every role, and each row must name a route that still exists. Also: no private
-//! object of another user is reachable by guessing its id.
+//! Authorisation matrix. Every route of the app comes from the route table the routers are built
+//! from (`techlearnjess::route_table`, filled by `web::Routes`). Each route must have a row in
+//! `MATRIX` with the outcome for every role, and each row must name a route that still exists;
+//! the guards the table declares must agree with the rows. Also: no private object of another
+//! user is reachable by guessing its id.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+
+use techlearnjess::auth::model::Role;
+use techlearnjess::web::Guard;
 
 use crate::helpers::{Browser, TestApp, location};
 
@@ -17,271 +19,47 @@ pub const ADMIN: &str = "admin@techlearnjess.cd";
 pub const OUTSIDER: &str = "intrus@example.cd";
 pub const OTHER_TRAINER: &str = "autre-formateur@example.cd";
 
-/// Files whose routers are not part of the app: the sandbox's fake mobile-money providers run on
-/// their own listener (`payments::sandbox`), never behind `techlearnjess::router`.
-const NOT_THE_APP: &[&str] = &["src/payments/sandbox/"];
-
-// ---------------------------------------------------------------------------------------------
-// Route enumeration from the sources
-// ---------------------------------------------------------------------------------------------
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-/// Index just past the `)` closing the `(` at `open`; skips string and char literals.
-fn closing(src: &[u8], open: usize) -> usize {
-    let mut depth = 0usize;
-    let mut i = open;
-    while i < src.len() {
-        match src[i] {
-            b'"' => {
-                i += 1;
-                while src[i] != b'"' {
-                    if src[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    panic!("unbalanced parentheses");
-}
-
-/// Splits an argument list at its top-level commas.
-fn top_level_args(args: &str) -> Vec<String> {
-    let b = args.as_bytes();
-    let (mut depth, mut start, mut out, mut i) = (0i32, 0, Vec::new(), 0);
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b',' if depth == 0 => {
-                out.push(args[start..i].trim().to_owned());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if !args[start..].trim().is_empty() {
-        out.push(args[start..].trim().to_owned());
-    }
-    out
-}
-
-/// `let NAME = "literal";` bindings of a file (route prefixes).
-fn string_bindings(src: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for line in src.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix("let ")
-            && let Some((name, value)) = rest.split_once(" = \"")
-            && let Some(value) = value.strip_suffix("\";")
-        {
-            out.insert(name.trim().to_owned(), value.to_owned());
-        }
-    }
-    out
-}
-
-/// The path a route's first argument names: a literal or `&format!("{c}/x/{{id}}")`.
-fn path_of(expr: &str, bindings: &HashMap<String, String>, file: &str) -> String {
-    let expr = expr.trim().trim_start_matches('&');
-    let literal = if let Some(inner) = expr.strip_prefix("format!(") {
-        let inner = inner.strip_suffix(')').unwrap();
-        assert!(
-            top_level_args(inner).len() == 1,
-            "{file}: route path {expr} has format arguments the parser does not know"
-        );
-        let lit = inner.trim().trim_matches('"');
-        // Interpolate `{name}` bindings, then unescape `{{`/`}}`.
-        let mut out = String::new();
-        let mut rest = lit;
-        while let Some(pos) = rest.find('{') {
-            out.push_str(&rest[..pos]);
-            if rest[pos..].starts_with("{{") {
-                let end = rest[pos..].find("}}").unwrap() + pos;
-                out.push_str(&rest[pos + 1..end + 1]);
-                rest = &rest[end + 2..];
-            } else {
-                let end = rest[pos..].find('}').unwrap() + pos;
-                let name = &rest[pos + 1..end];
-                let value = bindings
-                    .get(name)
-                    .unwrap_or_else(|| panic!("{file}: unknown route prefix `{name}`"));
-                out.push_str(value);
-                rest = &rest[end + 1..];
-            }
-        }
-        out.push_str(rest);
-        out
-    } else {
-        assert!(
-            expr.starts_with('"') && expr.ends_with('"'),
-            "{file}: route path `{expr}` is neither a literal nor format!"
-        );
-        expr.trim_matches('"').to_owned()
-    };
-    assert!(literal.starts_with('/'), "{file}: odd route path {literal}");
-    literal
-}
-
-/// The HTTP methods of a method router expression: `get(a).post(b).layer(c)` → GET, POST.
-fn methods_of(expr: &str) -> Vec<&'static str> {
-    const KNOWN: [(&str, &str); 8] = [
-        ("get", "GET"),
-        ("post", "POST"),
-        ("put", "PUT"),
-        ("delete", "DELETE"),
-        ("patch", "PATCH"),
-        ("head", "HEAD"),
-        ("options", "OPTIONS"),
-        ("any", "ANY"),
-    ];
-    let b = expr.as_bytes();
-    let mut out = Vec::new();
-    let (mut depth, mut i) = (0i32, 0);
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' if depth == 0 => {
-                // The identifier just before this top-level call.
-                let start = expr[..i]
-                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .map_or(0, |p| p + 1);
-                let ident = &expr[start..i];
-                if let Some((_, m)) = KNOWN.iter().find(|(k, _)| *k == ident) {
-                    out.push(*m);
-                } else if !["layer", "route_layer", "with_state", "on"].contains(&ident)
-                    && !ident.is_empty()
-                {
-                    // `on(MethodFilter..)` or an unknown combinator: make the parser learn it.
-                    panic!("unknown method router combinator `{ident}` in `{expr}`");
-                }
-                depth += 1;
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            _ => {}
-        }
-        i += 1;
-    }
-    assert!(!out.is_empty(), "no HTTP method in `{expr}`");
-    out
-}
-
-/// Every (method, path) the app routes, read from the sources.
+/// Every (method, path) the app routes, from the route table.
 pub fn routes() -> BTreeSet<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    files.sort();
-    let mut out = BTreeSet::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if NOT_THE_APP.iter().any(|p| rel.starts_with(p)) {
-            continue;
-        }
-        let src = std::fs::read_to_string(&file).unwrap();
-        let code: String = src
-            .lines()
-            .map(|l| {
-                let t = l.trim_start();
-                if t.starts_with("//") { "" } else { l }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let bindings = string_bindings(&code);
-        assert!(
-            !code.contains(".nest(") && !code.contains(".nest_service("),
-            "{rel}: `nest` is used: teach tests/it/authz.rs::routes to prefix nested routes"
-        );
-        for (needle, service) in [(".route(", false), (".route_service(", true)] {
-            let mut from = 0;
-            while let Some(pos) = code[from..].find(needle) {
-                let open = from + pos + needle.len() - 1;
-                let end = closing(code.as_bytes(), open);
-                let args = top_level_args(&code[open + 1..end - 1]);
-                assert_eq!(args.len(), 2, "{rel}: odd route call {}", &code[open..end]);
-                let path = path_of(&args[0], &bindings, &rel);
-                if service {
-                    out.insert(("ANY".to_owned(), path));
-                } else {
-                    for m in methods_of(&args[1]) {
-                        out.insert((m.to_owned(), path.clone()));
-                    }
-                }
-                from = end;
-            }
-        }
-    }
-    out
+    techlearnjess::route_table()
+        .into_iter()
+        .map(|r| (r.method.to_owned(), r.path))
+        .collect()
 }
 
 #[test]
-fn the_route_parser_reads_chains_prefixes_and_layers() {
-    let b: HashMap<String, String> = [("c".to_owned(), "/t/{id}".to_owned())].into();
-    assert_eq!(
-        path_of("&format!(\"{c}/q/{{qid}}\")", &b, "x"),
-        "/t/{id}/q/{qid}"
-    );
-    assert_eq!(
-        methods_of("get(a::b).post(c::d).layer(DefaultBodyLimit::disable())"),
-        ["GET", "POST"]
-    );
-    assert_eq!(
-        top_level_args("\"/a\", post(|x: (i64, i64)| async move { f(x, \"),\") })").len(),
-        2
-    );
-    let all = routes();
-    assert!(all.contains(&("GET".into(), "/healthz".into())));
-    assert!(all.contains(&(
-        "POST".into(),
-        "/teach/courses/{id}/quizzes/{quiz_id}/edit".into()
+fn the_route_table_lists_each_route_once_with_the_guard_of_its_area() {
+    let table = techlearnjess::route_table();
+    let mut seen = BTreeSet::new();
+    for r in &table {
+        assert!(
+            seen.insert((r.method, r.path.clone())),
+            "{} {} twice in the table",
+            r.method,
+            r.path
+        );
+        let expected = if r.path == "/admin/moderation" || r.path.starts_with("/forum/moderation") {
+            Some(Guard::Role(Role::Moderator))
+        } else if r.path.starts_with("/admin") || r.path.starts_with("/forum/admin") {
+            Some(Guard::Role(Role::Admin))
+        } else if r.path == "/teach" || r.path.starts_with("/teach/") {
+            Some(Guard::Role(Role::Trainer))
+        } else {
+            None
+        };
+        if let Some(guard) = expected {
+            assert_eq!(r.guard, guard, "{} {}", r.method, r.path);
+        }
+    }
+    assert!(seen.contains(&("GET", "/healthz".to_owned())));
+    assert!(seen.contains(&(
+        "POST",
+        "/teach/courses/{id}/quizzes/{quiz_id}/edit".to_owned()
     )));
-    assert!(all.contains(&("POST".into(), "/payments/callback/{provider}".into())));
+    assert!(seen.contains(&("POST", "/payments/callback/{provider}".to_owned())));
     assert!(
-        !all.iter().any(|(_, p)| p.starts_with("/orange/")),
-        "sandbox fakes excluded"
+        !seen.iter().any(|(_, p)| p.starts_with("/orange/")),
+        "the sandbox's fake providers are not the app"
     );
 }
 
@@ -754,18 +532,7 @@ pub async fn outcome(b: &Browser, method: &str, path: &str, body: &str) -> (char
             .await
             .unwrap()
     };
-    let status = r.status().as_u16();
-    let to = location(&r);
-    let letter = match status {
-        101 | 200..=299 => 'O',
-        300..=399 if to.starts_with("/login") => 'L',
-        300..=399 => 'O',
-        403 => 'F',
-        404 => 'N',
-        400..=499 => 'X',
-        _ => '5',
-    };
-    (letter, format!("{status} {to}"))
+    classify(&r)
 }
 
 /// Fills `<key>` placeholders of a body or query from the fixtures.
@@ -802,13 +569,15 @@ async fn send(b: &Browser, method: &str, path: &str, body: &str) -> (char, Strin
     outcome(b, method, path, body).await
 }
 
+/// The outcome letter of a response: O (2xx or 101), R (a redirect elsewhere than the log-in
+/// page), L (a redirect to the log-in page), F (403), N (404), X (another 4xx), 5 (5xx).
 fn classify(r: &reqwest::Response) -> (char, String) {
     let status = r.status().as_u16();
     let to = location(r);
     let letter = match status {
         101 | 200..=299 => 'O',
         300..=399 if to.starts_with("/login") => 'L',
-        300..=399 => 'O',
+        300..=399 => 'R',
         403 => 'F',
         404 => 'N',
         400..=499 => 'X',
@@ -817,22 +586,64 @@ fn classify(r: &reqwest::Response) -> (char, String) {
     (letter, format!("{status} {to}"))
 }
 
-/// Whether an outcome matches the expected letter. `V` (POST): authorised, whatever the
-/// validation says (not L, F, N or 5xx). `A`: allowed but not sent (it would end the session
-/// or destroy fixtures later rows use; the feature's own tests cover it).
+/// Whether an outcome matches the expected letter. `V`: authorised, whatever the validation
+/// says (O or X); a redirect is never counted as allowed unless the row says `R`, so a guard
+/// that sends a refused user elsewhere cannot pass for an authorised answer. `A`: allowed but
+/// not sent (it would end the session or destroy fixtures later rows use; the feature's own
+/// tests cover it).
 fn matches(expected: char, got: char) -> bool {
     match expected {
-        'V' => !matches!(got, 'L' | 'F' | 'N' | '5'),
+        'V' => matches!(got, 'O' | 'X'),
         '*' => got != '5',
         e => e == got,
     }
 }
 
+/// The roles each entry of `ROLES` holds (none for the visitor).
+fn holds(role_index: usize, role: Role) -> Option<bool> {
+    let roles: &[Role] = match role_index {
+        0 => return None,
+        1 | 2 => &[Role::Learner],
+        3 | 4 => &[Role::Learner, Role::Trainer],
+        5 => &[Role::Learner, Role::Moderator],
+        _ => &[Role::Admin],
+    };
+    let stored: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    Some(techlearnjess::auth::model::Roles::parse(&stored.join(" ")).grants(role))
+}
+
+/// A row of a route behind a role guard must say L for the visitor and F for every role
+/// without it (the rows and the table cannot drift apart).
+fn guard_disagreements(guard: Guard, method: &str, pattern: &str, expect: &str) -> Vec<String> {
+    let Guard::Role(role) = guard else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, letter) in expect.chars().enumerate() {
+        let wanted = match holds(i, role) {
+            None => Some('L'),
+            Some(false) => Some('F'),
+            Some(true) => None,
+        };
+        if let Some(w) = wanted
+            && letter != w
+        {
+            out.push(format!(
+                "{method} {pattern}: guarded by {} but the row says {letter} for {}",
+                guard.code(),
+                ROLES[i]
+            ));
+        }
+    }
+    out
+}
+
 /// (method, route pattern, query for GET / form body for POST, expected outcome per role in
 /// `ROLES` order: anonymous, learner enrolled, learner not enrolled, trainer of the course, other
-/// trainer, moderator, admin). O = 2xx/101/3xx elsewhere than /login, L = redirect to /login,
-/// F = 403, N = 404, X = another 4xx, V = authorised (POST), A = allowed, not sent, * = any
-/// answer but a 5xx (public forms whose per-IP rate limits the other rows share).
+/// trainer, moderator, admin). O = 2xx/101, R = a redirect elsewhere than /login (listed
+/// wherever it is the expected answer, never implied), L = redirect to /login, F = 403, N = 404,
+/// X = another 4xx, V = authorised, the form accepted or refused (O or X), A = allowed, not
+/// sent, * = any answer but a 5xx (public forms whose per-IP rate limits the other rows share).
 /// Fixtures: course `<py>` (free, id `<course>`) by the trainer, the learner enrolled and done
 /// (certificate `<cert>`); `<js>` paid, learner enrolled; `<dm>` learner ↔ trainer; `<pay>` the
 /// learner's payment; `<victim>` a user admins act on.
@@ -870,11 +681,11 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/chat/rooms/{id}/ws", "", "LONONNN"),
     ("GET", "/courses", "", "OOOOOOO"),
     ("GET", "/courses/{slug}", "", "OOOOOOO"),
-    ("GET", "/courses/{slug}/buy", "", "OOOOOOO"),
+    ("GET", "/courses/{slug}/buy", "", "RRRRRRR"),
     ("GET", "/courses/{slug}/cover", "", "NNNNNNN"),
-    ("GET", "/courses/{slug}/enrol", "", "OOOOOOO"),
+    ("GET", "/courses/{slug}/enrol", "", "RRRRRRR"),
     ("GET", "/courses/{slug}/lessons/{id}", "", "OOOOOOO"),
-    ("GET", "/courses/{slug}/lessons/{id}/video", "", "OOOOOOO"),
+    ("GET", "/courses/{slug}/lessons/{id}/video", "", "RRRRRRR"),
     ("GET", "/courses/{slug}/quizzes/{quiz_id}", "", "LOFOFOO"),
     ("GET", "/courses/{slug}/resources/{id}", "", "LOFOFOO"),
     ("GET", "/dashboard", "", "LOOOOOO"),
@@ -883,7 +694,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "GET",
         "/data-saver/image",
         "kind=cover&src=/courses/<py>/cover",
-        "OOOOOOO",
+        "RRRRRRR",
     ),
     ("GET", "/forgot-password", "", "OOOOOOO"),
     ("GET", "/forum", "", "OOOOOOO"),
@@ -894,7 +705,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/forum/courses/{slug}/new", "", "LOFOFOO"),
     ("GET", "/forum/moderation", "", "LFFFFOO"),
     ("GET", "/forum/replies/{id}/edit", "", "LOFFFFF"),
-    ("GET", "/forum/replies/{id}/quote", "", "LOOOOOO"),
+    ("GET", "/forum/replies/{id}/quote", "", "LRRRRRR"),
     ("GET", "/forum/topics/{id}", "", "OOOOOOO"),
     ("GET", "/forum/topics/{id}/edit", "", "LOFFFFF"),
     ("GET", "/forum/topics/{id}/stream", "", "OOOOOOO"),
@@ -906,7 +717,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/live/{id}/edit", "", "LFFOFFO"),
     ("GET", "/live/{id}/session.ics", "", "LOOOOOO"),
     ("GET", "/live/{id}/ws", "", "LOOOOOO"),
-    ("GET", "/login", "", "OOOOOOO"),
+    ("GET", "/login", "", "ORRRRRR"),
     ("GET", "/login/code", "", "LLLLLLL"),
     ("GET", "/notifications", "", "LOOOOOO"),
     ("GET", "/notifications/badge", "", "LOOOOOO"),
@@ -924,8 +735,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/profile/photo/{user_id}/{size}", "", "LNNNNNN"),
     ("GET", "/profile/security", "", "LOOOOOO"),
     ("GET", "/profile/security/otp", "", "LOOOOOO"),
-    ("GET", "/reset-password/{token}", "", "OOOOOOO"),
-    ("GET", "/signup", "", "OOOOOOO"),
+    ("GET", "/reset-password/{token}", "", "RRRRRRR"),
+    ("GET", "/signup", "", "ORRRRRR"),
     ("GET", "/static/{*path}", "", "OOOOOOO"),
     ("GET", "/sw.js", "", "OOOOOOO"),
     ("GET", "/teach", "", "LFFOOFO"),
@@ -964,71 +775,71 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "POST",
         "/admin/categories",
         "name=Catégorie matrice",
-        "LFFFFFV",
+        "LFFFFFR",
     ),
     (
         "POST",
         "/admin/categories/{id}",
         "name=Design graphique",
-        "LFFFFFV",
+        "LFFFFFR",
     ),
     (
         "POST",
         "/admin/certificates/{code}/revoke",
         "reason=Erreur de saisie",
-        "LFFFFFV",
+        "LFFFFFR",
     ),
     (
         "POST",
         "/admin/certificates/{code}/reissue",
         "reason=Nom corrigé",
-        "LFFFFFV",
+        "LFFFFFR",
     ),
-    ("POST", "/admin/courses/{id}/feature", "", "LFFFFFV"),
+    ("POST", "/admin/courses/{id}/feature", "", "LFFFFFR"),
     ("POST", "/admin/courses/{id}/unpublish", "", "LFFFFFA"),
-    ("POST", "/admin/courses/{id}/publish", "", "LFFFFFV"),
-    ("POST", "/admin/payments/pinned", "", "LFFFFFV"),
-    ("POST", "/admin/payments/rates", "", "LFFFFFV"),
+    ("POST", "/admin/courses/{id}/publish", "", "LFFFFFR"),
+    ("POST", "/admin/payments/pinned", "", "LFFFFFR"),
+    ("POST", "/admin/payments/rates", "", "LFFFFFR"),
     ("POST", "/admin/payments/routing", "", "LFFFFFV"),
-    ("POST", "/admin/payments/{reference}/refund", "", "LFFFFFV"),
-    ("POST", "/admin/payments/{reference}/requery", "", "LFFFFFV"),
+    ("POST", "/admin/payments/{reference}/refund", "", "LFFFFFR"),
+    ("POST", "/admin/payments/{reference}/requery", "", "LFFFFFR"),
     (
         "POST",
         "/admin/testimonials",
         "name=Ana&title=Étudiante&quote=Bien",
         "LFFFFFV",
     ),
-    ("POST", "/admin/testimonials/{id}/toggle", "", "LFFFFFV"),
-    ("POST", "/admin/users/{id}/force-reset", "", "LFFFFFV"),
-    ("POST", "/admin/users/{id}/suspend", "", "LFFFFFV"),
-    ("POST", "/admin/users/{id}/reactivate", "", "LFFFFFV"),
+    ("POST", "/admin/testimonials/{id}/toggle", "", "LFFFFFR"),
+    ("POST", "/admin/users/{id}/force-reset", "", "LFFFFFR"),
+    ("POST", "/admin/users/{id}/suspend", "", "LFFFFFR"),
+    ("POST", "/admin/users/{id}/reactivate", "", "LFFFFFR"),
     (
         "POST",
         "/admin/users/{id}/resend-verification",
         "",
         "LFFFFFV",
     ),
-    ("POST", "/admin/users/{id}/roles", "role=trainer", "LFFFFFV"),
-    ("POST", "/chat/direct", "user_id=<victim>", "LVVVVVV"),
+    ("POST", "/admin/users/{id}/roles", "role=trainer", "LFFFFFR"),
+    ("POST", "/chat/direct", "user_id=<victim>", "LRRRRRR"),
     (
         "POST",
         "/chat/messages/{id}/report",
         "reason=Message déplacé",
-        "LVVVVVV",
+        "LRRRRRR",
     ),
-    ("POST", "/chat/messages/{id}/dismiss", "", "LFFFFVN"),
-    ("POST", "/chat/messages/{id}/hide", "", "LFFFFVV"),
+    ("POST", "/chat/messages/{id}/dismiss", "", "LFFFFRN"),
+    ("POST", "/chat/messages/{id}/hide", "", "LFFFFRR"),
     (
         "POST",
         "/chat/rooms/{id}/messages",
         "body=Bonjour",
-        "LVNVNNN",
+        "LRNRNNN",
     ),
     (
         "POST",
         "/courses/{slug}/lessons/{id}/complete",
         "",
-        "LVFVFVV",
+        "LRFRFRR",
     ),
     ("POST", "/courses/{slug}/quizzes/{quiz_id}", "", "LVFVFVV"),
     ("POST", "/data-saver", "", "XXXXXXX"),
@@ -1042,70 +853,70 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "POST",
         "/forum/admin/categories",
         "name=Nouvelle&description=Test",
-        "LFFFFFV",
+        "LFFFFFR",
     ),
     (
         "POST",
         "/forum/c/{slug}",
         "title=Sujet de la matrice&body=Un corps assez long.",
-        "LVVVVVV",
+        "LRRRRRR",
     ),
     (
         "POST",
         "/forum/courses/{slug}",
         "title=Sujet du cours&body=Un corps assez long.",
-        "LVFVFVV",
+        "LRFRFRR",
     ),
-    ("POST", "/forum/likes/{target}/{id}", "", "LVVVVVV"),
+    ("POST", "/forum/likes/{target}/{id}", "", "LVRRRRR"),
     (
         "POST",
         "/forum/reports/{target}/{id}",
         "reason=Contenu inapproprié",
-        "LVVVVVV",
+        "LRRRRRR",
     ),
     (
         "POST",
         "/forum/replies/{id}/edit",
         "body=Réponse modifiée",
-        "LVFFFFF",
+        "LRFFFFF",
     ),
     (
         "POST",
         "/forum/topics/{id}/edit",
         "title=Titre modifié&body=Corps modifié",
-        "LVFFFFF",
+        "LRFFFFF",
     ),
-    ("POST", "/forum/topics/{id}/follow", "", "LVVVVVV"),
+    ("POST", "/forum/topics/{id}/follow", "", "LRRRRRR"),
     (
         "POST",
         "/forum/topics/{id}/replies",
         "body=Encore une réponse",
-        "LVVVVVV",
+        "LRRRRRR",
     ),
     (
         "POST",
         "/forum/moderation/act",
         "target=reply&id=<reply>&action=hide&reason=Test",
-        "LFFFFVV",
+        "LFFFFRR",
     ),
     (
         "POST",
         "/forum/moderation/reports/{id}/dismiss",
         "",
-        "LFFFFVV",
+        "LFFFFRR",
     ),
     (
         "POST",
         "/forum/moderation/users/{id}",
         "action=warn&reason=Avertissement",
-        "LFFFFVV",
+        "LFFFFRR",
     ),
-    ("POST", "/lang", "lang=fr", "VVVVVVV"),
+    ("POST", "/lang", "lang=fr", "RRRRRRR"),
     ("POST", "/live", "", "LFFVVFV"),
-    ("POST", "/live/feed/regenerate", "", "LVVVVVV"),
+    ("POST", "/live/feed/regenerate", "", "LRRRRRR"),
     ("POST", "/live/{id}/edit", "", "LFFVFFV"),
-    ("POST", "/live/{id}/start", "", "LFFVFFV"),
-    ("POST", "/live/{id}/end", "", "LFFVFFV"),
+    ("POST", "/live/{id}/start", "", "LFFRFFV"),
+    ("POST", "/live/{id}/end", "", "LFFRFFV"),
     ("POST", "/live/{id}/cancel", "", "LFFVFFV"),
     (
         "POST",
@@ -1115,9 +926,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/login/code", "code=123456", "LLLLLLL"),
     ("POST", "/login/code/resend", "", "LLLLLLL"),
-    ("POST", "/notifications/read-all", "", "LVVVVVV"),
-    ("POST", "/notifications/settings", "", "LVVVVVV"),
-    ("POST", "/notifications/{id}/read", "", "LVNNNNN"),
+    ("POST", "/notifications/read-all", "", "LRRRRRR"),
+    ("POST", "/notifications/settings", "", "LRRRRRR"),
+    ("POST", "/notifications/{id}/read", "", "LRNNNNN"),
     ("POST", "/payments/callback/{provider}", "", "OOOOOOO"),
     (
         "POST",
@@ -1125,27 +936,27 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "",
         "OOOOOOO",
     ),
-    ("POST", "/payments/checkout/{slug}", "", "LVVVVVV"),
+    ("POST", "/payments/checkout/{slug}", "", "LRVVVVV"),
     ("POST", "/payments/sandbox/{reference}", "", "LVNNNNV"),
     ("POST", "/profile", "name=Nom", "LVVVVVV"),
-    ("POST", "/profile/email/confirm/{token}", "", "LVVVVVV"),
+    ("POST", "/profile/email/confirm/{token}", "", "LRRRRRR"),
     ("POST", "/profile/photo", "multipart:x=1", "LVVVVVV"),
-    ("POST", "/profile/photo/delete", "", "LVVVVVV"),
+    ("POST", "/profile/photo/delete", "", "LRRRRRR"),
     ("POST", "/profile/security/email", "", "LVVVVVV"),
-    ("POST", "/profile/security/otp/cancel", "", "OVVVVVV"),
-    ("POST", "/profile/security/otp/disable", "", "LVVVVVV"),
+    ("POST", "/profile/security/otp/cancel", "", "RRRRRRR"),
+    ("POST", "/profile/security/otp/disable", "", "LRRRRRR"),
     ("POST", "/profile/security/otp/email", "", "LVVVVVV"),
     ("POST", "/profile/security/otp/email/confirm", "", "LVVVVVV"),
-    ("POST", "/profile/security/otp/recovery", "", "LVVVVVV"),
-    ("POST", "/profile/security/otp/send-code", "", "LVVVVVV"),
+    ("POST", "/profile/security/otp/recovery", "", "LRRRRRR"),
+    ("POST", "/profile/security/otp/send-code", "", "LRRRRRR"),
     ("POST", "/profile/security/otp/totp", "", "LVVVVVV"),
-    ("POST", "/profile/security/otp/totp/confirm", "", "LVVVVVV"),
+    ("POST", "/profile/security/otp/totp/confirm", "", "LRRRRRR"),
     ("POST", "/profile/security/password", "", "LVVVVVV"),
     (
         "POST",
         "/profile/security/sessions/logout-others",
         "",
-        "LVVVVVV",
+        "LRRRRRR",
     ),
     ("POST", "/reset-password/{token}", "", "XXXXXXX"),
     ("POST", "/signup", "", "XXXXXXX"),
@@ -1168,42 +979,42 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "LFFVFFV",
     ),
     ("POST", "/teach/courses/{id}/unpublish", "", "LFFAFFA"),
-    ("POST", "/teach/courses/{id}/publish", "", "LFFVFFV"),
+    ("POST", "/teach/courses/{id}/publish", "", "LFFRFFR"),
     (
         "POST",
         "/teach/courses/{id}/sections",
         "title=Section matrice",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
         "/teach/courses/{id}/sections/{section_id}/rename",
         "title=Renommée",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
         "/teach/courses/{id}/sections/{section_id}/move",
         "direction=down",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
         "/teach/courses/{id}/sections/{section_id}/lessons/new",
         "title=Leçon",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
         "/teach/courses/{id}/lessons/{lesson_id}/edit",
         "title=Leçon",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
         "/teach/courses/{id}/lessons/{lesson_id}/move",
         "direction=down",
-        "LFFVFFV",
+        "LFFRFFR",
     ),
     (
         "POST",
@@ -1234,52 +1045,59 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "POST",
         "/teach/courses/{id}/quizzes/{quiz_id}/questions/{question_id}/delete",
         "",
-        "LFFVFFA",
+        "LFFRFFA",
     ),
     (
         "POST",
         "/teach/courses/{id}/quizzes/{quiz_id}/delete",
         "",
-        "LFFVFFA",
+        "LFFRFFA",
     ),
     (
         "POST",
         "/teach/courses/{id}/resources/{resource_id}/delete",
         "",
-        "LFFVFFA",
+        "LFFRFFA",
     ),
     (
         "POST",
         "/teach/courses/{id}/lessons/{lesson_id}/delete",
         "",
-        "LFFVFFA",
+        "LFFRFFA",
     ),
     (
         "POST",
         "/teach/courses/{id}/sections/{section_id}/delete",
         "",
-        "LFFVFFA",
+        "LFFRFFA",
     ),
     // Enrolment last: it would give the outsider access to the course.
-    ("POST", "/courses/{slug}/enrol", "", "LVVVVVV"),
+    ("POST", "/courses/{slug}/enrol", "", "LRRRRRR"),
     ("POST", "/verify-email/resend", "", "*******"),
     ("POST", "/verify-email/{token}", "", "LLLLLLL"),
     // Ends the sessions: last.
-    ("POST", "/logout", "", "VAAAAAA"),
+    ("POST", "/logout", "", "RAAAAAA"),
 ];
 
 #[tokio::test]
 async fn every_route_has_a_row_and_every_role_gets_what_the_matrix_says() {
     let started = std::time::Instant::now();
     let routes = routes();
+    let guards: HashMap<(String, String), Guard> = techlearnjess::route_table()
+        .into_iter()
+        .map(|r| ((r.method.to_owned(), r.path), r.guard))
+        .collect();
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for (method, pattern, _, expect) in MATRIX {
         let key = ((*method).to_owned(), (*pattern).to_owned());
-        if !routes.contains(&key) {
-            problems.push(format!(
+        match guards.get(&key) {
+            Some(guard) => {
+                problems.extend(guard_disagreements(*guard, method, pattern, expect));
+            }
+            None => problems.push(format!(
                 "row for a route that no longer exists: {method} {pattern}"
-            ));
+            )),
         }
         if !seen.insert(key) {
             problems.push(format!("two rows for {method} {pattern}"));

@@ -763,3 +763,62 @@ async fn the_trainer_sees_enrolled_learners_with_their_progress() {
         .starts_with('1')
     );
 }
+
+#[tokio::test]
+async fn a_trainer_whose_role_was_removed_no_longer_sees_their_unpublished_course_nor_its_learners()
+{
+    let app = TestApp::with_demo().await;
+    let b = browser_as(&app, TRAINER).await;
+    let course = create_course(&app, &b, "Cours en préparation", "").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM courses WHERE id = $1")
+        .bind(course)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("slug");
+    // A lesson of one of the trainer's published demo courses that is not a free preview.
+    let (published_slug, lesson): (String, i64) = sqlx::query_as(
+        "SELECT c.slug, l.id FROM lessons l JOIN courses c ON c.id = l.course_id \
+         JOIN users u ON u.id = c.trainer_id \
+         WHERE u.email = $1 AND c.published = 1 AND l.free_preview = 0 ORDER BY l.id LIMIT 1",
+    )
+    .bind(TRAINER)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("a lesson of a published course of the trainer");
+    let lesson_url = format!("/courses/{published_slug}/lessons/{lesson}");
+    let learners_url = format!("/teach/courses/{course}/learners");
+    // While a trainer: the unpublished course, its learners and the lessons are theirs.
+    assert_eq!(b.get(&format!("/courses/{slug}")).await.status(), 200);
+    assert_eq!(b.get(&learners_url).await.status(), 200);
+    assert_eq!(b.get(&lesson_url).await.status(), 200);
+    let (_, page) = b.page("/chat").await;
+    assert!(count(&page, "[data-testid=chat-room-course]") > 0);
+
+    let admin = browser_as(&app, ADMIN).await;
+    let trainer_id = app.user_id(TRAINER).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{trainer_id}/roles"), &[])
+        .await;
+    assert_eq!(r.status(), 303, "roles saved");
+
+    // The same session, now a learner: the course does not exist for them, the learners'
+    // progress and the teaching pages are refused, the paid lessons are for enrolled learners.
+    assert_eq!(b.get(&format!("/courses/{slug}")).await.status(), 404);
+    assert_eq!(b.get(&format!("/forum/courses/{slug}")).await.status(), 404);
+    assert_eq!(b.get(&learners_url).await.status(), 403);
+    assert_eq!(b.get("/teach").await.status(), 403);
+    assert_eq!(b.get(&lesson_url).await.status(), 403);
+    let enrolled = scalar(
+        &app,
+        "SELECT COUNT(*) FROM enrolments WHERE user_id = $1",
+        trainer_id,
+    )
+    .await;
+    let (status, page) = b.page("/chat").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        count(&page, "[data-testid=chat-room-course]") as i64,
+        enrolled,
+        "only the rooms of courses they are enrolled in, none of their old courses"
+    );
+}
