@@ -162,8 +162,8 @@ async fn receive_callback(
     Ok(ack())
 }
 
-/// The payment behind a fake phone page: sandbox mode only (404 otherwise), the payer or an
-/// admin.
+/// The payment behind a fake phone page: sandbox mode and a sandbox payment only (404
+/// otherwise), the payer or an admin.
 async fn sandbox_payment(
     state: &AppState,
     ctx: &RequestContext,
@@ -173,12 +173,18 @@ async fn sandbox_payment(
         return Err(AppError::NotFound);
     }
     let user = ctx.require_user()?;
-    if user.roles.grants(Role::Admin) && is_reference(reference) {
-        return queries::by_reference(&state.db, reference)
+    let p = if user.roles.grants(Role::Admin) && is_reference(reference) {
+        queries::by_reference(&state.db, reference)
             .await?
-            .ok_or(AppError::NotFound);
+            .ok_or(AppError::NotFound)?
+    } else {
+        own_payment(state, ctx, reference).await?
+    };
+    // A payment made with real providers (before a restart in sandbox mode) has no fake phone.
+    if !p.is_sandbox() {
+        return Err(AppError::NotFound);
     }
-    own_payment(state, ctx, reference).await
+    Ok(p)
 }
 
 /// `GET /payments/sandbox/{reference}`: the phone's part ("Entrez votre code PIN").

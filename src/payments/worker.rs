@@ -53,8 +53,23 @@ pub async fn run_once(state: &AppState) -> Result<usize, sqlx::Error> {
 /// Queries the provider about `p` and applies the answer; then expires it if it is still open
 /// after its deadline. Returns the status afterwards.
 pub async fn check(state: &AppState, p: &PaymentRow, source: &str) -> Result<Status, sqlx::Error> {
-    let provider = ProviderKind::parse(&p.provider).and_then(|k| state.payments.provider(k));
+    // The fakes must never settle a real payment, nor real providers a sandbox one (the mode
+    // changed with a restart): such a payment is left to expire.
+    let same_mode = p.is_sandbox() == state.payments.sandbox_enabled();
+    let provider = ProviderKind::parse(&p.provider)
+        .and_then(|k| state.payments.provider(k))
+        .filter(|_| same_mode);
     match provider {
+        None if !same_mode => {
+            queries::note(
+                &state.db,
+                p.id,
+                &p.status,
+                source,
+                "sandbox payment and real providers (or the reverse): not queried",
+            )
+            .await?;
+        }
         None => {
             queries::note(
                 &state.db,
