@@ -282,20 +282,32 @@ pub async fn start(
         // Another submit (a second tab) created the open payment meanwhile: show that one.
         return match queries::open_for(&state.db, user.id, course.id).await? {
             Some(open) => {
-                tracing::info!(payment.reference = %open.reference, user.id = user.id, "payments: concurrent checkout joined the open payment");
+                tracing::info!(
+                    payment.reference = %open.reference,
+                    user.id = user.id,
+                    "payments: concurrent checkout joined the open payment"
+                );
                 Ok(Redirect::to(&format!("/payments/{}", open.reference)).into_response())
             }
             None => invalid("payments.error.conflict", StatusCode::CONFLICT).await,
         };
     }
-    tracing::info!(payment.reference = %reference, provider = provider.code(), "payments: payment created");
+    tracing::info!(
+        payment.reference = %reference,
+        provider = provider.code(),
+        "payments: payment created"
+    );
     let payment = queries::by_reference(&state.db, &reference)
         .await?
         .ok_or(AppError::NotFound)?;
     let bg = state.clone();
     tokio::spawn(async move {
         if let Err(e) = initiate(&bg, &payment).await {
-            tracing::warn!(error = %e, payment.reference = %payment.reference, "payments: initiation failed");
+            tracing::warn!(
+                error = %e,
+                payment.reference = %payment.reference,
+                "payments: initiation failed"
+            );
         }
     });
     Ok(Redirect::to(&format!("/payments/{reference}")).into_response())

@@ -820,6 +820,17 @@ pub async fn latest_quote(
     .await
 }
 
+/// Forgets every quote that expired before `before` (learners who never came back).
+pub async fn purge_quotes(db: &Db, before: &str) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM payment_quotes WHERE expires_at < $1")
+            .bind(before)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// One currency of a quote by its token (whoever it belongs to: the caller checks).
 pub async fn quote_line(
     db: &Db,

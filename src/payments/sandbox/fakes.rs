@@ -261,7 +261,11 @@ async fn orange_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
     // `expires_in` is a string, as Orange sends it.
     reply(
         StatusCode::OK,
-        json!({"token_type": "Bearer", "access_token": token, "expires_in": ttl.as_secs().to_string()}),
+        json!({
+            "token_type": "Bearer",
+            "access_token": token,
+            "expires_in": ttl.as_secs().to_string(),
+        }),
     )
 }
 
@@ -572,7 +576,11 @@ async fn airtel_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
     };
     reply(
         StatusCode::OK,
-        json!({"access_token": token, "expires_in": ttl.as_secs().to_string(), "token_type": "bearer"}),
+        json!({
+            "access_token": token,
+            "expires_in": ttl.as_secs().to_string(),
+            "token_type": "bearer",
+        }),
     )
 }
 
