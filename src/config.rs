@@ -36,7 +36,7 @@ pub struct Config {
     pub certificate_key: Option<String>,
     /// Mobile-money providers, routing, rates and sandbox (`TLJ_PAY_*`, see payments::config).
     pub payments: crate::payments::config::PaymentsConfig,
-    /// Demo mode (`serve --demo`): demo content, payments in sandbox unless configured.
+    /// Demo mode (`serve --demo`): demo content; sandbox payments unless `TLJ_PAY_SANDBOX=false`.
     pub demo: bool,
     /// STUN/TURN servers of live sessions, a JSON array of RTCIceServer (`TLJ_LIVE_ICE_SERVERS`,
     /// default `[]`).

@@ -294,7 +294,7 @@ pub async fn download(
                 format!(
                     "SELECT p.id, p.reference, p.invoice_number, u.name, u.email, c.slug, p.wallet, p.provider, \
                        p.status, p.amount_minor, p.currency, p.ref_amount_minor, p.ref_currency, p.rate_x10000, \
-                       p.provider_ref, p.created_at, p.finalized_at, p.refunded_at \
+                       p.provider_ref, p.created_at, p.finalized_at, p.refunded_at, p.sandbox \
                      FROM payments p JOIN users u ON u.id = p.user_id JOIN courses c ON c.id = p.course_id \
                      WHERE {clause} ORDER BY p.id"
                 ),
@@ -318,6 +318,7 @@ pub async fn download(
                     "cree_le",
                     "finalise_le",
                     "rembourse_le",
+                    "bac_a_sable",
                 ],
                 options,
                 PaymentExport::record,
@@ -458,6 +459,8 @@ struct PaymentExport {
     created_at: String,
     finalized_at: Option<String>,
     refunded_at: Option<String>,
+    /// 1: a sandbox payment (no money moved), flagged in its own column.
+    sandbox: i64,
 }
 
 impl PaymentExport {
@@ -484,6 +487,7 @@ impl PaymentExport {
             self.created_at.into(),
             self.finalized_at.into(),
             self.refunded_at.into(),
+            yes_no(self.sandbox),
         ]
     }
 }

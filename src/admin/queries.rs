@@ -221,7 +221,7 @@ pub async fn courses(db: &Db, q: &str) -> Result<Vec<CourseRow>, sqlx::Error> {
            (SELECT COUNT(*) FROM enrolments e WHERE e.course_id = c.id AND e.completed_at IS NOT NULL) AS completions, \
            (SELECT CAST(COALESCE(SUM(CASE WHEN p.currency = 'USD' THEN p.amount_minor \
                      ELSE COALESCE(p.amount_minor * 10000 / NULLIF(p.rate_x10000, 0), 0) END), 0) AS BIGINT) \
-              FROM payments p WHERE p.course_id = c.id AND p.status = 'succeeded' AND p.refunded_at IS NULL) AS revenue_usd_cents \
+              FROM payments p WHERE p.course_id = c.id AND p.status = 'succeeded' AND p.refunded_at IS NULL AND p.sandbox = 0) AS revenue_usd_cents \
          FROM courses c JOIN users t ON t.id = c.trainer_id JOIN categories k ON k.id = c.category_id \
          WHERE LOWER(c.title) LIKE $1 ESCAPE '\\' ORDER BY c.featured DESC, c.id DESC",
     )
@@ -430,7 +430,8 @@ pub async fn totals(db: &Db, month_ago: &str) -> Result<Totals, sqlx::Error> {
 }
 
 /// A succeeded, not refunded payment in US cents at the rate stored on it (USD is the
-/// reporting currency; CDF is converted at the payment's own USD→CDF rate).
+/// reporting currency; CDF is converted at the payment's own USD→CDF rate). Revenue never
+/// counts sandbox payments (`p.sandbox = 0`): no money moved.
 const USD_CENTS: &str = "CASE WHEN p.currency = 'USD' THEN p.amount_minor \
      ELSE COALESCE(p.amount_minor * 10000 / NULLIF(p.rate_x10000, 0), 0) END";
 
@@ -442,7 +443,7 @@ pub async fn revenue_by_month(
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT SUBSTR(p.finalized_at, 1, 7) AS month, CAST(SUM({USD_CENTS}) AS BIGINT) \
-         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL \
+         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL AND p.sandbox = 0 \
            AND p.finalized_at >= $1 AND p.finalized_at < $2 \
          GROUP BY SUBSTR(p.finalized_at, 1, 7) ORDER BY month"
     )))
@@ -471,7 +472,7 @@ pub async fn revenue_by_provider(
         "SELECT p.provider, p.currency, COUNT(*) AS payments, \
            CAST(SUM(p.amount_minor) AS BIGINT) AS amount_minor, \
            CAST(SUM({USD_CENTS}) AS BIGINT) AS usd_cents \
-         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL \
+         FROM payments p WHERE p.status = 'succeeded' AND p.refunded_at IS NULL AND p.sandbox = 0 \
            AND p.finalized_at >= $1 AND p.finalized_at < $2 \
          GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency"
     )))

@@ -2,7 +2,8 @@
 //!
 //! - A payment, its status fragment and its receipt: its payer only; for anyone else it does
 //!   not exist (404: references are not secrets to rely on).
-//! - The sandbox's fake phone page (sandbox mode only): the payer, or an admin trying a flow.
+//! - The sandbox's fake phone page (sandbox mode, sandbox payments only): the payer, or an admin
+//!   trying a flow.
 //! - The admin pages (`/admin/payments…`): admins (the routes' guard).
 
 use super::model::is_reference;
@@ -16,9 +17,11 @@ pub fn can_view(user: &User, p: &PaymentRow) -> bool {
     p.user_id == user.id
 }
 
-/// May answer the sandbox's phone page for the payment: its payer or an admin.
+/// May answer the sandbox's phone page for the payment: its payer or an admin, and only for a
+/// payment made in sandbox mode (a real one, made before a restart in sandbox mode, has no fake
+/// phone).
 pub fn can_use_phone(user: &User, p: &PaymentRow) -> bool {
-    can_view(user, p) || user.roles.grants(Role::Admin)
+    p.is_sandbox() && (can_view(user, p) || user.roles.grants(Role::Admin))
 }
 
 async fn find(db: &Db, reference: &str) -> AppResult<Option<PaymentRow>> {

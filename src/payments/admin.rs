@@ -31,6 +31,7 @@ struct Row {
     amount: String,
     status: String,
     refunded: bool,
+    sandbox: bool,
 }
 
 #[derive(Serialize)]
@@ -65,9 +66,11 @@ pub async fn list(
             amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
             status: p.status.clone(),
             refunded: p.refunded_at.is_some(),
+            sandbox: p.is_sandbox(),
         })
         .collect();
     let amounts = queries::succeeded_amounts(&state.db, &filter).await?;
+    let sandbox_succeeded = queries::succeeded_sandbox_count(&state.db, &filter).await?;
     let mut sums: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     let mut usd_total = 0_i64;
     for a in &amounts {
@@ -98,9 +101,50 @@ pub async fn list(
                 filter => Serde(&filter),
                 providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
                 statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                setup => Serde(setup(&state)),
+                sandbox_succeeded,
             },
         )?
         .into_response())
+}
+
+/// How mobile payment is set up, for the admin: the mode, the providers in use, and when
+/// nothing is configured, the variables that would configure each provider.
+#[derive(Serialize)]
+struct Setup {
+    /// `sandbox`, `live` or `off`.
+    mode: &'static str,
+    configured: Vec<&'static str>,
+    missing: Vec<(&'static str, Vec<&'static str>)>,
+}
+
+fn setup(state: &AppState) -> Setup {
+    let payments = &state.payments;
+    let mode = if payments.sandbox_enabled() {
+        "sandbox"
+    } else if payments.providers.is_empty() {
+        "off"
+    } else {
+        "live"
+    };
+    let configured = ProviderKind::ALL
+        .into_iter()
+        .filter(|k| mode == "live" && payments.providers.contains_key(k))
+        .map(|k| k.code())
+        .collect();
+    let missing = if mode == "off" {
+        super::providers::settings::required_variables()
+            .into_iter()
+            .map(|(kind, vars)| (kind.code(), vars.to_vec()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Setup {
+        mode,
+        configured,
+        missing,
+    }
 }
 
 async fn payment(state: &AppState, reference: &str) -> AppResult<PaymentRow> {

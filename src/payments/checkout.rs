@@ -11,9 +11,10 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::model::{QUOTE_MINUTES, Quote, Status, new_reference, quote};
+use super::model::{Status, new_reference};
 use super::providers::{PaymentRequest, ProviderError, ProviderKind, Wallet};
 use super::queries::{self, NewPayment, PaymentRow};
+use super::quotes::{self, reference_price};
 use super::{msisdn, rates, worker};
 use crate::courses::access::{self, CourseRef};
 use crate::db;
@@ -26,6 +27,8 @@ use crate::web::context::RequestContext;
 /// Payments a learner may start within 10 minutes.
 const MAX_PAYMENTS_PER_10_MIN: i64 = 6;
 
+/// What the checkout form sends: the learner's choices and the quote's token, never a rate or
+/// an amount (those stay on the server with the quote).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct CheckoutForm {
     #[serde(default)]
@@ -35,9 +38,7 @@ pub struct CheckoutForm {
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
-    pub rate_id: String,
-    #[serde(default)]
-    pub quoted_at: String,
+    pub quote_id: String,
 }
 
 #[derive(Serialize)]
@@ -68,35 +69,24 @@ async fn buyable(
     Ok(Ok(course))
 }
 
-fn reference_price(course: &CourseRef) -> Money {
-    Money::new(course.price_minor, &course.currency)
-}
-
-async fn pinned(state: &AppState, course: &CourseRef) -> Result<Vec<Money>, sqlx::Error> {
-    Ok(queries::pinned_prices(&state.db, course.id)
-        .await?
-        .into_iter()
-        .map(|(currency, amount)| Money::new(amount, &currency))
-        .collect())
-}
-
-fn quote_for(
+/// The checkout page when no provider is configured and the sandbox is off: it says so plainly
+/// and offers no form.
+fn not_configured(
     state: &AppState,
+    ctx: &RequestContext,
     course: &CourseRef,
-    pinned: &[Money],
-    currency: Currency,
-    rate: i64,
-) -> Result<Quote, &'static str> {
-    let cfg = &state.payments.config;
-    quote(
-        reference_price(course),
-        pinned.iter().copied().find(|p| p.currency == currency),
-        currency,
-        rate,
-        cfg.cdf_step,
-        cfg.limits(currency),
+    status: StatusCode,
+) -> AppResult<Response> {
+    state.render_status(
+        ctx,
+        status,
+        "views/payments/checkout.html",
+        context! {
+            course => Serde(course),
+            price => reference_price(course).format(ctx.locale),
+            not_configured => true,
+        },
     )
-    .map_err(|e| e.key())
 }
 
 async fn render_form(
@@ -107,46 +97,47 @@ async fn render_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let rate = rates::current(state).await?;
-    let rate_view = rates::view(&rate, ctx.locale);
-    let pins = pinned(state, course).await?;
-    let quotes: Vec<QuoteView> = [Currency::Usd, Currency::Cdf]
-        .into_iter()
-        .map(
-            |c| match quote_for(state, course, &pins, c, rate.rate_x10000) {
-                Ok(q) => QuoteView {
-                    currency: c.code(),
-                    amount: q.pay.format(ctx.locale),
-                    available: true,
-                    error: None,
-                },
-                Err(key) => QuoteView {
-                    currency: c.code(),
-                    amount: String::new(),
-                    available: false,
-                    error: Some(state.i18n.t(ctx.locale, key).to_owned()),
-                },
+    let user = ctx.require_user()?;
+    let issued = quotes::issue(state, user.id, course).await?;
+    let rate_view = rates::view(&issued.rate, ctx.locale);
+    let quotes: Vec<QuoteView> = issued
+        .offers
+        .iter()
+        .map(|(c, offer)| match offer {
+            Ok(line) => QuoteView {
+                currency: c.code(),
+                amount: Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                available: true,
+                error: None,
             },
-        )
+            Err(key) => QuoteView {
+                currency: c.code(),
+                amount: String::new(),
+                available: false,
+                error: Some(state.i18n.t(ctx.locale, key).to_owned()),
+            },
+        })
         .collect();
     let reference = reference_price(course);
-    let other = match reference.currency {
-        Currency::Usd => Currency::Cdf,
-        Currency::Cdf => Currency::Usd,
-    };
-    let summary = quote_for(state, course, &pins, other, rate.rate_x10000)
-        .ok()
-        .map(|q| {
+    let summary = issued
+        .offers
+        .iter()
+        .find(|(c, _)| *c != reference.currency)
+        .and_then(|(_, offer)| offer.as_ref().ok())
+        .map(|line| {
             state.i18n.format(
                 ctx.locale,
-                if q.pinned {
+                if db::flag(line.pinned) {
                     "payments.checkout.summary_pinned"
                 } else {
                     "payments.checkout.summary"
                 },
                 &[
                     ("reference", &reference.format(ctx.locale)),
-                    ("converted", &q.pay.format(ctx.locale)),
+                    (
+                        "converted",
+                        &Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                    ),
                     ("rate", &rate_view.text),
                     ("date", &rate_view.date),
                 ],
@@ -159,7 +150,9 @@ async fn render_form(
     if form.wallet.is_empty() {
         form.wallet = Wallet::Orange.code().to_owned();
     }
-    let quoted_at = db::now();
+    let valid_minutes = (issued.expires_at - OffsetDateTime::now_utc())
+        .whole_minutes()
+        .max(1);
     state.render_status(
         ctx,
         status,
@@ -171,12 +164,11 @@ async fn render_form(
             summary,
             rate => Serde(&rate_view),
             form => Serde(&form),
-            rate_id => rate.id,
-            quoted_at,
+            quote_id => &issued.token,
             wallets => Wallet::ALL.iter().map(|w| w.code()).collect::<Vec<_>>(),
             error => error.map(|k| state.i18n.t(ctx.locale, k).to_owned()),
             sandbox => state.payments.sandbox_enabled(),
-            valid_minutes => QUOTE_MINUTES,
+            valid_minutes,
         },
     )
 }
@@ -191,6 +183,9 @@ pub async fn checkout_page(
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
+    if !state.payments.available() {
+        return not_configured(&state, &ctx, &course, StatusCode::OK);
+    }
     render_form(
         &state,
         &ctx,
@@ -202,7 +197,8 @@ pub async fn checkout_page(
     .await
 }
 
-/// `POST /payments/checkout/{slug}`: creates the payment and starts it.
+/// `POST /payments/checkout/{slug}`: creates the payment from the learner's quote and starts
+/// it; with an open payment for the course already, shows that one instead.
 pub async fn start(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -214,21 +210,16 @@ pub async fn start(
         Err(redirect) => return Ok(redirect),
     };
     let user = ctx.require_user()?;
-    let invalid = |key: &'static str| {
+    if !state.payments.available() {
+        return not_configured(&state, &ctx, &course, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let invalid = |key: &'static str, status: StatusCode| {
         let (state, ctx, course, form) = (&state, &ctx, &course, &form);
-        async move {
-            render_form(
-                state,
-                ctx,
-                course,
-                form,
-                Some(key),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        async move { render_form(state, ctx, course, form, Some(key), status).await }
     };
-    // One open payment per learner and course: a second submit shows the first.
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    // One open payment per learner and course: a second submit shows the first. (The unique
+    // index below makes it hold when two submits race.)
     if let Some(open) = queries::open_for(&state.db, user.id, course.id).await? {
         return Ok(Redirect::to(&format!("/payments/{}", open.reference)).into_response());
     }
@@ -238,48 +229,36 @@ pub async fn start(
         return Err(AppError::TooManyRequests);
     }
     let Some(wallet) = Wallet::parse(&form.wallet) else {
-        return invalid("payments.error.wallet").await;
+        return invalid("payments.error.wallet", unprocessable).await;
     };
     let Some(currency) = Currency::parse(&form.currency) else {
-        return invalid("payments.error.currency").await;
+        return invalid("payments.error.currency", unprocessable).await;
     };
     let e164 = match msisdn::parse(&form.phone) {
         Ok(n) => n,
-        Err(_) => return invalid("payments.error.phone").await,
+        Err(_) => return invalid("payments.error.phone", unprocessable).await,
     };
-    // The quote shown stays valid for 30 minutes; after that, the rate in force applies and
-    // the learner sees the new amount before paying.
-    let latest = rates::current(&state).await?;
-    let quoted_rate = match form.rate_id.parse::<i64>() {
-        Ok(id) if id == latest.id => Some(latest.clone()),
-        Ok(id) => {
-            let fresh = db::parse_timestamp(&form.quoted_at).is_some_and(|t| {
-                OffsetDateTime::now_utc() - t <= time::Duration::minutes(QUOTE_MINUTES)
-            });
-            if fresh {
-                queries::rate_by_id(&state.db, id).await?
-            } else {
-                None
-            }
+    // The amount, reference price and rate come from the quote stored when the page was shown.
+    let line = match quotes::redeem(&state, user.id, &course, &form.quote_id, currency).await? {
+        Ok(line) => line,
+        Err(key) => {
+            tracing::info!(
+                user.id = user.id,
+                course.id = course.id,
+                reason = key,
+                "payments: quote refused"
+            );
+            return invalid(key, unprocessable).await;
         }
-        Err(_) => None,
-    };
-    let Some(rate) = quoted_rate else {
-        return invalid("payments.error.quote_expired").await;
-    };
-    let pins = pinned(&state, &course).await?;
-    let q = match quote_for(&state, &course, &pins, currency, rate.rate_x10000) {
-        Ok(q) => q,
-        Err(key) => return invalid(key).await,
     };
     let Some(provider) = super::route(&state, wallet, currency).await? else {
-        return invalid("payments.error.unavailable").await;
+        return invalid("payments.error.unavailable", unprocessable).await;
     };
     let reference = new_reference();
     let expires_at = db::timestamp(
         OffsetDateTime::now_utc() + time::Duration::minutes(state.payments.config.expiry_minutes),
     );
-    queries::insert_payment(
+    let created = queries::insert_payment(
         &state.db,
         NewPayment {
             reference: &reference,
@@ -288,24 +267,47 @@ pub async fn start(
             wallet: wallet.code(),
             provider: provider.code(),
             currency: currency.code(),
-            amount_minor: q.pay.amount_minor,
-            ref_currency: q.reference.currency.code(),
-            ref_amount_minor: q.reference.amount_minor,
-            rate_id: Some(rate.id),
-            rate_x10000: rate.rate_x10000,
+            amount_minor: line.amount_minor,
+            ref_currency: &line.ref_currency,
+            ref_amount_minor: line.ref_amount_minor,
+            rate_id: line.rate_id,
+            rate_x10000: line.rate_x10000,
             msisdn: &e164,
             expires_at: &expires_at,
+            sandbox: state.payments.sandbox_enabled(),
         },
     )
     .await?;
-    tracing::info!(payment = %reference, provider = provider.code(), "paiement créé");
+    if created.is_none() {
+        // Another submit (a second tab) created the open payment meanwhile: show that one.
+        return match queries::open_for(&state.db, user.id, course.id).await? {
+            Some(open) => {
+                tracing::info!(
+                    payment.reference = %open.reference,
+                    user.id = user.id,
+                    "payments: concurrent checkout joined the open payment"
+                );
+                Ok(Redirect::to(&format!("/payments/{}", open.reference)).into_response())
+            }
+            None => invalid("payments.error.conflict", StatusCode::CONFLICT).await,
+        };
+    }
+    tracing::info!(
+        payment.reference = %reference,
+        provider = provider.code(),
+        "payments: payment created"
+    );
     let payment = queries::by_reference(&state.db, &reference)
         .await?
         .ok_or(AppError::NotFound)?;
     let bg = state.clone();
     tokio::spawn(async move {
         if let Err(e) = initiate(&bg, &payment).await {
-            tracing::warn!(error = %e, payment = %payment.reference, "initiation du paiement");
+            tracing::warn!(
+                error = %e,
+                payment.reference = %payment.reference,
+                "payments: initiation failed"
+            );
         }
     });
     Ok(Redirect::to(&format!("/payments/{reference}")).into_response())
@@ -410,6 +412,8 @@ struct PaymentView {
     redirect_url: Option<String>,
     invoice_number: Option<String>,
     reason: Option<String>,
+    /// Made against the fake providers: the waiting page offers the fake phone.
+    sandbox: bool,
 }
 
 fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> PaymentView {
@@ -433,6 +437,7 @@ fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> Payme
             .as_deref()
             .filter(|k| k.starts_with("payments."))
             .map(|k| state.i18n.t(ctx.locale, k).to_owned()),
+        sandbox: p.is_sandbox() && state.payments.sandbox_enabled(),
     }
 }
 
@@ -448,7 +453,7 @@ pub async fn waiting_page(
         .render(
             &ctx,
             "views/payments/waiting.html",
-            context! { p => Serde(&view), sandbox => state.payments.sandbox_enabled() },
+            context! { p => Serde(&view) },
         )?
         .into_response())
 }
@@ -466,7 +471,7 @@ pub async fn status(
         .render(
             &ctx,
             "partials/payments/status.html",
-            context! { p => Serde(&view), sandbox => state.payments.sandbox_enabled() },
+            context! { p => Serde(&view) },
         )?
         .into_response())
 }

@@ -3,7 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `TLJ_PAY_<PROVIDER>_*` | unset | provider credentials (see `providers::settings`) |
-//! | `TLJ_PAY_SANDBOX` | see below | `1`: embedded fake providers; `0`: real providers only |
+//! | `TLJ_PAY_SANDBOX` | see below | `true`: embedded fake providers; `false`: real providers only |
 //! | `TLJ_PAY_CDF_STEP` | `100` | CDF amounts are rounded **up** to this many francs |
 //! | `TLJ_PAY_USD_CDF_RATE` | `2850` | initial USD→CDF rate (decimal, e.g. `2850.50`), used until an admin sets one |
 //! | `TLJ_PAY_MAX_USD` / `TLJ_PAY_MAX_CDF` | `1000` / `3000000` | largest amount charged per payment (major units) |
@@ -11,10 +11,11 @@
 //! | `TLJ_PAY_EXPIRY_MINUTES` | `15` | a payment not confirmed after this is expired (after one last query) |
 //! | `TLJ_PAY_POLL_SECS` | `5` | how often the worker looks for payments due a status check |
 //!
-//! **Sandbox decision.** `TLJ_PAY_SANDBOX` wins when set. When unset, the sandbox is on if the
-//! server runs with `--demo` **or** no provider is configured (so a development checkout works
-//! out of the box), and off as soon as a provider is configured outside demo mode. With the
-//! sandbox on, every wallet is served by the embedded fakes; real credentials are ignored.
+//! **Sandbox decision.** `TLJ_PAY_SANDBOX` wins when set. When unset, the sandbox runs only with
+//! `--demo`. It never starts because nothing is configured: without a provider and without the
+//! sandbox, paid checkout says mobile payment is not configured (the fakes would let a learner
+//! confirm his own payment and unlock a course). With the sandbox on, every wallet is served by
+//! the embedded fakes; real credentials are ignored.
 
 use super::model::{parse_major, parse_rate};
 use super::providers::settings::ProviderSettings;
@@ -92,7 +93,7 @@ impl PaymentsConfig {
             Some(v) => match v.as_str() {
                 "1" | "true" | "yes" | "oui" | "on" => Some(true),
                 "0" | "false" | "no" | "non" | "off" => Some(false),
-                _ => anyhow::bail!("TLJ_PAY_SANDBOX doit valoir 1 ou 0 (reçu « {v} »)"),
+                _ => anyhow::bail!("TLJ_PAY_SANDBOX doit valoir true ou false (reçu « {v} »)"),
             },
         };
         let initial_rate_x10000 = match value(get, "TLJ_PAY_USD_CDF_RATE") {
@@ -125,7 +126,7 @@ impl PaymentsConfig {
 
     /// Whether the embedded fake providers serve the payments (see the module documentation).
     pub fn sandbox_enabled(&self, demo: bool) -> bool {
-        self.sandbox.unwrap_or(demo || self.providers.is_empty())
+        self.sandbox.unwrap_or(demo)
     }
 
     /// Limits for a currency: (min, max) in minor units.
@@ -155,7 +156,11 @@ mod tests {
         let c = PaymentsConfig::from_lookup(&lookup(&[])).expect("defaults");
         assert_eq!(c.cdf_step, 100);
         assert_eq!(c.initial_rate_x10000, 28_500_000);
-        assert!(c.sandbox_enabled(false), "no provider: sandbox");
+        assert!(
+            !c.sandbox_enabled(false),
+            "no provider and no --demo: no sandbox (fails closed)"
+        );
+        assert!(c.sandbox_enabled(true), "--demo: sandbox");
         let c = PaymentsConfig::from_lookup(&lookup(&[
             ("TLJ_PAY_FLEXPAY_BASE_URL", "https://x"),
             ("TLJ_PAY_FLEXPAY_TOKEN", "t"),
@@ -166,6 +171,8 @@ mod tests {
         assert!(c.sandbox_enabled(true), "demo: sandbox");
         let c = PaymentsConfig::from_lookup(&lookup(&[("TLJ_PAY_SANDBOX", "0")])).expect("off");
         assert!(!c.sandbox_enabled(true));
+        let c = PaymentsConfig::from_lookup(&lookup(&[("TLJ_PAY_SANDBOX", "true")])).expect("on");
+        assert!(c.sandbox_enabled(false), "explicit TLJ_PAY_SANDBOX=true");
     }
 
     #[test]

@@ -160,8 +160,8 @@ async fn receive_callback(
     Ok(ack())
 }
 
-/// The payment behind a fake phone page: sandbox mode only (404 otherwise), the payer or an
-/// admin.
+/// The payment behind a fake phone page: sandbox mode and a sandbox payment only (404
+/// otherwise), the payer or an admin.
 async fn sandbox_payment(
     state: &AppState,
     ctx: &RequestContext,

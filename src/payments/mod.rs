@@ -18,6 +18,7 @@ pub mod model;
 pub mod msisdn;
 pub mod providers;
 pub mod queries;
+pub mod quotes;
 pub mod rates;
 pub mod receipts;
 pub mod sandbox;
@@ -44,7 +45,8 @@ pub struct Payments {
 
 impl Payments {
     /// Builds the adapters: against the embedded sandbox when sandbox mode is on (see
-    /// [`PaymentsConfig::sandbox_enabled`]), else against the configured providers.
+    /// [`PaymentsConfig::sandbox_enabled`]: `--demo` or an explicit `TLJ_PAY_SANDBOX=true`),
+    /// else against the configured providers. Without either, paid checkout is off.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let pay = config.payments.clone();
         if pay.sandbox_enabled(config.demo) {
@@ -53,7 +55,14 @@ impl Payments {
             sandbox.set_callback_base(&config.base_url);
             sandbox.set_orange_payment_page(&format!("{}/payments/sandbox/", config.base_url));
             let providers = providers::build(&sandbox.settings());
-            tracing::info!("paiements : mode bac à sable (opérateurs simulés en local)");
+            if config.demo {
+                tracing::info!("payments: sandbox mode, fake providers (demo)");
+            } else {
+                tracing::warn!(
+                    "payments: sandbox mode (TLJ_PAY_SANDBOX=true): fake providers, no money is \
+                     collected and learners confirm their own payments"
+                );
+            }
             Ok(Self {
                 config: pay,
                 providers,
@@ -62,7 +71,11 @@ impl Payments {
         } else {
             let providers = providers::build(&pay.providers);
             if providers.is_empty() {
-                tracing::warn!("paiements : aucun opérateur configuré, achats indisponibles");
+                tracing::warn!(
+                    "payments: no mobile-money provider configured and sandbox off: paid checkout \
+                     is disabled (set the TLJ_PAY_<PROVIDER>_* variables, or TLJ_PAY_SANDBOX=true \
+                     for a test platform)"
+                );
             }
             Ok(Self {
                 config: pay,
@@ -70,6 +83,11 @@ impl Payments {
                 sandbox: None,
             })
         }
+    }
+
+    /// Whether paid checkout can run at all: the sandbox, or at least one real provider.
+    pub fn available(&self) -> bool {
+        self.sandbox.is_some() || !self.providers.is_empty()
     }
 
     pub fn provider(&self, kind: ProviderKind) -> Option<Arc<dyn Provider>> {

@@ -63,7 +63,8 @@ impl Status {
         matches!(self, Status::Succeeded | Status::Failed | Status::Expired)
     }
 
-    /// Statuses the worker still checks with the provider.
+    /// Statuses the worker still checks with the provider. The `payments_one_open` unique index
+    /// (migration 0013) lists the same ones: at most one open payment per learner and course.
     pub const OPEN: [Status; 3] = [Status::Created, Status::Pending, Status::Unknown];
 
     /// The statuses from which a move to `to` is allowed (the `WHERE status IN (…)` of the

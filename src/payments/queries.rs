@@ -13,7 +13,7 @@ const PAYMENT_SELECT: &str = "SELECT p.id, p.reference, p.user_id, p.course_id, 
      p.provider, p.currency, p.amount_minor, p.ref_currency, p.ref_amount_minor, p.rate_x10000, \
      p.msisdn, p.status, p.provider_ref, p.callback_secret, p.redirect_url, p.failure_reason, \
      p.invoice_number, p.expires_at, p.next_check_at, p.attempts, p.refunded_at, p.created_at, \
-     p.updated_at, p.finalized_at, c.title AS course_title, c.slug AS course_slug, \
+     p.updated_at, p.finalized_at, p.sandbox, c.title AS course_title, c.slug AS course_slug, \
      u.name AS user_name, u.email AS user_email \
      FROM payments p JOIN courses c ON c.id = p.course_id JOIN users u ON u.id = p.user_id";
 
@@ -45,6 +45,8 @@ pub struct PaymentRow {
     pub created_at: String,
     pub updated_at: String,
     pub finalized_at: Option<String>,
+    /// 1: made against the embedded fake providers (no money moved).
+    pub sandbox: i64,
     pub course_title: String,
     pub course_slug: String,
     pub user_name: String,
@@ -54,6 +56,10 @@ pub struct PaymentRow {
 impl PaymentRow {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Unknown)
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        db::flag(self.sandbox)
     }
 }
 
@@ -71,6 +77,7 @@ pub struct NewPayment<'a> {
     pub rate_x10000: i64,
     pub msisdn: &'a str,
     pub expires_at: &'a str,
+    pub sandbox: bool,
 }
 
 fn in_list(statuses: &[Status]) -> String {
@@ -81,16 +88,20 @@ fn in_list(statuses: &[Status]) -> String {
         .join(", ")
 }
 
-/// Creates a payment in `created` with its first transition.
-pub async fn insert_payment(db: &Db, p: NewPayment<'_>) -> Result<i64, sqlx::Error> {
+/// Creates a payment in `created` with its first transition. `None` when the learner already
+/// has an open payment for the course (the `payments_one_open` unique index): the caller shows
+/// that one instead, so two tabs submitting at once push one PIN prompt, not two.
+pub async fn insert_payment(db: &Db, p: NewPayment<'_>) -> Result<Option<i64>, sqlx::Error> {
     let now = db::now();
     let mut tx = db.pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    // ON CONFLICT without a target covers the partial unique index on both engines; on
+    // PostgreSQL a concurrent insert waits for the other transaction, then does nothing.
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO payments (reference, user_id, course_id, wallet, provider, currency, \
          amount_minor, ref_currency, ref_amount_minor, rate_id, rate_x10000, msisdn, status, \
-         expires_at, next_check_at, attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $15, 0, $14, $14) \
-         RETURNING id",
+         expires_at, next_check_at, attempts, created_at, updated_at, sandbox) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $15, 0, $14, $14, $16) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(p.reference)
     .bind(p.user_id)
@@ -109,11 +120,16 @@ pub async fn insert_payment(db: &Db, p: NewPayment<'_>) -> Result<i64, sqlx::Err
     .bind(db::timestamp(
         time::OffsetDateTime::now_utc() + time::Duration::seconds(super::model::backoff_secs(0)),
     ))
-    .fetch_one(&mut *tx)
+    .bind(i64::from(p.sandbox))
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(id) = id else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
     insert_transition(&mut tx, id, "created", "created", "checkout", "").await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 async fn insert_transition(
@@ -499,12 +515,15 @@ pub struct SucceededAmount {
     pub rate_x10000: i64,
 }
 
-/// Amounts of the succeeded (not refunded) payments matching the filter, for totals.
+/// Amounts of the succeeded (not refunded, not sandbox) payments matching the filter, for
+/// totals.
 pub async fn succeeded_amounts(
     db: &Db,
     filter: &AdminFilter,
 ) -> Result<Vec<SucceededAmount>, sqlx::Error> {
-    let (clause, binds) = filter.sql(Some("p.status = 'succeeded' AND p.refunded_at IS NULL"));
+    let (clause, binds) = filter.sql(Some(
+        "p.status = 'succeeded' AND p.refunded_at IS NULL AND p.sandbox = 0",
+    ));
     let sql = format!(
         "SELECT p.provider, p.currency, p.amount_minor, p.rate_x10000 FROM payments p{clause}"
     );
@@ -513,6 +532,17 @@ pub async fn succeeded_amounts(
         q = q.bind(b);
     }
     q.fetch_all(&db.pool).await
+}
+
+/// How many succeeded sandbox payments match the filter (shown apart, never in the totals).
+pub async fn succeeded_sandbox_count(db: &Db, filter: &AdminFilter) -> Result<i64, sqlx::Error> {
+    let (clause, binds) = filter.sql(Some("p.status = 'succeeded' AND p.sandbox = 1"));
+    let sql = format!("SELECT COUNT(*) FROM payments p{clause}");
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_one(&db.pool).await
 }
 
 /// Marks a succeeded payment refunded and records the refund (once).
@@ -676,7 +706,7 @@ pub async fn set_route(
     Ok(())
 }
 
-/// The newest open, unexpired payment of a learner for a course.
+/// The open payment of a learner for a course (at most one: `payments_one_open`).
 pub async fn open_for(
     db: &Db,
     user_id: i64,
@@ -684,12 +714,134 @@ pub async fn open_for(
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{PAYMENT_SELECT} WHERE p.user_id = $1 AND p.course_id = $2 AND p.status IN ({}) \
-         AND p.expires_at > $3 ORDER BY p.id DESC LIMIT 1",
+         ORDER BY p.id DESC LIMIT 1",
         in_list(&Status::OPEN)
     )))
     .bind(user_id)
     .bind(course_id)
-    .bind(db::now())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+// ---- Quotes ----
+
+/// One currency of a quote shown on a checkout page.
+#[derive(Clone, Debug, FromRow, Serialize)]
+pub struct QuoteRow {
+    pub id: i64,
+    pub token: String,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub ref_currency: String,
+    pub ref_amount_minor: i64,
+    pub rate_id: Option<i64>,
+    pub rate_x10000: i64,
+    pub pinned: i64,
+    pub expires_at: String,
+    pub created_at: String,
+}
+
+const QUOTE_SELECT: &str = "SELECT id, token, user_id, course_id, currency, amount_minor, \
+     ref_currency, ref_amount_minor, rate_id, rate_x10000, pinned, expires_at, created_at \
+     FROM payment_quotes";
+
+/// A quote to store: the same token, learner, course, rate and expiry for every line.
+pub struct NewQuote<'a> {
+    pub token: &'a str,
+    pub user_id: i64,
+    pub course_id: i64,
+    pub rate_id: i64,
+    pub rate_x10000: i64,
+    pub expires_at: &'a str,
+    pub lines: Vec<NewQuoteLine>,
+}
+
+/// One currency of a [`NewQuote`].
+pub struct NewQuoteLine {
+    pub currency: &'static str,
+    pub amount_minor: i64,
+    pub ref_currency: &'static str,
+    pub ref_amount_minor: i64,
+    pub pinned: bool,
+}
+
+/// Stores the lines of one quote, and forgets the learner's expired quotes.
+pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<(), sqlx::Error> {
+    let now = db::now();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM payment_quotes WHERE user_id = $1 AND expires_at < $2")
+        .bind(q.user_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    for line in &q.lines {
+        sqlx::query(
+            "INSERT INTO payment_quotes (token, user_id, course_id, currency, amount_minor, \
+             ref_currency, ref_amount_minor, rate_id, rate_x10000, pinned, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(q.token)
+        .bind(q.user_id)
+        .bind(q.course_id)
+        .bind(line.currency)
+        .bind(line.amount_minor)
+        .bind(line.ref_currency)
+        .bind(line.ref_amount_minor)
+        .bind(q.rate_id)
+        .bind(q.rate_x10000)
+        .bind(i64::from(line.pinned))
+        .bind(q.expires_at)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The currencies of the learner's newest quote for a course still valid after `valid_after`.
+pub async fn latest_quote(
+    db: &Db,
+    user_id: i64,
+    course_id: i64,
+    valid_after: &str,
+) -> Result<Vec<QuoteRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{QUOTE_SELECT} WHERE token = (SELECT token FROM payment_quotes \
+           WHERE user_id = $1 AND course_id = $2 AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
+         ORDER BY currency"
+    )))
+    .bind(user_id)
+    .bind(course_id)
+    .bind(valid_after)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Forgets every quote that expired before `before` (learners who never came back).
+pub async fn purge_quotes(db: &Db, before: &str) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM payment_quotes WHERE expires_at < $1")
+            .bind(before)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// One currency of a quote by its token (whoever it belongs to: the caller checks).
+pub async fn quote_line(
+    db: &Db,
+    token: &str,
+    currency: &str,
+) -> Result<Option<QuoteRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{QUOTE_SELECT} WHERE token = $1 AND currency = $2"
+    )))
+    .bind(token)
+    .bind(currency)
     .fetch_optional(&db.pool)
     .await
 }

@@ -84,7 +84,12 @@ fn receipt_data(state: &AppState, locale: Locale, p: &PaymentRow) -> ReceiptData
         invoice_label: t("payments.receipt.invoice"),
         invoice: p.invoice_number.clone().unwrap_or_default(),
         rows,
-        footer: t("payments.receipt.footer"),
+        // A sandbox receipt says plainly that no money was received.
+        footer: t(if p.is_sandbox() {
+            "payments.receipt.sandbox_footer"
+        } else {
+            "payments.receipt.footer"
+        }),
     }
 }
 

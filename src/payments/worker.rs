@@ -18,15 +18,26 @@ use crate::state::AppState;
 /// How long after its expiry an `unknown` payment is still re-queried before it is expired.
 const RECONCILE_HOURS: i64 = 24;
 
+/// How often expired quotes are deleted (each learner's own are also dropped on his next quote).
+const QUOTE_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 pub fn spawn(state: AppState) {
     let every = Duration::from_secs(state.payments.config.poll_secs.max(1));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut purged = std::time::Instant::now();
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
                 tracing::warn!(error = %e, "paiements : vérification des paiements en attente");
+            }
+            if purged.elapsed() >= QUOTE_PURGE_EVERY {
+                purged = std::time::Instant::now();
+                let before = db::timestamp(OffsetDateTime::now_utc() - time::Duration::hours(1));
+                if let Err(e) = queries::purge_quotes(&state.db, &before).await {
+                    tracing::warn!(error = %e, "payments: purging expired quotes failed");
+                }
             }
         }
     });
@@ -53,8 +64,23 @@ pub async fn run_once(state: &AppState) -> Result<usize, sqlx::Error> {
 /// Queries the provider about `p` and applies the answer; then expires it if it is still open
 /// after its deadline. Returns the status afterwards.
 pub async fn check(state: &AppState, p: &PaymentRow, source: &str) -> Result<Status, sqlx::Error> {
-    let provider = ProviderKind::parse(&p.provider).and_then(|k| state.payments.provider(k));
+    // The fakes must never settle a real payment, nor real providers a sandbox one (the mode
+    // changed with a restart): such a payment is left to expire.
+    let same_mode = p.is_sandbox() == state.payments.sandbox_enabled();
+    let provider = ProviderKind::parse(&p.provider)
+        .and_then(|k| state.payments.provider(k))
+        .filter(|_| same_mode);
     match provider {
+        None if !same_mode => {
+            queries::note(
+                &state.db,
+                p.id,
+                &p.status,
+                source,
+                "sandbox payment and real providers (or the reverse): not queried",
+            )
+            .await?;
+        }
         None => {
             queries::note(
                 &state.db,

@@ -428,7 +428,7 @@ pub async fn start_payment(b: &Browser, slug: &str) -> String {
             .and_then(|e| e.value().attr("value").map(str::to_owned))
             .unwrap()
     };
-    let (rate_id, quoted_at) = (attr("rate_id"), attr("quoted_at"));
+    let quote_id = attr("quote_id");
     let r = b
         .post_form(
             &format!("/payments/checkout/{slug}"),
@@ -436,8 +436,7 @@ pub async fn start_payment(b: &Browser, slug: &str) -> String {
                 ("wallet", "orange"),
                 ("currency", "USD"),
                 ("phone", "081 234 5678"),
-                ("rate_id", &rate_id),
-                ("quoted_at", &quoted_at),
+                ("quote_id", &quote_id),
             ],
         )
         .await;

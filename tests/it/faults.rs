@@ -366,7 +366,7 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
             .expect("hidden quote field")
             .to_owned()
     };
-    let (rate_id, quoted_at) = (value("rate_id"), value("quoted_at"));
+    let quote_id = value("quote_id");
     let r = learner
         .post_form(
             &format!("/payments/checkout/{course}"),
@@ -374,8 +374,7 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
                 ("wallet", "orange"),
                 ("currency", "USD"),
                 ("phone", "081 234 5678"),
-                ("rate_id", &rate_id),
-                ("quoted_at", &quoted_at),
+                ("quote_id", &quote_id),
             ],
         )
         .await;

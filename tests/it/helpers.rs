@@ -88,6 +88,8 @@ impl TestApp {
             "DATABASE_URL" => Some(database_url.clone()),
             "TLJ_DATA_DIR" => Some(data_dir.display().to_string()),
             "TLJ_ADDR" => Some(addr.to_string()),
+            // Payments run against the embedded fakes because the tests say so, not by default.
+            "TLJ_PAY_SANDBOX" => Some("true".into()),
             _ => None,
         })
         .expect("test config");

@@ -14,7 +14,7 @@ use techlearnjess::payments::providers::{
     self, PaymentLookup, PaymentRequest, Provider, ProviderError, ProviderKind, ProviderSettings,
     ProviderStatus, Wallet,
 };
-use techlearnjess::payments::sandbox::{Fault, Sandbox, SandboxOutcome};
+use techlearnjess::payments::sandbox::{Fault, MPESA_ACTIVATION, Sandbox, SandboxOutcome};
 
 type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
@@ -827,6 +827,41 @@ async fn mpesa_fake_checks_encryption_string_fields_msisdn_and_reference() {
         .as_str()
         .expect("session")
         .to_string();
+    let query = |bearer: String| {
+        http.get(format!("{base}/queryTransactionStatus/"))
+            .bearer_auth(bearer)
+            .header("Origin", "*")
+            .query(&[
+                ("input_QueryReference", "NOPE"),
+                (
+                    "input_ServiceProviderCode",
+                    cfg.service_provider_code.as_str(),
+                ),
+                ("input_ThirdPartyConversationID", "abc"),
+                ("input_Country", "DRC"),
+            ])
+            .send()
+    };
+    // A new session is not usable until its activation delay has passed.
+    let early = query(mpesa::encrypt(&key, &session_id).expect("encrypt"))
+        .await
+        .expect("send");
+    assert_eq!(early.status(), 401);
+    let early: Value = early.json().await.expect("json");
+    assert_eq!(early["output_ResponseCode"], "INS-2");
+    assert_eq!(
+        cfg.session_delay, MPESA_ACTIVATION,
+        "the adapter waits as long"
+    );
+    tokio::time::sleep(MPESA_ACTIVATION + Duration::from_millis(100)).await;
+    let active = query(mpesa::encrypt(&key, &session_id).expect("encrypt"))
+        .await
+        .expect("send");
+    let active: Value = active.json().await.expect("json");
+    assert_eq!(
+        active["output_ResponseCode"], "INS-23",
+        "unknown reference, but let in"
+    );
     let post = |body: Value, bearer: String| {
         http.post(format!("{base}/c2bPayment/singleStage/"))
             .bearer_auth(bearer)
@@ -956,6 +991,8 @@ async fn flexpay_success_failure_and_pending_then_success() {
         ProviderStatus::Succeeded
     );
 
+    // A refusal: FlexPay documents only "0" (success), so the callback's "1" claims nothing
+    // and the check's status "1" stays pending until the payment expires on our side.
     let req = rig.request(ProviderKind::Flexpay, Currency::Usd, 1999);
     let init = flexpay.initiate(&req).await.expect("initiate");
     rig.sandbox
@@ -965,15 +1002,17 @@ async fn flexpay_success_failure_and_pending_then_success() {
     let hint = flexpay
         .parse_callback(&headers(), &rig.callback("flexpay", 2).await)
         .expect("parse");
-    assert_eq!(hint.claimed, ProviderStatus::Failed);
+    assert_eq!(hint.raw["code"], "1");
+    assert_eq!(hint.claimed, ProviderStatus::Unknown);
+    let report = flexpay
+        .query(&lookup(&req, init.provider_ref))
+        .await
+        .expect("query");
     assert_eq!(
-        flexpay
-            .query(&lookup(&req, init.provider_ref))
-            .await
-            .expect("query")
-            .status,
-        ProviderStatus::Failed
+        report.raw["transaction"]["status"], "1",
+        "a documented value"
     );
+    assert_eq!(report.status, ProviderStatus::Pending);
 
     rig.sandbox.set_auto(
         ProviderKind::Flexpay,
@@ -1276,4 +1315,259 @@ async fn airtel_message_signing_when_enabled() {
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["status"]["response_code"], "DP00800001026");
+}
+
+// ------------------------------------------------------------------------------- strictness
+
+/// An Airtel access token from the fake, straight over HTTP.
+async fn airtel_token(rig: &Rig) -> Value {
+    reqwest::Client::new()
+        .post(format!(
+            "{}/airtel/auth/oauth2/token",
+            rig.sandbox.base_url()
+        ))
+        .json(
+            &json!({"client_id": techlearnjess::payments::sandbox::AIRTEL_CLIENT_ID,
+            "client_secret": techlearnjess::payments::sandbox::AIRTEL_CLIENT_SECRET,
+            "grant_type": "client_credentials"}),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn orange_is_served_under_its_dev_segment_only() {
+    let rig = rig_with(|s| {
+        if let Some(o) = s.orange.as_mut() {
+            o.country_segment = "cd".into();
+        }
+    })
+    .await;
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 100_000);
+    match rig.provider(ProviderKind::Orange).initiate(&req).await {
+        Err(ProviderError::Rejected(msg)) => assert!(msg.contains("404"), "{msg}"),
+        other => panic!("a wrong path segment was accepted: {other:?}"),
+    }
+    assert!(rig.sandbox.payment(&req.reference).is_none());
+    // The sandbox's own settings use `dev`, and work.
+    let orange = providers::build(&rig.sandbox.settings())
+        .remove(&ProviderKind::Orange)
+        .expect("orange");
+    let req = rig.request(ProviderKind::Orange, Currency::Cdf, 100_000);
+    let init = orange.initiate(&req).await.expect("initiate");
+    assert_eq!(init.status, ProviderStatus::Pending);
+}
+
+#[tokio::test]
+async fn tokens_and_sessions_expire_with_time_and_adapters_renew_them() {
+    let rig = rig().await;
+    let ttl = Duration::from_secs(1);
+    for kind in [
+        ProviderKind::Orange,
+        ProviderKind::Airtel,
+        ProviderKind::Mpesa,
+    ] {
+        rig.sandbox.set_token_ttl(kind, ttl);
+    }
+    // An Airtel token announces its lifetime, works, then is refused once it is over.
+    let token = airtel_token(&rig).await;
+    assert_eq!(token["expires_in"], "1", "a string, as Airtel sends it");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let enquiry = || {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/airtel/standard/v1/payments/NOPE",
+                rig.sandbox.base_url()
+            ))
+            .bearer_auth(&token)
+            .header("X-Country", "CD")
+            .header("X-Currency", "CDF")
+            .send()
+    };
+    assert_eq!(enquiry().await.expect("send").status(), 404, "let in");
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    assert_eq!(enquiry().await.expect("send").status(), 401, "expired");
+
+    // The adapters take a new token (session) once the old one has lived its time.
+    let mpesa = rig.provider(ProviderKind::Mpesa);
+    let mpesa_payment = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    let l = lookup(&mpesa_payment, None);
+    for round in 1..=2 {
+        for kind in [ProviderKind::Orange, ProviderKind::Airtel] {
+            let req = rig.request(kind, Currency::Cdf, 100_000);
+            let init = rig.provider(kind).initiate(&req).await.expect("initiate");
+            assert_eq!(
+                init.status,
+                ProviderStatus::Pending,
+                "{kind:?} round {round}"
+            );
+        }
+        // Unknown reference (INS-23): answered, so the session was accepted.
+        let report = mpesa.query(&l).await.expect("query");
+        assert_eq!(report.raw["output_ResponseCode"], "INS-23", "round {round}");
+        if round == 1 {
+            tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+        }
+    }
+    assert_eq!(rig.sandbox.hits("orange.token"), 2);
+    // The raw token above, then the adapter's two.
+    assert_eq!(rig.sandbox.hits("airtel.token"), 1 + 2);
+    assert_eq!(rig.sandbox.hits("mpesa.session"), 2);
+}
+
+#[tokio::test]
+async fn an_mpesa_adapter_that_does_not_wait_for_session_activation_is_refused() {
+    let rig = rig_with(|s| {
+        if let Some(m) = s.mpesa.as_mut() {
+            m.session_delay = Duration::ZERO;
+        }
+    })
+    .await;
+    let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+    match rig.provider(ProviderKind::Mpesa).initiate(&req).await {
+        Err(ProviderError::Rejected(msg)) => assert!(msg.contains("INS-2"), "{msg}"),
+        other => panic!("an inactive session was accepted: {other:?}"),
+    }
+    assert!(
+        rig.sandbox.payment(&req.reference).is_none(),
+        "no PIN prompt"
+    );
+}
+
+#[tokio::test]
+async fn airtel_signing_mode_verifies_the_signature_on_every_payment() {
+    let rig = rig().await;
+    rig.sandbox.require_airtel_signing(true);
+    let token = airtel_token(&rig).await;
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let settings = rig.sandbox.settings();
+    let key = providers::mpesa::parse_public_key(&settings.mpesa.expect("mpesa").public_key)
+        .expect("the key Airtel publishes");
+    let body = |id: &str| {
+        json!({"reference": "Cours", "subscriber": {"country": "CD", "currency": "CDF",
+               "msisdn": "991234567"},
+               "transaction": {"amount": 1000, "country": "CD", "currency": "CDF", "id": id}})
+        .to_string()
+    };
+    let pay = |body: String, signature: (String, String)| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/airtel/merchant/v1/payments/",
+                rig.sandbox.base_url()
+            ))
+            .bearer_auth(&token)
+            .header("X-Country", "CD")
+            .header("X-Currency", "CDF")
+            .header("Content-Type", "application/json")
+            .header("x-signature", signature.0)
+            .header("x-key", signature.1)
+            .body(body)
+            .send()
+    };
+    // Headers present but not matching the body (a signature of another body), or garbage.
+    let other = providers::airtel::sign(&key, b"{}").expect("sign");
+    let garbage = ("AAAA".to_owned(), "AAAA".to_owned());
+    for (i, signature) in [other, garbage].into_iter().enumerate() {
+        let id = format!("SIGNBAD{i}");
+        let r = pay(body(&id), signature).await.expect("send");
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["status"]["response_code"], "DP00800001026");
+        assert!(rig.sandbox.payment(&id).is_none());
+    }
+    // The same endpoint with a signature of the exact body goes through.
+    let signed = body("SIGNGOOD");
+    let signature = providers::airtel::sign(&key, signed.as_bytes()).expect("sign");
+    let r = pay(signed, signature).await.expect("send");
+    assert_eq!(r.status(), 200);
+    assert!(rig.sandbox.payment("SIGNGOOD").is_some());
+}
+
+#[tokio::test]
+async fn airtel_enquiry_says_te_for_an_expired_push_and_tf_for_a_refusal() {
+    let rig = rig().await;
+    let airtel = rig.provider(ProviderKind::Airtel);
+    for (outcome, code, status) in [
+        (SandboxOutcome::Expire, "TE", ProviderStatus::Expired),
+        (SandboxOutcome::Refuse, "TF", ProviderStatus::Failed),
+    ] {
+        let req = rig.request(ProviderKind::Airtel, Currency::Cdf, 100_000);
+        airtel.initiate(&req).await.expect("initiate");
+        rig.sandbox
+            .resolve(&req.reference, outcome)
+            .await
+            .expect("resolve");
+        let report = airtel.query(&lookup(&req, None)).await.expect("query");
+        assert_eq!(report.raw["data"]["transaction"]["status"], code);
+        assert_eq!(report.status, status);
+    }
+    // The callback only knows TS and TF: an expiry is called back as TF.
+    let hint = airtel
+        .parse_callback(&headers(), &rig.callback("airtel", 1).await)
+        .expect("parse");
+    assert_eq!(hint.raw["transaction"]["status_code"], "TF");
+}
+
+#[tokio::test]
+async fn mpesa_refusals_answer_with_their_documented_codes_and_http_statuses() {
+    use techlearnjess::payments::providers::mpesa;
+    let rig = rig().await;
+    let adapter = rig.provider(ProviderKind::Mpesa);
+    rig.sandbox.set_auto(
+        ProviderKind::Mpesa,
+        Some((SandboxOutcome::Refuse, Duration::from_millis(100))),
+    );
+    for (code, query_status) in [
+        ("INS-5", "Cancelled"),
+        ("INS-6", "Failed"),
+        ("INS-2006", "Failed"),
+    ] {
+        rig.sandbox.set_mpesa_refusal(code);
+        let req = rig.request(ProviderKind::Mpesa, Currency::Usd, 1000);
+        let init = adapter.initiate(&req).await.expect("initiate");
+        assert_eq!(init.status, ProviderStatus::Failed, "{code}");
+        assert_eq!(init.raw["output_ResponseCode"], code);
+        let report = adapter.query(&lookup(&req, None)).await.expect("query");
+        assert_eq!(report.raw["output_ResponseTransactionStatus"], query_status);
+        assert_eq!(report.status, ProviderStatus::Failed, "{code}");
+    }
+
+    // The HTTP status comes from the code table: insufficient balance is a 422.
+    let cfg = rig.sandbox.settings().mpesa.expect("mpesa");
+    let key = mpesa::parse_public_key(&cfg.public_key).expect("key");
+    let base = format!("{}/ipg/v2/vodacomDRC", cfg.base_url);
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .get(format!("{base}/getSession/"))
+        .bearer_auth(mpesa::encrypt(&key, &cfg.api_key).expect("encrypt"))
+        .header("Origin", "*")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    tokio::time::sleep(MPESA_ACTIVATION + Duration::from_millis(100)).await;
+    let session = session["output_SessionID"].as_str().expect("session");
+    let r = http
+        .post(format!("{base}/c2bPayment/singleStage/"))
+        .bearer_auth(mpesa::encrypt(&key, session).expect("encrypt"))
+        .header("Origin", "*")
+        .json(
+            &json!({"input_Amount": "10", "input_Country": "DRC", "input_Currency": "USD",
+            "input_CustomerMSISDN": "243812345678",
+            "input_ServiceProviderCode": cfg.service_provider_code,
+            "input_ThirdPartyConversationID": providers::random_hex(32),
+            "input_TransactionReference": "RAW2006", "input_PurchasedItemsDesc": "Cours"}),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["output_ResponseCode"], "INS-2006");
 }

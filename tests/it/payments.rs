@@ -63,7 +63,7 @@ async fn enrolments(app: &TestApp, slug: &str) -> i64 {
     .expect("count")
 }
 
-/// Fills the checkout form like the browser (hidden quote fields included); returns the
+/// Fills the checkout form like the browser (the hidden quote token included); returns the
 /// response of the POST.
 async fn submit_checkout(
     browser: &Browser,
@@ -72,10 +72,29 @@ async fn submit_checkout(
     currency: &str,
     phone: &str,
 ) -> reqwest::Response {
+    let quote_id = quote_of(browser, slug).await;
+    post_checkout(browser, slug, wallet, currency, phone, &quote_id).await
+}
+
+/// Opens the checkout page and returns the quote it carries (the form's only quote field).
+async fn quote_of(browser: &Browser, slug: &str) -> String {
     let (status, page) = browser.page(&format!("/payments/checkout/{slug}")).await;
     assert_eq!(status, 200, "checkout page");
-    let rate_id = attr(&page, "input[name=rate_id]", "value").expect("rate_id");
-    let quoted_at = attr(&page, "input[name=quoted_at]", "value").expect("quoted_at");
+    assert_eq!(
+        count(&page, "input[name=rate_id], input[name=quoted_at]"),
+        0
+    );
+    attr(&page, "input[name=quote_id]", "value").expect("quote_id")
+}
+
+async fn post_checkout(
+    browser: &Browser,
+    slug: &str,
+    wallet: &str,
+    currency: &str,
+    phone: &str,
+    quote_id: &str,
+) -> reqwest::Response {
     browser
         .post_form(
             &format!("/payments/checkout/{slug}"),
@@ -83,8 +102,7 @@ async fn submit_checkout(
                 ("wallet", wallet),
                 ("currency", currency),
                 ("phone", phone),
-                ("rate_id", &rate_id),
-                ("quoted_at", &quoted_at),
+                ("quote_id", quote_id),
             ],
         )
         .await
@@ -561,20 +579,6 @@ async fn checkout_validates_input_and_payments_are_private() {
     assert_eq!(r.status(), 422);
     let r = submit_checkout(&app, COURSE, "orange", "EUR", "0812345678").await;
     assert_eq!(r.status(), 422);
-    // An old quote whose rate is no longer in force is re-quoted, not charged.
-    let r = app
-        .post_form(
-            &format!("/payments/checkout/{COURSE}"),
-            &[
-                ("wallet", "orange"),
-                ("currency", "CDF"),
-                ("phone", "0812345678"),
-                ("rate_id", "999"),
-                ("quoted_at", "2000-01-01T00:00:00Z"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
     let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
         .fetch_one(&app.state.db.pool)
         .await
@@ -606,22 +610,95 @@ async fn checkout_validates_input_and_payments_are_private() {
 }
 
 #[tokio::test]
-async fn without_sandbox_the_phone_page_is_404_and_no_provider_means_unavailable() {
-    let app = TestApp::spawn_with(|c| c.payments.sandbox = Some(false)).await;
+async fn a_production_config_without_operator_or_sandbox_sells_nothing_and_says_why() {
+    // What `serve` reads with no TLJ_PAY_* variable and no --demo.
+    let app = TestApp::spawn_with(|c| {
+        c.payments.sandbox = None;
+        c.demo = false;
+    })
+    .await;
     techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
         .await
         .expect("demo");
-    assert!(app.state.payments.sandbox.is_none());
+    assert!(app.state.payments.sandbox.is_none(), "no fake operators");
+    assert!(app.state.payments.providers.is_empty());
     app.login(LEARNER, PASSWORD).await;
-    assert_eq!(app.get("/payments/sandbox/TLJABC").await.status(), 404);
-    let r = submit_checkout(&app, COURSE, "orange", "USD", "0812345678").await;
-    assert_eq!(r.status(), 422);
+
+    // The checkout says plainly that mobile payment is not configured, and offers no form.
+    let (status, page) = app.page(&format!("/payments/checkout/{COURSE}")).await;
+    assert_eq!(status, 200);
+    let notice = text_of(&page, "[data-testid=payments-not-configured]").expect("notice");
+    assert!(notice.contains("pas encore configuré"), "{notice}");
+    assert_eq!(count(&page, "[data-testid=checkout-form]"), 0);
+    assert_eq!(count(&page, "[data-testid=sandbox-notice]"), 0);
+    // A submitted form (an old page) is refused the same way.
+    let r = post_checkout(&app, COURSE, "orange", "USD", "0812345678", "").await;
+    assert_eq!(r.status(), 503);
     let page = Html::parse_document(&r.text().await.unwrap());
     assert!(
-        text_of(&page, "[data-testid=form-error]")
+        text_of(&page, "[data-testid=payments-not-configured]")
             .unwrap()
-            .contains("pas disponible")
+            .contains("pas encore configuré")
     );
+
+    // No fake phone, no callback receiver: nothing can confirm a payment.
+    assert_eq!(app.get("/payments/sandbox/TLJABC").await.status(), 404);
+    let r = app
+        .post_form("/payments/sandbox/TLJABC", &[("outcome", "confirm")])
+        .await;
+    assert_eq!(r.status(), 404);
+    for provider in ["orange", "airtel", "mpesa", "flexpay"] {
+        let r = app
+            .client
+            .post(app.url(&format!("/payments/callback/{provider}")))
+            .header("content-type", "application/json")
+            .body(r#"{"code":"0","reference":"TLJABC","status":"SUCCESS"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{provider}");
+    }
+    let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(payments, 0);
+    assert_eq!(enrolments(&app, COURSE).await, 0, "the course stays locked");
+    let (_, course) = app.page(&format!("/courses/{COURSE}")).await;
+    assert_eq!(count(&course, "[data-testid=buy-button]"), 1);
+
+    // The admin page names the variables that would configure each operator.
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (status, list) = admin.page("/admin/payments").await;
+    assert_eq!(status, 200);
+    let missing = text_of(&list, "[data-testid=payments-setup-missing]").expect("setup card");
+    for var in [
+        "TLJ_PAY_FLEXPAY_BASE_URL",
+        "TLJ_PAY_FLEXPAY_TOKEN",
+        "TLJ_PAY_FLEXPAY_MERCHANT",
+        "TLJ_PAY_ORANGE_CLIENT_SECRET",
+        "TLJ_PAY_AIRTEL_CLIENT_ID",
+        "TLJ_PAY_MPESA_PUBLIC_KEY",
+        "TLJ_PAY_SANDBOX",
+    ] {
+        assert!(missing.contains(var), "{var} in {missing}");
+    }
+    assert_eq!(count(&list, "[data-testid=setup-provider]"), 4);
+
+    // `--demo` alone turns the sandbox on; an explicit TLJ_PAY_SANDBOX=false wins over it.
+    let demo = TestApp::spawn_with(|c| {
+        c.payments.sandbox = None;
+        c.demo = true;
+    })
+    .await;
+    assert!(demo.state.payments.sandbox.is_some());
+    let off = TestApp::spawn_with(|c| {
+        c.payments.sandbox = Some(false);
+        c.demo = true;
+    })
+    .await;
+    assert!(off.state.payments.sandbox.is_none());
 }
 
 #[tokio::test]
@@ -636,6 +713,13 @@ async fn admins_see_totals_history_rates_and_can_refund() {
         .await
         .expect("resolve");
     wait_status(&app, &reference, "succeeded").await;
+    // As if paid through a real operator: sandbox payments are kept out of the totals (see
+    // sandbox_payments_are_flagged_and_kept_out_of_revenue_and_exports).
+    sqlx::query("UPDATE payments SET sandbox = 0 WHERE reference = $1")
+        .bind(&reference)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
 
     let admin = app.new_browser();
     admin.login(ADMIN, PASSWORD).await;
@@ -844,4 +928,288 @@ async fn an_ambiguous_or_failed_initiation_is_unknown_and_reconciled_never_guess
         worker::run_once(&app.state).await.expect("worker");
         assert_eq!(status_of(&app, &other).await, "expired");
     }
+}
+
+async fn payments_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM payments")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("count")
+}
+
+/// The form error and the fresh quote of a refused checkout (422).
+async fn refused(r: reqwest::Response) -> (String, String) {
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    let error = text_of(&page, "[data-testid=form-error]").expect("form error");
+    let fresh = attr(&page, "input[name=quote_id]", "value").expect("a fresh quote");
+    (error, fresh)
+}
+
+#[tokio::test]
+async fn a_forged_rate_and_quote_time_no_longer_buy_a_course_at_an_old_rate() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    // The page seeds the 2 850 FC/USD rate: 10 USD = 28 500 FC.
+    let old_quote = quote_of(&app, COURSE).await;
+    let old_rate: i64 = sqlx::query_scalar("SELECT MAX(id) FROM exchange_rates")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let r = admin
+        .post_form("/admin/payments/rates", &[("rate", "5000")])
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // The attack: the old rate's id with a quote time in the future, and no quote of ours.
+    let future =
+        techlearnjess::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(1));
+    let r = app
+        .post_form(
+            &format!("/payments/checkout/{COURSE}"),
+            &[
+                ("wallet", "orange"),
+                ("currency", "CDF"),
+                ("phone", "0812345678"),
+                ("rate_id", &old_rate.to_string()),
+                ("quoted_at", &future),
+            ],
+        )
+        .await;
+    let (error, fresh) = refused(r).await;
+    assert!(error.contains("devis"), "{error}");
+    assert_ne!(fresh, old_quote);
+    assert_eq!(payments_count(&app).await, 0, "nothing charged");
+
+    // Naming a rate next to the current quote changes nothing: the server's amount is charged.
+    let quote = quote_of(&app, COURSE).await;
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE}")).await;
+    assert!(
+        text_of(&page, "[data-testid=quote-CDF]")
+            .unwrap()
+            .contains("50 000")
+    );
+    let r = app
+        .post_form(
+            &format!("/payments/checkout/{COURSE}"),
+            &[
+                ("wallet", "orange"),
+                ("currency", "CDF"),
+                ("phone", "0812345678"),
+                ("quote_id", &quote),
+                ("rate_id", &old_rate.to_string()),
+                ("quoted_at", &future),
+                ("amount", "2850000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let reference = location(&r).trim_start_matches("/payments/").to_owned();
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((p.currency.as_str(), p.amount_minor), ("CDF", 5_000_000));
+    assert_eq!(p.rate_x10000, 5000 * 10_000);
+}
+
+#[tokio::test]
+async fn an_expired_quote_is_refused_and_a_fresh_one_is_shown() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let quote = quote_of(&app, COURSE).await;
+    // A reload within its validity shows the same quote (no new row per view).
+    assert_eq!(quote_of(&app, COURSE).await, quote);
+    sqlx::query("UPDATE payment_quotes SET expires_at = '2000-01-01T00:00:00Z' WHERE token = $1")
+        .bind(&quote)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let r = post_checkout(&app, COURSE, "orange", "USD", "0812345678", &quote).await;
+    let (error, fresh) = refused(r).await;
+    assert!(error.contains("plus valable"), "{error}");
+    assert_ne!(fresh, quote);
+    assert_eq!(payments_count(&app).await, 0);
+    // The fresh quote is honoured.
+    let r = post_checkout(&app, COURSE, "orange", "USD", "0812345678", &fresh).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(payments_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_quote_changed_by_a_new_course_price_is_re_quoted() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let quote = quote_of(&app, COURSE).await;
+    // The trainer raises the price after the page was shown: 10 → 15 USD.
+    sqlx::query("UPDATE courses SET price_minor = 1500 WHERE slug = $1")
+        .bind(COURSE)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let r = post_checkout(&app, COURSE, "orange", "USD", "0812345678", &quote).await;
+    let (error, _) = refused(r).await;
+    assert!(error.contains("plus valable"), "{error}");
+    assert_eq!(payments_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn another_learners_quote_another_courses_or_an_unknown_one_is_refused() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    // The admin's own quote for the same course.
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let foreign = quote_of(&admin, COURSE).await;
+    // The learner's quote for another course.
+    let other_course = quote_of(&app, COURSE2).await;
+    for (quote, why) in [
+        (foreign.as_str(), "another learner's"),
+        (other_course.as_str(), "another course's"),
+        ("0123456789abcdef0123456789abcdef", "unknown"),
+        ("../../etc/passwd", "malformed"),
+        ("", "missing"),
+    ] {
+        let r = post_checkout(&app, COURSE, "orange", "USD", "0812345678", quote).await;
+        let (error, fresh) = refused(r).await;
+        assert!(error.contains("devis"), "{why}: {error}");
+        assert_ne!(fresh, quote, "{why}");
+        assert_ne!(fresh, foreign, "{why}: never the other learner's quote");
+    }
+    assert_eq!(payments_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn two_simultaneous_checkouts_make_one_payment_and_land_on_the_same_waiting_page() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    // Two tabs, each with its checkout page, submitted at the same moment.
+    let first = quote_of(&app, COURSE).await;
+    let second = quote_of(&app, COURSE).await;
+    let (a, b) = tokio::join!(
+        post_checkout(&app, COURSE, "orange", "USD", "0812345678", &first),
+        post_checkout(&app, COURSE, "airtel", "USD", "0991234567", &second),
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (303, 303));
+    assert_eq!(
+        location(&a),
+        location(&b),
+        "both tabs show the same payment"
+    );
+    assert_eq!(payments_count(&app).await, 1);
+    let reference = location(&a).trim_start_matches("/payments/").to_owned();
+    wait_at_provider(&app, &reference).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sandbox(&app).payments().len(), 1, "one PIN prompt");
+    let (status, page) = app.page(&location(&b)).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, "[data-testid=waiting-page]"), 1);
+
+    // The rule is the database's: a second open payment for the course cannot be stored.
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = queries::insert_payment(
+        &app.state.db,
+        queries::NewPayment {
+            reference: "TLJDUPLICATE0001",
+            user_id: p.user_id,
+            course_id: p.course_id,
+            wallet: "mpesa",
+            provider: "mpesa",
+            currency: "USD",
+            amount_minor: 1000,
+            ref_currency: "USD",
+            ref_amount_minor: 1000,
+            rate_id: None,
+            rate_x10000: p.rate_x10000,
+            msisdn: "+243812345678",
+            expires_at: &p.expires_at,
+            sandbox: true,
+        },
+    )
+    .await
+    .expect("insert");
+    assert_eq!(again, None);
+    let raw = sqlx::query(
+        "INSERT INTO payments (reference, user_id, course_id, wallet, provider, currency, \
+         amount_minor, ref_currency, ref_amount_minor, rate_x10000, msisdn, status, expires_at, \
+         next_check_at, created_at, updated_at) \
+         VALUES ('TLJDUPLICATE0002', $1, $2, 'mpesa', 'mpesa', 'USD', 1000, 'USD', 1000, 1, \
+         '+243812345678', 'pending', $3, $3, $3, $3)",
+    )
+    .bind(p.user_id)
+    .bind(p.course_id)
+    .bind(&p.expires_at)
+    .execute(&app.state.db.pool)
+    .await;
+    assert!(
+        raw.is_err(),
+        "the unique index refuses a second open payment"
+    );
+
+    // Once the first one is over, a new attempt is possible.
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Refuse)
+        .await
+        .expect("refuse");
+    wait_status(&app, &reference, "failed").await;
+    let r = submit_checkout(&app, COURSE, "orange", "USD", "0812345678").await;
+    assert_eq!(r.status(), 303);
+    assert_ne!(location(&r), location(&a));
+}
+
+#[tokio::test]
+async fn sandbox_payments_are_flagged_and_kept_out_of_revenue_and_exports() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let reference = buy(&app, COURSE, "orange", "USD").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &reference, "succeeded").await;
+    let p = queries::by_reference(&app.state.db, &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(p.is_sandbox());
+
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (_, list) = admin.page("/admin/payments").await;
+    assert_eq!(count(&list, "[data-testid=payments-setup-sandbox]"), 1);
+    assert_eq!(count(&list, "[data-testid=sandbox-badge]"), 1);
+    assert_eq!(count(&list, "[data-testid=total-row]"), 0);
+    let usd = text_of(&list, "[data-testid=total-usd]").unwrap();
+    assert!(usd.contains("0,00"), "{usd}");
+    assert!(
+        text_of(&list, "[data-testid=sandbox-excluded]")
+            .unwrap()
+            .starts_with('1')
+    );
+    let (_, detail) = admin.page(&format!("/admin/payments/{reference}")).await;
+    assert_eq!(count(&detail, "[data-testid=detail-sandbox]"), 1);
+
+    let (status, analytics) = admin.page("/admin/analytics").await;
+    assert_eq!(status, 200);
+    let total = text_of(&analytics, "[data-testid=revenue-total]").unwrap();
+    assert!(total.contains("0,00"), "{total}");
+
+    let r = admin.get("/admin/exports/payments.csv").await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = headers
+        .iter()
+        .position(|h| h == "bac_a_sable")
+        .expect("sandbox column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][column], "oui");
 }

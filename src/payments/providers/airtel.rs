@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use axum::http::HeaderMap;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -36,52 +37,16 @@ pub struct Airtel {
 /// "x-signature mismatch".
 pub const SIGNATURE_MISMATCH: &str = "DP00800001026";
 
-/// AES-256-CBC with PKCS#5/7 padding.
+/// AES-256-CBC with PKCS#5/7 padding (RustCrypto `cbc`).
 pub fn aes_cbc_encrypt(key: &[u8; 32], iv: &[u8; 16], plain: &[u8]) -> Vec<u8> {
-    let Ok(cipher) = aes::Aes256::new_from_slice(key) else {
-        return Vec::new();
-    };
-    let pad = 16 - plain.len() % 16;
-    let mut data = plain.to_vec();
-    data.extend(std::iter::repeat_n(pad as u8, pad));
-    let mut prev = *iv;
-    for chunk in data.chunks_mut(16) {
-        let mut block = [0u8; 16];
-        for ((b, c), p) in block.iter_mut().zip(chunk.iter()).zip(prev.iter()) {
-            *b = c ^ p;
-        }
-        let mut block = aes::Block::from(block);
-        cipher.encrypt_block(&mut block);
-        chunk.copy_from_slice(&block);
-        prev.copy_from_slice(chunk);
-    }
-    data
+    cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plain)
 }
 
 /// The inverse of [`aes_cbc_encrypt`]; `None` on a bad length or padding.
 pub fn aes_cbc_decrypt(key: &[u8; 32], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if data.is_empty() || !data.len().is_multiple_of(16) {
-        return None;
-    }
-    let cipher = aes::Aes256::new_from_slice(key).ok()?;
-    let mut out = data.to_vec();
-    let mut prev = *iv;
-    for chunk in out.chunks_mut(16) {
-        let mut saved = [0u8; 16];
-        saved.copy_from_slice(chunk);
-        let mut block = aes::Block::from(saved);
-        cipher.decrypt_block(&mut block);
-        for ((o, b), p) in chunk.iter_mut().zip(block.iter()).zip(prev.iter()) {
-            *o = b ^ p;
-        }
-        prev = saved;
-    }
-    let pad = *out.last()? as usize;
-    if pad == 0 || pad > 16 || out[out.len() - pad..].iter().any(|&b| b as usize != pad) {
-        return None;
-    }
-    out.truncate(out.len() - pad);
-    Some(out)
+    cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
+        .decrypt_padded_vec_mut::<Pkcs7>(data)
+        .ok()
 }
 
 /// The `x-signature` and `x-key` headers of a signed request.

@@ -1,6 +1,11 @@
 //! FlexPay (Infoset, flexpay.cd), one contract for M-Pesa, Airtel, Orange: static bearer
 //! token + merchant code; `paymentService` → `{code:"0", orderNumber}` (received, not paid);
 //! callback `{code, reference, orderNumber, …}` (unsigned); `check/{orderNumber}`.
+//!
+//! Status codes, exactly as protocols.md documents them: `check` → `transaction.status` "0" is
+//! success, and the callback's `code` "0" is success. Nothing else is documented (the vendor
+//! documentation is private), so every other value — "1", "2", missing — stays pending until
+//! a later check says "0", or the payment expires: never guessed as failed.
 
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
@@ -22,6 +27,27 @@ fn code(value: &Value) -> Option<String> {
         Value::String(s) => Some(s.trim().to_string()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// A `check/{orderNumber}` answer: succeeded only on `code` "0" with `transaction.status` "0";
+/// anything undocumented is pending.
+pub fn map_check(raw: &Value) -> ProviderStatus {
+    match (
+        code(&raw["code"]).as_deref(),
+        code(&raw["transaction"]["status"]).as_deref(),
+    ) {
+        (Some("0"), Some("0")) => ProviderStatus::Succeeded,
+        _ => ProviderStatus::Pending,
+    }
+}
+
+/// What a callback claims: success on `code` "0"; anything else says nothing (the payment is
+/// queried back either way).
+pub fn map_callback(raw: &Value) -> ProviderStatus {
+    match code(&raw["code"]).as_deref() {
+        Some("0") => ProviderStatus::Succeeded,
+        _ => ProviderStatus::Unknown,
     }
 }
 
@@ -123,15 +149,7 @@ impl Provider for Flexpay {
             )
             .await?;
         let transaction = &raw["transaction"];
-        let mut report = match (
-            code(&raw["code"]).as_deref(),
-            code(&transaction["status"]).as_deref(),
-        ) {
-            (Some("0"), Some("0")) => ProviderStatus::Succeeded,
-            (Some("0"), Some("1")) => ProviderStatus::Failed,
-            (Some("0"), Some(_)) => ProviderStatus::Pending,
-            _ => ProviderStatus::Unknown,
-        };
+        let mut report = map_check(&raw);
         // The check must be about this payment: same reference, currency and amount.
         let amount = super::minor_from_major(payment.currency, &transaction["amount"]);
         if transaction["reference"]
@@ -169,11 +187,7 @@ impl Provider for Flexpay {
         if reference.is_none() && provider_ref.is_none() {
             return Err(ProviderError::InvalidCallback("référence absente".into()));
         }
-        let claimed = match code(&raw["code"]).as_deref() {
-            Some("0") => ProviderStatus::Succeeded,
-            Some("1") => ProviderStatus::Failed,
-            _ => ProviderStatus::Unknown,
-        };
+        let claimed = map_callback(&raw);
         Ok(CallbackHint {
             reference,
             provider_ref,
@@ -181,5 +195,55 @@ impl Provider for Flexpay {
             secret: None,
             raw,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_succeeds_only_on_the_documented_status_zero() {
+        let check = |code: Value, status: Value| {
+            map_check(&json!({"code": code, "message": "", "transaction": {"status": status}}))
+        };
+        assert_eq!(check(json!("0"), json!("0")), ProviderStatus::Succeeded);
+        assert_eq!(check(json!(0), json!(0)), ProviderStatus::Succeeded);
+        // "1" is not documented as a failure: pending until "0" or expiry.
+        assert_eq!(check(json!("0"), json!("1")), ProviderStatus::Pending);
+        assert_eq!(check(json!("0"), json!(1)), ProviderStatus::Pending);
+    }
+
+    #[test]
+    fn an_undocumented_check_status_stays_pending() {
+        for (code, status) in [
+            (json!("0"), json!("2")),
+            (json!("0"), json!("PENDING")),
+            (json!("0"), json!("")),
+            (json!("0"), Value::Null),
+            (json!("1"), json!("0")),
+            (Value::Null, json!("0")),
+        ] {
+            let raw = json!({"code": code, "transaction": {"status": status}});
+            assert_eq!(map_check(&raw), ProviderStatus::Pending, "{raw}");
+        }
+        assert_eq!(map_check(&json!({"code": "0"})), ProviderStatus::Pending);
+        assert_eq!(map_check(&Value::Null), ProviderStatus::Pending);
+    }
+
+    #[test]
+    fn only_a_zero_callback_claims_success_and_nothing_claims_failure() {
+        assert_eq!(
+            map_callback(&json!({"code": "0"})),
+            ProviderStatus::Succeeded
+        );
+        assert_eq!(map_callback(&json!({"code": 0})), ProviderStatus::Succeeded);
+        for code in [json!("1"), json!("2"), json!(""), Value::Null] {
+            assert_eq!(
+                map_callback(&json!({"code": code})),
+                ProviderStatus::Unknown,
+                "{code}"
+            );
+        }
     }
 }

@@ -62,8 +62,8 @@ pub struct MpesaConfig {
     pub country: String,
     /// `TLJ_PAY_MPESA_ORIGIN`, default `*`.
     pub origin: String,
-    /// `TLJ_PAY_MPESA_SESSION_DELAY_SECS`: wait after a new session before using it
-    /// (default 0; real integrations use ~30).
+    /// `TLJ_PAY_MPESA_SESSION_DELAY_SECS`: wait after a new session before using it (default
+    /// 30, as real integrations do: a session is not usable at once).
     pub session_delay: Duration,
     /// `TLJ_PAY_MPESA_TIMEOUT_SECS`: the single-stage call blocks during the PIN prompt;
     /// default 100.
@@ -90,6 +90,44 @@ pub struct ProviderSettings {
     pub airtel: Option<AirtelConfig>,
     pub mpesa: Option<MpesaConfig>,
     pub flexpay: Option<FlexpayConfig>,
+}
+
+/// The variables Orange Money needs (all of them, or none).
+pub const ORANGE_VARS: [&str; 4] = [
+    "TLJ_PAY_ORANGE_BASE_URL",
+    "TLJ_PAY_ORANGE_CLIENT_ID",
+    "TLJ_PAY_ORANGE_CLIENT_SECRET",
+    "TLJ_PAY_ORANGE_MERCHANT_KEY",
+];
+/// The variables Airtel Money needs.
+pub const AIRTEL_VARS: [&str; 3] = [
+    "TLJ_PAY_AIRTEL_BASE_URL",
+    "TLJ_PAY_AIRTEL_CLIENT_ID",
+    "TLJ_PAY_AIRTEL_CLIENT_SECRET",
+];
+/// The variables M-Pesa needs.
+pub const MPESA_VARS: [&str; 4] = [
+    "TLJ_PAY_MPESA_BASE_URL",
+    "TLJ_PAY_MPESA_API_KEY",
+    "TLJ_PAY_MPESA_PUBLIC_KEY",
+    "TLJ_PAY_MPESA_SERVICE_PROVIDER_CODE",
+];
+/// The variables FlexPay needs.
+pub const FLEXPAY_VARS: [&str; 3] = [
+    "TLJ_PAY_FLEXPAY_BASE_URL",
+    "TLJ_PAY_FLEXPAY_TOKEN",
+    "TLJ_PAY_FLEXPAY_MERCHANT",
+];
+
+/// Each provider with the variables that configure it (shown to admins when none is set).
+pub fn required_variables() -> [(super::ProviderKind, &'static [&'static str]); 4] {
+    use super::ProviderKind;
+    [
+        (ProviderKind::Flexpay, &FLEXPAY_VARS),
+        (ProviderKind::Orange, &ORANGE_VARS),
+        (ProviderKind::Airtel, &AIRTEL_VARS),
+        (ProviderKind::Mpesa, &MPESA_VARS),
+    ]
 }
 
 /// Reads the required variables of one provider: all set → `Some`, none → `None`, some → error.
@@ -171,16 +209,7 @@ fn trim_url(url: String) -> String {
 impl ProviderSettings {
     /// Reads `TLJ_PAY_ORANGE_*`, `TLJ_PAY_AIRTEL_*`, `TLJ_PAY_MPESA_*`, `TLJ_PAY_FLEXPAY_*`.
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let orange = match required(
-            get,
-            "Orange Money",
-            [
-                "TLJ_PAY_ORANGE_BASE_URL",
-                "TLJ_PAY_ORANGE_CLIENT_ID",
-                "TLJ_PAY_ORANGE_CLIENT_SECRET",
-                "TLJ_PAY_ORANGE_MERCHANT_KEY",
-            ],
-        )? {
+        let orange = match required(get, "Orange Money", ORANGE_VARS)? {
             None => None,
             Some([base_url, client_id, client_secret, merchant_key]) => Some(OrangeConfig {
                 base_url: trim_url(base_url),
@@ -192,15 +221,7 @@ impl ProviderSettings {
                 timeout: seconds(get, "TLJ_PAY_ORANGE_TIMEOUT_SECS", 30)?,
             }),
         };
-        let airtel = match required(
-            get,
-            "Airtel Money",
-            [
-                "TLJ_PAY_AIRTEL_BASE_URL",
-                "TLJ_PAY_AIRTEL_CLIENT_ID",
-                "TLJ_PAY_AIRTEL_CLIENT_SECRET",
-            ],
-        )? {
+        let airtel = match required(get, "Airtel Money", AIRTEL_VARS)? {
             None => None,
             Some([base_url, client_id, client_secret]) => Some(AirtelConfig {
                 base_url: trim_url(base_url),
@@ -214,16 +235,7 @@ impl ProviderSettings {
                 timeout: seconds(get, "TLJ_PAY_AIRTEL_TIMEOUT_SECS", 30)?,
             }),
         };
-        let mpesa = match required(
-            get,
-            "M-Pesa",
-            [
-                "TLJ_PAY_MPESA_BASE_URL",
-                "TLJ_PAY_MPESA_API_KEY",
-                "TLJ_PAY_MPESA_PUBLIC_KEY",
-                "TLJ_PAY_MPESA_SERVICE_PROVIDER_CODE",
-            ],
-        )? {
+        let mpesa = match required(get, "M-Pesa", MPESA_VARS)? {
             None => None,
             Some([base_url, api_key, public_key, service_provider_code]) => {
                 if crate::payments::providers::mpesa::parse_public_key(&public_key).is_err() {
@@ -240,20 +252,12 @@ impl ProviderSettings {
                     market: optional(get, "TLJ_PAY_MPESA_MARKET", "vodacomDRC"),
                     country: optional(get, "TLJ_PAY_MPESA_COUNTRY", "DRC"),
                     origin: optional(get, "TLJ_PAY_MPESA_ORIGIN", "*"),
-                    session_delay: seconds(get, "TLJ_PAY_MPESA_SESSION_DELAY_SECS", 0)?,
+                    session_delay: seconds(get, "TLJ_PAY_MPESA_SESSION_DELAY_SECS", 30)?,
                     timeout: seconds(get, "TLJ_PAY_MPESA_TIMEOUT_SECS", 100)?,
                 })
             }
         };
-        let flexpay = match required(
-            get,
-            "FlexPay",
-            [
-                "TLJ_PAY_FLEXPAY_BASE_URL",
-                "TLJ_PAY_FLEXPAY_TOKEN",
-                "TLJ_PAY_FLEXPAY_MERCHANT",
-            ],
-        )? {
+        let flexpay = match required(get, "FlexPay", FLEXPAY_VARS)? {
             None => None,
             Some([base_url, token, merchant]) => Some(FlexpayConfig {
                 base_url: trim_url(base_url),
@@ -270,7 +274,7 @@ impl ProviderSettings {
         })
     }
 
-    /// True when no provider is configured (the platform then uses the sandbox in demo mode).
+    /// True when no provider is configured (paid checkout is then off, unless the sandbox runs).
     pub fn is_empty(&self) -> bool {
         self.orange.is_none()
             && self.airtel.is_none()

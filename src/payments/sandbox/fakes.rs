@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::{
     AIRTEL_CLIENT_ID, AIRTEL_CLIENT_SECRET, FLEXPAY_MERCHANT, FLEXPAY_TOKEN, FakePayment, Fault,
     Inner, MPESA_API_KEY, MPESA_SHORT_CODE, ORANGE_CLIENT_ID, ORANGE_CLIENT_SECRET,
-    ORANGE_MERCHANT_KEY, Phase, Sandbox, lock,
+    ORANGE_MERCHANT_KEY, ORANGE_SEGMENT, Phase, Sandbox, lock,
 };
 use crate::payments::providers::{ProviderKind, random_hex};
 
@@ -177,6 +177,7 @@ fn new_payment(provider: ProviderKind, reference: &str, currency: &str) -> FakeP
         conversation_id: None,
         third_party_conversation_id: None,
         waiter: None,
+        refusal: None,
     }
 }
 
@@ -249,15 +250,48 @@ async fn orange_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
         );
     }
     let token = random_hex(40);
-    lock(&inner).orange_tokens.insert(token.clone());
+    let ttl = {
+        let mut state = lock(&inner);
+        let ttl = state.token_ttl(ProviderKind::Orange);
+        state
+            .orange_tokens
+            .insert(token.clone(), Instant::now() + ttl);
+        ttl
+    };
+    // `expires_in` is a string, as Orange sends it.
     reply(
         StatusCode::OK,
-        json!({"token_type": "Bearer", "access_token": token, "expires_in": "7776000"}),
+        json!({
+            "token_type": "Bearer",
+            "access_token": token,
+            "expires_in": ttl.as_secs().to_string(),
+        }),
     )
 }
 
+/// Whether `token` was issued and has not expired.
+fn live(tokens: &std::collections::HashMap<String, Instant>, token: &str) -> bool {
+    tokens
+        .get(token)
+        .is_some_and(|until| Instant::now() < *until)
+}
+
+/// Orange serves its sandbox under `dev` only; any other segment is an unknown resource.
+fn orange_segment(seg: &str) -> Result<(), Response> {
+    if seg == ORANGE_SEGMENT {
+        Ok(())
+    } else {
+        Err(orange_error(
+            StatusCode::NOT_FOUND,
+            404,
+            "Resource not found",
+            &format!("Unknown country segment: {seg}"),
+        ))
+    }
+}
+
 fn orange_authorised(inner: &Inner, headers: &HeaderMap) -> Result<(), Response> {
-    let ok = bearer(headers).is_some_and(|t| lock(inner).orange_tokens.contains(t));
+    let ok = bearer(headers).is_some_and(|t| live(&lock(inner).orange_tokens, t));
     if ok {
         Ok(())
     } else {
@@ -291,12 +325,15 @@ fn orange_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
 
 async fn orange_webpayment(
     inner: Arc<Inner>,
-    _seg: String,
+    seg: String,
     headers: HeaderMap,
     body: Bytes,
     _ambiguous: bool,
 ) -> Response {
     hit(&inner, "orange.webpayment");
+    if let Err(r) = orange_segment(&seg) {
+        return r;
+    }
     if let Err(r) = orange_authorised(&inner, &headers) {
         return r;
     }
@@ -411,12 +448,15 @@ async fn orange_webpayment(
 
 async fn orange_status(
     inner: Arc<Inner>,
-    _seg: String,
+    seg: String,
     headers: HeaderMap,
     body: Bytes,
     ambiguous: bool,
 ) -> Response {
     hit(&inner, "orange.transactionstatus");
+    if let Err(r) = orange_segment(&seg) {
+        return r;
+    }
     if let Err(r) = orange_authorised(&inner, &headers) {
         return r;
     }
@@ -526,16 +566,27 @@ async fn airtel_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
         );
     }
     let token = random_hex(32);
-    lock(&inner).airtel_tokens.insert(token.clone());
+    let ttl = {
+        let mut state = lock(&inner);
+        let ttl = state.token_ttl(ProviderKind::Airtel);
+        state
+            .airtel_tokens
+            .insert(token.clone(), Instant::now() + ttl);
+        ttl
+    };
     reply(
         StatusCode::OK,
-        json!({"access_token": token, "expires_in": "180", "token_type": "bearer"}),
+        json!({
+            "access_token": token,
+            "expires_in": ttl.as_secs().to_string(),
+            "token_type": "bearer",
+        }),
     )
 }
 
 /// Bearer, X-Country: CD, X-Currency CDF|USD; returns the currency.
 fn airtel_headers(inner: &Inner, headers: &HeaderMap) -> Result<String, Response> {
-    if !bearer(headers).is_some_and(|t| lock(inner).airtel_tokens.contains(t)) {
+    if !bearer(headers).is_some_and(|t| live(&lock(inner).airtel_tokens, t)) {
         return Err(airtel_error(
             StatusCode::UNAUTHORIZED,
             "ESB000002",
@@ -573,12 +624,12 @@ async fn airtel_pay(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if lock(&inner).airtel_signing && header(&headers, "x-signature").is_none() {
+    if lock(&inner).airtel_signing && !airtel_signed(&inner, &headers, &body) {
         return airtel_error(
             StatusCode::BAD_REQUEST,
             "ESB000008",
             "DP00800001026",
-            "x-signature required",
+            "x-signature mismatch",
         );
     }
     if !is_json(&headers) {
@@ -706,6 +757,20 @@ async fn airtel_keys(State(inner): S, headers: HeaderMap) -> Response {
     )
 }
 
+/// Whether `x-key` and `x-signature` decrypt (with the key published at
+/// `/v1/rsa/encryption-keys`) to this exact body.
+fn airtel_signed(inner: &Inner, headers: &HeaderMap, body: &[u8]) -> bool {
+    match (header(headers, "x-key"), header(headers, "x-signature")) {
+        (Some(key), Some(signature)) => crate::payments::providers::airtel::verify_signature(
+            inner.mpesa_key,
+            key,
+            signature,
+            body,
+        ),
+        _ => false,
+    }
+}
+
 /// Signed payment: `x-key` and `x-signature` must decrypt to this exact body.
 async fn airtel_pay_v2(
     inner: Arc<Inner>,
@@ -716,16 +781,7 @@ async fn airtel_pay_v2(
     if let Err(r) = airtel_headers(&inner, &headers) {
         return r;
     }
-    let signed = match (header(&headers, "x-key"), header(&headers, "x-signature")) {
-        (Some(key), Some(signature)) => crate::payments::providers::airtel::verify_signature(
-            inner.mpesa_key,
-            key,
-            signature,
-            &body,
-        ),
-        _ => false,
-    };
-    if !signed {
+    if !airtel_signed(&inner, &headers, &body) {
         hit(&inner, "airtel.payments");
         return airtel_error(
             StatusCode::BAD_REQUEST,
@@ -776,7 +832,8 @@ async fn airtel_enquiry(
         }
         (_, Phase::Success) => ("TS", "DP00800001001", "Transaction is successful"),
         (_, Phase::Failed) => ("TF", "DP00800001008", "Transaction refused"),
-        (_, Phase::Expired) => ("TF", "DP00800001024", "Transaction timed out"),
+        // The enquiry tells an expired push (TE) from a refusal (TF).
+        (_, Phase::Expired) => ("TE", "DP00800001029", "Transaction expired"),
     };
     let airtel_money_id = if status == "TS" {
         p.txnid.clone()
@@ -827,16 +884,52 @@ fn mpesa_origin(headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
+/// The call's session must be known, active (its activation delay passed: what M-Pesa answers
+/// before is undocumented, the fake refuses it like an invalid key) and not expired.
 fn mpesa_session_ok(inner: &Inner, headers: &HeaderMap) -> Result<(), Response> {
     mpesa_origin(headers)?;
-    match mpesa_decrypt(inner, headers) {
-        Some(s) if lock(inner).mpesa_sessions.contains(&s) => Ok(()),
-        _ => Err(mpesa_error(
+    let now = Instant::now();
+    let usable = mpesa_decrypt(inner, headers).is_some_and(|s| {
+        lock(inner)
+            .mpesa_sessions
+            .get(&s)
+            .is_some_and(|(from, until)| *from <= now && now < *until)
+    });
+    if usable {
+        Ok(())
+    } else {
+        Err(mpesa_error(
             StatusCode::UNAUTHORIZED,
             "INS-2",
             "Invalid API Key",
-        )),
+        ))
     }
+}
+
+/// M-Pesa's answer to a refused PIN prompt, with the HTTP status its code table gives.
+fn mpesa_refusal(code: &str) -> Response {
+    match code {
+        "INS-6" => mpesa_error(StatusCode::UNAUTHORIZED, "INS-6", "Transaction Failed"),
+        "INS-2006" => mpesa_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INS-2006",
+            "Insufficient balance",
+        ),
+        _ => mpesa_error(
+            StatusCode::UNAUTHORIZED,
+            "INS-5",
+            "Transaction cancelled by customer",
+        ),
+    }
+}
+
+fn refusal_of(inner: &Inner, reference: &str) -> &'static str {
+    lock(inner)
+        .payments
+        .iter()
+        .find(|p| p.provider == ProviderKind::Mpesa && p.reference == reference)
+        .and_then(|p| p.refusal)
+        .unwrap_or("INS-5")
 }
 
 async fn mpesa_session(State(inner): S, headers: HeaderMap) -> Response {
@@ -848,7 +941,12 @@ async fn mpesa_session(State(inner): S, headers: HeaderMap) -> Response {
         return mpesa_error(StatusCode::UNAUTHORIZED, "INS-2", "Invalid API Key");
     }
     let session = random_hex(32);
-    lock(&inner).mpesa_sessions.insert(session.clone());
+    {
+        let mut state = lock(&inner);
+        let from = Instant::now() + state.mpesa_activation();
+        let until = from + state.token_ttl(ProviderKind::Mpesa);
+        state.mpesa_sessions.insert(session.clone(), (from, until));
+    }
     reply(
         StatusCode::OK,
         json!({
@@ -1013,11 +1111,7 @@ async fn mpesa_single_stage(
                 "output_ThirdPartyConversationID": conversation,
             }),
         ),
-        Some(Phase::Failed) => mpesa_error(
-            StatusCode::UNAUTHORIZED,
-            "INS-5",
-            "Transaction cancelled by customer",
-        ),
+        Some(Phase::Failed) => mpesa_refusal(refusal_of(&inner, &reference)),
         _ => mpesa_error(StatusCode::REQUEST_TIMEOUT, "INS-9", "Request timeout"),
     }
 }
@@ -1070,7 +1164,8 @@ async fn mpesa_query(
         (true, _) => "N/A",
         (_, Phase::Waiting | Phase::Confirming) => "Pending",
         (_, Phase::Success) => "Completed",
-        (_, Phase::Failed) => "Cancelled",
+        (_, Phase::Failed) if p.refusal.is_none_or(|c| c == "INS-5") => "Cancelled",
+        (_, Phase::Failed) => "Failed",
         (_, Phase::Expired) => "Expired",
     };
     reply(
@@ -1187,10 +1282,10 @@ async fn flexpay_check(
             json!({"code": "1", "message": "Transaction introuvable", "transaction": null}),
         );
     };
+    // Only the documented values: "0" success, "1" anything else (pending, refused, expired).
     let status = match (ambiguous, p.phase) {
-        (true, _) | (_, Phase::Waiting | Phase::Confirming) => "2",
-        (_, Phase::Success) => "0",
-        (_, Phase::Failed | Phase::Expired) => "1",
+        (false, Phase::Success) => "0",
+        _ => "1",
     };
     reply(
         StatusCode::OK,

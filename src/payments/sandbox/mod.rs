@@ -1,7 +1,9 @@
 //! Embedded fake providers: one axum app on `127.0.0.1:0`, spawned in-process, that speaks the
 //! same HTTP protocols as Orange Money Web Payment, Airtel Money Open API, Vodacom M-Pesa
-//! OpenAPI and FlexPay, and checks what they check (auth, headers, field types, MSISDN
-//! formats, duplicate references). Used by sandbox/demo mode and by the tests.
+//! OpenAPI and FlexPay (../shared/payments/protocols.md), and checks what they check (auth,
+//! headers, field types, MSISDN formats, duplicate references, Orange's `dev` path segment,
+//! tokens and sessions that expire, M-Pesa's session activation delay, Airtel message
+//! signing when required). Used by sandbox/demo mode and by the tests.
 //!
 //! Routes (prefix per provider): `/orange/oauth/v3/token`,
 //! `/orange/orange-money-webpay/{seg}/v1/{webpayment,transactionstatus}`,
@@ -130,6 +132,8 @@ pub(crate) struct FakePayment {
     pub conversation_id: Option<String>,
     pub third_party_conversation_id: Option<String>,
     pub waiter: Option<Arc<tokio::sync::Notify>>,
+    /// M-Pesa's answer to a refusal (`INS-5`, `INS-6` or `INS-2006`), fixed when refused.
+    pub refusal: Option<&'static str>,
 }
 
 impl FakePayment {
@@ -157,15 +161,46 @@ pub(crate) struct State {
     pub faults: HashMap<ProviderKind, VecDeque<Fault>>,
     pub auto: HashMap<ProviderKind, (SandboxOutcome, Duration)>,
     pub hits: HashMap<String, usize>,
-    pub orange_tokens: HashSet<String>,
-    pub airtel_tokens: HashSet<String>,
-    pub mpesa_sessions: HashSet<String>,
+    /// Access tokens and their expiry.
+    pub orange_tokens: HashMap<String, Instant>,
+    pub airtel_tokens: HashMap<String, Instant>,
+    /// M-Pesa sessions: usable from the first instant, until the second.
+    pub mpesa_sessions: HashMap<String, (Instant, Instant)>,
+    /// Token / session lifetimes set by a test (else [`token_ttl`]'s defaults).
+    pub token_ttl: HashMap<ProviderKind, Duration>,
+    pub mpesa_activation: Option<Duration>,
+    pub mpesa_refusal: Option<&'static str>,
     pub mpesa_conversations: HashSet<String>,
     pub callback_base: Option<String>,
     pub orange_payment_page: Option<String>,
     pub orange_ttl: Option<Duration>,
     pub mpesa_prompt: Option<Duration>,
     pub airtel_signing: bool,
+}
+
+/// The path segment the fake Orange serves (`/orange-money-webpay/dev/v1/…`, Orange's sandbox).
+pub const ORANGE_SEGMENT: &str = "dev";
+/// How long after `getSession` the fake M-Pesa accepts the session, unless a test changes it.
+/// Real integrations wait about 30 s (protocols.md §4A, [L]); the sandbox keeps it short.
+pub const MPESA_ACTIVATION: Duration = Duration::from_secs(1);
+
+impl State {
+    /// The lifetime of a token (Orange, Airtel) or session (M-Pesa): what the real APIs
+    /// announce (Orange `"7776000"`, Airtel `"180"`), M-Pesa an assumed hour ([U]).
+    pub(crate) fn token_ttl(&self, provider: ProviderKind) -> Duration {
+        self.token_ttl
+            .get(&provider)
+            .copied()
+            .unwrap_or(match provider {
+                ProviderKind::Orange => Duration::from_secs(7_776_000),
+                ProviderKind::Airtel => Duration::from_secs(180),
+                _ => Duration::from_secs(3600),
+            })
+    }
+
+    pub(crate) fn mpesa_activation(&self) -> Duration {
+        self.mpesa_activation.unwrap_or(MPESA_ACTIVATION)
+    }
 }
 
 pub(crate) struct Inner {
@@ -244,7 +279,7 @@ impl Sandbox {
                 client_id: ORANGE_CLIENT_ID.into(),
                 client_secret: ORANGE_CLIENT_SECRET.into(),
                 merchant_key: ORANGE_MERCHANT_KEY.into(),
-                country_segment: "dev".into(),
+                country_segment: ORANGE_SEGMENT.into(),
                 lang: "fr".into(),
                 timeout: Duration::from_secs(10),
             }),
@@ -265,7 +300,8 @@ impl Sandbox {
                 market: "vodacomDRC".into(),
                 country: "DRC".into(),
                 origin: "*".into(),
-                session_delay: Duration::ZERO,
+                // The fake refuses a session before it is active (see `set_mpesa_activation`).
+                session_delay: lock(&self.inner).mpesa_activation(),
                 // Longer than the fake's PIN prompt (see `set_mpesa_prompt`).
                 timeout: Duration::from_secs(150),
             }),
@@ -328,6 +364,7 @@ impl Sandbox {
     ) -> anyhow::Result<()> {
         let payment = {
             let mut state = lock(&self.inner);
+            let refusal = state.mpesa_refusal.unwrap_or("INS-5");
             let Some(p) = state
                 .payments
                 .iter_mut()
@@ -346,6 +383,9 @@ impl Sandbox {
             };
             if p.phase == Phase::Success && p.txnid.is_none() {
                 p.txnid = Some(fakes::txn_id());
+            }
+            if p.phase == Phase::Failed && p.provider == ProviderKind::Mpesa {
+                p.refusal = Some(refusal);
             }
             if let Some(w) = &p.waiter {
                 w.notify_one();
@@ -463,7 +503,7 @@ impl Sandbox {
             ProviderKind::Mpesa => {
                 let code = match outcome {
                     SandboxOutcome::Confirm => "0",
-                    SandboxOutcome::Refuse => "INS-5",
+                    SandboxOutcome::Refuse => p.refusal.unwrap_or("INS-5"),
                     SandboxOutcome::Expire => "INS-9",
                 };
                 let body = json!({
@@ -544,10 +584,36 @@ impl Sandbox {
         lock(&self.inner).orange_ttl = Some(ttl);
     }
 
-    /// Airtel refuses unsigned payments (`/merchant/v1/payments/` → DP00800001026); the
-    /// signed `/merchant/v2/payments/` is always available.
+    /// Signing mode: every payment, on `/merchant/v1/payments/` as on `/merchant/v2/payments/`,
+    /// must carry `x-key` and `x-signature` that decrypt to its exact body, else
+    /// DP00800001026. (v2 always requires them.)
     pub fn require_airtel_signing(&self, required: bool) {
         lock(&self.inner).airtel_signing = required;
+    }
+
+    /// Lifetime of the tokens (Orange, Airtel) or sessions (M-Pesa) issued from now on; the
+    /// token answer announces it in `expires_in`. A token used after it is refused with 401
+    /// (M-Pesa: INS-2).
+    pub fn set_token_ttl(&self, provider: ProviderKind, ttl: Duration) {
+        lock(&self.inner).token_ttl.insert(provider, ttl);
+    }
+
+    /// How long a new M-Pesa session stays unusable after `getSession` (default
+    /// [`MPESA_ACTIVATION`]); [`Sandbox::settings`] makes the adapter wait as long.
+    pub fn set_mpesa_activation(&self, delay: Duration) {
+        lock(&self.inner).mpesa_activation = Some(delay);
+    }
+
+    /// What M-Pesa answers when the customer refuses, one of its documented final failures:
+    /// `INS-5` (cancelled, HTTP 401, the default), `INS-6` (failed, 401) or `INS-2006`
+    /// (insufficient balance, 422). Anything else keeps `INS-5`.
+    pub fn set_mpesa_refusal(&self, code: &str) {
+        let code = match code {
+            "INS-6" => "INS-6",
+            "INS-2006" => "INS-2006",
+            _ => "INS-5",
+        };
+        lock(&self.inner).mpesa_refusal = Some(code);
     }
 
     /// Forgets every token and session issued so far (expiry): adapters must renew them
