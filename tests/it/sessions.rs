@@ -552,3 +552,22 @@ async fn a_revocation_on_one_instance_closes_the_socket_held_by_another() {
     sse_ends_within_two_seconds(&mut stream_on_2).await;
     ws_never(&mut b, "Encore depuis", 500).await;
 }
+
+#[tokio::test]
+async fn signing_in_on_a_phone_someone_left_signed_in_closes_their_sockets() {
+    let app = TestApp::spawn().await;
+    let (shared_phone, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    app.signup_verified("Bola Nsimba", "bola@exemple.cd", PASSWORD)
+        .await;
+    let room = general_room(&shared_phone).await;
+    let mut left_open = ws_open(&shared_phone, room, 0).await;
+    let mut stream = sse_open(&shared_phone, "/notifications/stream", "event: badge").await;
+
+    // Bola signs in on the phone Amani did not log out of.
+    shared_phone.login("bola@exemple.cd", PASSWORD).await;
+    assert_eq!(
+        closed_within_two_seconds(&mut left_open).await.0,
+        Some(CLOSED)
+    );
+    sse_ends_within_two_seconds(&mut stream).await;
+}
