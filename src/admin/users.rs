@@ -104,6 +104,8 @@ pub async fn set_roles(
         return Err(AppError::BadRequest("admin.error.own_admin_role"));
     }
     queries::set_roles(&state.db, id, &roles.stored()).await?;
+    // Open sockets and streams reconnect, so they run with the new rights.
+    crate::auth::sessions::end_sessions(&state, id, crate::auth::sessions::Scope::Reopen).await?;
     queries::audit(
         &state.db,
         admin.id,
@@ -133,7 +135,7 @@ pub async fn suspend(
         .await?
         .ok_or(AppError::NotFound)?;
     queries::set_active(&state.db, id, false).await?;
-    crate::web::session_store::delete_user_sessions(&state.db, id, None).await?;
+    crate::auth::sessions::end_sessions(&state, id, crate::auth::sessions::Scope::All).await?;
     queries::audit(
         &state.db,
         admin.id,
@@ -187,7 +189,7 @@ pub async fn force_reset(
         .await?
         .ok_or(AppError::NotFound)?;
     queries::lock_password(&state.db, id).await?;
-    crate::web::session_store::delete_user_sessions(&state.db, id, None).await?;
+    crate::auth::sessions::end_sessions(&state, id, crate::auth::sessions::Scope::All).await?;
     crate::auth::handlers::send_reset_link(&state, &ctx, id, &user.name, &user.email).await?;
     queries::audit(
         &state.db,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -18,6 +18,7 @@ use super::model::{
 };
 use super::password;
 use super::queries::{self, LoginAttempt, NewUser, TokenPurpose};
+use super::sessions::{Scope, end_sessions};
 use crate::error::AppResult;
 use crate::mail::send_logged as send;
 use crate::state::AppState;
@@ -295,10 +296,21 @@ pub async fn login(
         )
         .await;
     }
+    // Someone else signed in on this browser before (a shared phone): their session ends here,
+    // with the sockets its pages still hold.
+    let previous = session
+        .get::<i64>(SESSION_USER_KEY)
+        .await
+        .ok()
+        .flatten()
+        .zip(session.id());
     session
         .cycle_id()
         .await
         .map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    if let Some((previous_user, old_id)) = previous {
+        end_sessions(&state, previous_user, Scope::This(old_id)).await?;
+    }
     session
         .insert(SESSION_USER_KEY, user_id)
         .await
@@ -306,12 +318,28 @@ pub async fn login(
     Ok(Redirect::to(&safe_next(&form.next)).into_response())
 }
 
-pub async fn logout(ctx: Ctx, session: Session) -> AppResult<Response> {
+/// Ends this browser's session and the sockets its pages hold, and asks the browser to drop
+/// its HTTP cache of the signed-in pages (`Clear-Site-Data: "cache"`: not the service worker's
+/// caches nor localStorage, so the offline outbox survives; sw.js drops the pages it kept).
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    session: Session,
+) -> AppResult<Response> {
+    let ending = ctx.user.as_ref().map(|u| u.id).zip(session.id());
     session
         .flush()
         .await
         .map_err(|e| anyhow::anyhow!("session: {e}"))?;
-    Ok(ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.logged_out", "/"))
+    if let Some((user_id, id)) = ending {
+        end_sessions(&state, user_id, Scope::This(id)).await?;
+    }
+    let mut response = ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.logged_out", "/");
+    response.headers_mut().insert(
+        HeaderName::from_static("clear-site-data"),
+        HeaderValue::from_static("\"cache\""),
+    );
+    Ok(response)
 }
 
 /// The page an e-mail link opens: a button confirms (GET never changes state, and mail
@@ -487,8 +515,7 @@ pub async fn reset(
         }
     };
     let hash = password::hash(password.expose().to_owned()).await?;
-    let Some(user_id) =
-        queries::consume_token(&state.db, TokenPurpose::ResetPassword, &token_hash(&token)).await?
+    let Some(user_id) = queries::reset_password(&state.db, &token_hash(&token), &hash).await?
     else {
         return Ok(ctx.redirect_with_flash(
             FlashLevel::Error,
@@ -496,8 +523,7 @@ pub async fn reset(
             "/forgot-password",
         ));
     };
-    queries::set_password(&state.db, user_id, &hash).await?;
-    // Whoever can read the mailbox owns the account: the address is now proven too.
-    queries::mark_verified(&state.db, user_id).await?;
+    // Whoever reset the password may be locking out someone who got in: every session ends.
+    end_sessions(&state, user_id, Scope::All).await?;
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.password_changed", "/login"))
 }

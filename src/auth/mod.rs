@@ -1,10 +1,12 @@
-//! Accounts: sign-up, e-mail verification, log-in/out, password reset, roles, login history.
+//! Accounts: sign-up, e-mail verification, log-in/out, password reset, roles, login history,
+//! ending sessions (and their sockets) on every instance.
 
 pub mod handlers;
 pub mod model;
 pub mod otp;
 pub mod password;
 pub mod queries;
+pub mod sessions;
 
 use crate::web::Routes;
 

@@ -41,6 +41,26 @@ pub async fn find_active_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Er
     Ok(row.map(User::from))
 }
 
+/// The active user signed in by session `session_id`, while that session is stored and
+/// unexpired (the per-message check of sockets).
+pub async fn find_session_user(
+    db: &Db,
+    session_id: &str,
+    user_id: i64,
+) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.roles, u.locale, u.photo_path, u.data_saver \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.user_id = $2 AND s.expiry_date > $3 AND u.active = 1",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(User::from))
+}
+
 /// What a log-in attempt needs to know about an account.
 #[derive(FromRow)]
 pub struct Credentials {
@@ -205,6 +225,50 @@ pub async fn consume_token(
     .bind(purpose.code())
     .fetch_optional(&db.pool)
     .await
+}
+
+/// Resets a password with a reset token, in one transaction: uses the token, stores the new
+/// hash, marks the address verified (whoever reads the mailbox owns it) and voids every other
+/// unused link or code of the user (reset and verification links, e-mail changes, e-mailed
+/// log-in codes). Returns the user, or `None` when the token is unknown, used or expired.
+pub async fn reset_password(
+    db: &Db,
+    token_hash: &str,
+    password_hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let now = db::now();
+    let mut tx = db.pool.begin().await?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE user_tokens SET used_at = $1 \
+         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id",
+    )
+    .bind(&now)
+    .bind(token_hash)
+    .bind(TokenPurpose::ResetPassword.code())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    sqlx::query("UPDATE users SET password_hash = $1, email_verified = 1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for void in [
+        "UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        "UPDATE email_changes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        "UPDATE otp_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+    ] {
+        sqlx::query(void)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(user_id))
 }
 
 /// One log-in attempt, successful or not.

@@ -82,7 +82,8 @@ pub async fn download(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"attestation-{}.pdf\"", cert.code),
             ),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            // Names the learner: never left in a shared phone's cache.
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         bytes,
     )

@@ -5,6 +5,8 @@
 //! Server → client: HTML fragments swapped out-of-band: new messages appended to `#messages`,
 //! hidden ones deleted, presence dots, form errors. Nothing is forwarded before the resume id
 //! is known (or 3 seconds have passed), so a reconnecting page gets exactly what it missed.
+//! The socket closes when its session ends (`auth::sessions`), and every message it receives
+//! first checks that the session still signs in an active user who may be in the room.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -18,10 +20,12 @@ use futures_util::{SinkExt, StreamExt};
 use minijinja::context;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
+use tower_sessions::Session;
 
 use super::handlers::{self, room_topic};
 use super::queries::{self, Room};
 use crate::auth::model::User;
+use crate::auth::sessions::{End, SignedIn, Watch};
 use crate::error::{AppError, AppResult};
 use crate::realtime::{Event, presence};
 use crate::state::AppState;
@@ -44,6 +48,7 @@ pub async fn connect(
     ctx: Ctx,
     Path(room_id): Path<i64>,
     Query(q): Query<WsQuery>,
+    session: Session,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> AppResult<Response> {
@@ -51,6 +56,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
+    let watch = Watch::new(&state.hub, user.id, &session)?;
     let room = super::access::enter(&state, &user, room_id).await?;
     let ctx = ctx.0.clone();
     let after = q.after.unwrap_or(0).max(0);
@@ -64,21 +70,28 @@ pub async fn connect(
             let mut conn = Connection {
                 state,
                 ctx,
+                signed_in: watch.signed_in().clone(),
                 user,
                 room,
                 last: after,
                 delivered: VecDeque::new(),
                 speakers: HashSet::new(),
+                closing: None,
             };
-            conn.run(socket).await;
+            conn.run(socket, watch).await;
         }))
 }
 
 struct Connection {
     state: AppState,
     ctx: Arc<RequestContext>,
+    /// The session the socket was opened with (checked again on every message).
+    signed_in: SignedIn,
+    /// The user as of the last check.
     user: User,
     room: Room,
+    /// Set when a message finds the user may no longer be here: the socket closes.
+    closing: Option<End>,
     /// Id of the last message this page holds (messages after it are replayed on resync).
     last: i64,
     /// The most recent ids sent (events may arrive out of id order across instances).
@@ -96,7 +109,8 @@ struct ClientMessage {
 }
 
 impl Connection {
-    async fn run(&mut self, socket: WebSocket) {
+    async fn run(&mut self, socket: WebSocket, mut watch: Watch) {
+        let db = self.state.db.clone();
         let _online = self.state.hub.connect_user(self.user.id).await;
         let mut room_rx = self.state.hub.subscribe(&room_topic(self.room.id));
         let mut presence_rx = self.state.hub.subscribe(presence::TOPIC);
@@ -104,8 +118,15 @@ impl Connection {
         let mut started = false;
         let resume_deadline = tokio::time::sleep(RESUME_WAIT);
         tokio::pin!(resume_deadline);
-        loop {
+        let end = loop {
             let out: Vec<String> = tokio::select! {
+                end = watch.ended(&db) => {
+                    self.closing = Some(end);
+                    match end {
+                        End::Closed => vec![self.error("auth.session.ended")],
+                        End::Reopen => Vec::new(),
+                    }
+                }
                 incoming = stream.next() => match incoming {
                     Some(Ok(WsMessage::Text(text))) => {
                         let (out, resumed) = self.on_client(&text).await;
@@ -114,7 +135,7 @@ impl Connection {
                         }
                         out
                     }
-                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break None,
                     Some(Ok(_)) => Vec::new(),
                 },
                 () = &mut resume_deadline, if !started => {
@@ -124,14 +145,14 @@ impl Connection {
                 event = room_rx.recv(), if started => match event {
                     Ok(event) => self.on_room_event(&event).await,
                     Err(RecvError::Lagged(_)) => self.replay().await,
-                    Err(RecvError::Closed) => break,
+                    Err(RecvError::Closed) => break None,
                 },
                 event = presence_rx.recv() => match event {
                     Ok(event) if self.speakers.contains(&event.id) => {
                         self.presence_dot(event.id, &*event.data == "1")
                     }
                     Ok(_) | Err(RecvError::Lagged(_)) => Vec::new(),
-                    Err(RecvError::Closed) => break,
+                    Err(RecvError::Closed) => break None,
                 },
             };
             for html in out {
@@ -144,8 +165,35 @@ impl Connection {
                     return;
                 }
             }
+            if let Some(end) = self.closing.take() {
+                break Some(end);
+            }
+        };
+        if let Some(end) = end {
+            let _ = sink.send(WsMessage::Close(Some(end.close_frame()))).await;
         }
         self.finish().await;
+    }
+
+    /// The check before each message: the session still signs in an active user, who may
+    /// still be in this room. Otherwise the socket closes (with the message to show).
+    async fn still_allowed(&mut self) -> AppResult<Option<&'static str>> {
+        let Some(user) = self.signed_in.current_user(&self.state.db).await? else {
+            self.closing = Some(End::Closed);
+            return Ok(Some("auth.session.ended"));
+        };
+        match super::access::enter(&self.state, &user, self.room.id).await {
+            Ok(room) => {
+                self.user = user;
+                self.room = room;
+                Ok(None)
+            }
+            Err(AppError::NotFound | AppError::Forbidden | AppError::LoginRequired) => {
+                self.closing = Some(End::Closed);
+                Ok(Some("auth.session.no_access"))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The page is gone: what it showed counts as read.
@@ -160,6 +208,14 @@ impl Connection {
 
     /// Handles what the page sent; returns fragments to send back and whether it was a resume.
     async fn on_client(&mut self, text: &str) -> (Vec<String>, bool) {
+        match self.still_allowed().await {
+            Ok(None) => {}
+            Ok(Some(key)) => return (vec![self.error(key)], false),
+            Err(e) => {
+                tracing::error!(error = %e, "chat socket could not check its session");
+                return (vec![self.error("chat.error.failed")], false);
+            }
+        }
         let Ok(msg) = serde_json::from_str::<ClientMessage>(text) else {
             return (vec![self.error("chat.error.invalid")], false);
         };

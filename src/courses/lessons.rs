@@ -283,7 +283,9 @@ pub async fn download_resource(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // Stored by the browser only to revalidate (ETag → 304), never shared.
+    // Course material, not account data, and often megabytes on paid mobile data: the browser
+    // may keep it to revalidate (ETag → 304) rather than download it again, never shared; the
+    // log-out's `Clear-Site-Data: "cache"` removes it from the phone.
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),

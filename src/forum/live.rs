@@ -1,5 +1,6 @@
 //! Live replies: `GET /forum/topics/{id}/stream` sends each new reply, rendered for the viewer,
-//! as a server-sent event (htmx sse extension, event `reply`).
+//! as a server-sent event (htmx sse extension, event `reply`). A signed-in viewer's stream ends
+//! with their session, or when their rights change (`auth::sessions`): it is rendered for them.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -14,10 +15,12 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
+use tower_sessions::Session;
 
 use super::access::{is_moderator, readable_topic};
 use super::handlers::Viewer;
 use super::queries;
+use crate::auth::sessions::{self, Watch};
 use crate::error::AppResult;
 use crate::realtime::Event;
 use crate::state::AppState;
@@ -39,8 +42,13 @@ pub async fn stream(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<StreamQuery>,
+    session: Session,
     headers: HeaderMap,
 ) -> AppResult<Response> {
+    let mut watch = match &ctx.user {
+        Some(user) => Some(Watch::new(&state.hub, user.id, &session)?),
+        None => None,
+    };
     readable_topic(&state, ctx.user.as_ref(), id).await?;
     let resume = headers
         .get("last-event-id")
@@ -56,8 +64,16 @@ pub async fn stream(
     let (tx, out) = mpsc::channel::<SseEvent>(16);
     let ctx = ctx.0.clone();
     tokio::spawn(async move {
-        if let Err(e) = pump(&state, &ctx, id, rx, after, &tx).await {
-            tracing::debug!(error = %e, topic.id = id, "forum stream ended");
+        let db = state.db.clone();
+        tokio::select! {
+            end = sessions::ended(watch.as_mut(), &db) => {
+                tracing::debug!(end = ?end, topic.id = id, "forum stream closed: session revoked");
+            }
+            result = pump(&state, &ctx, id, rx, after, &tx) => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, topic.id = id, "forum stream ended");
+                }
+            }
         }
     });
     let stream = tokio_stream::StreamExt::map(ReceiverStream::new(out), Ok::<_, Infallible>);

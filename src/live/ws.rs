@@ -7,6 +7,8 @@
 //! JSON signalling messages (`{"rtc": …}`) that live.js takes before htmx sees them.
 //! The server only relays signalling: viewers may only talk to the current broadcaster, and
 //! only the broadcaster (the session's trainer, while live) sends offers.
+//! The socket closes when the user's sign-in session ends (`auth::sessions`), and every message
+//! first checks that it still signs in an active user who may be in the room.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,12 +23,14 @@ use minijinja::value::Serde;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::broadcast::error::RecvError;
+use tower_sessions::Session as SignInSession;
 
 use super::access::{self, can_moderate};
 use super::handlers::{self, LineView, conn_topic, topic};
 use super::model::{self, Status};
 use super::queries::{self, Session};
 use crate::auth::model::User;
+use crate::auth::sessions::{End, SignedIn, Watch};
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::realtime::Event;
@@ -38,6 +42,7 @@ pub async fn connect(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    sign_in: SignInSession,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> AppResult<Response> {
@@ -45,6 +50,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
+    let watch = Watch::new(&state.hub, user.id, &sign_in)?;
     let session = access::enter(&state, &user, id).await?;
     let ctx = ctx.0.clone();
     Ok(upgrade
@@ -56,10 +62,12 @@ pub async fn connect(
                 conn: queries::new_token(),
                 state,
                 ctx,
+                signed_in: watch.signed_in().clone(),
                 user,
                 session,
+                closing: None,
             };
-            conn.run(socket).await;
+            conn.run(socket, watch).await;
         }))
 }
 
@@ -68,8 +76,13 @@ struct Connection {
     conn: String,
     state: AppState,
     ctx: Arc<RequestContext>,
+    /// The sign-in session the socket was opened with (checked again on every message).
+    signed_in: SignedIn,
+    /// The user as of the last check.
     user: User,
     session: Session,
+    /// Set when the user may no longer be here: the socket closes.
+    closing: Option<End>,
 }
 
 /// What a client message asks for.
@@ -91,7 +104,8 @@ fn id_of(v: &Value) -> Option<i64> {
 }
 
 impl Connection {
-    async fn run(&mut self, socket: WebSocket) {
+    async fn run(&mut self, socket: WebSocket, mut watch: Watch) {
+        let db = self.state.db.clone();
         let id = self.session.id;
         let mut room_rx = self.state.hub.subscribe(&topic(id));
         let mut own_rx = self.state.hub.subscribe(&conn_topic(id, &self.conn));
@@ -121,7 +135,18 @@ impl Connection {
                     break 'outer;
                 }
             }
+            if let Some(end) = self.closing.take() {
+                let _ = sink.send(WsMessage::Close(Some(end.close_frame()))).await;
+                break;
+            }
             pending = tokio::select! {
+                end = watch.ended(&db) => {
+                    self.closing = Some(end);
+                    match end {
+                        End::Closed => vec![self.error("auth.session.ended")],
+                        End::Reopen => Vec::new(),
+                    }
+                }
                 incoming = stream.next() => match incoming {
                     Some(Ok(WsMessage::Text(text))) => self.on_client(&text).await,
                     Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
@@ -162,7 +187,36 @@ impl Connection {
         }
     }
 
+    /// The check before each message: the sign-in session still signs in an active user, who
+    /// may still be in this room. Otherwise the socket closes (with the message to show).
+    async fn still_allowed(&mut self) -> AppResult<Option<&'static str>> {
+        let Some(user) = self.signed_in.current_user(&self.state.db).await? else {
+            self.closing = Some(End::Closed);
+            return Ok(Some("auth.session.ended"));
+        };
+        match access::enter(&self.state, &user, self.session.id).await {
+            Ok(session) => {
+                self.user = user;
+                self.session = session;
+                Ok(None)
+            }
+            Err(AppError::NotFound | AppError::Forbidden | AppError::LoginRequired) => {
+                self.closing = Some(End::Closed);
+                Ok(Some("auth.session.no_access"))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn on_client(&mut self, text: &str) -> Vec<String> {
+        match self.still_allowed().await {
+            Ok(None) => {}
+            Ok(Some(key)) => return vec![self.error(key)],
+            Err(e) => {
+                tracing::error!(error = %e, "live socket could not check its session");
+                return vec![self.error("live.error.failed")];
+            }
+        }
         let Ok(Value::Object(msg)) = serde_json::from_str::<Value>(text) else {
             return vec![self.error("live.error.invalid")];
         };

@@ -14,9 +14,11 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
+use tower_sessions::Session;
 
 use super::queries::{self, Notification, Recipient};
 use super::{Kind, user_topic};
+use crate::auth::sessions::Watch;
 use crate::error::{AppError, AppResult};
 use crate::mail::Email;
 use crate::state::AppState;
@@ -186,13 +188,16 @@ pub async fn save_settings(
 /// `GET /notifications/stream`: the user's notifications as server-sent events. On connect:
 /// the badge; after a drop, the browser sends `Last-Event-ID` and gets every notification
 /// stored since, then live ones. Events: `badge` (the count fragment) and `notification` (a
-/// toast, with the notification id as SSE id). Holding the stream keeps the user online.
+/// toast, with the notification id as SSE id). Holding the stream keeps the user online. The
+/// stream ends when its session does (`auth::sessions`).
 pub async fn stream(
     State(state): State<AppState>,
     ctx: Ctx,
+    session: Session,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
+    let mut watch = Watch::new(&state.hub, user.id, &session)?;
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -204,8 +209,16 @@ pub async fn stream(
     let ctx = ctx.0.clone();
     tokio::spawn(async move {
         let _presence = presence;
-        if let Err(e) = pump(&state, &ctx, rx, last_id, &tx).await {
-            tracing::debug!(error = %e, "notification stream ended");
+        let db = state.db.clone();
+        tokio::select! {
+            end = watch.ended(&db) => {
+                tracing::debug!(end = ?end, "notification stream closed: session revoked");
+            }
+            result = pump(&state, &ctx, rx, last_id, &tx) => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "notification stream ended");
+                }
+            }
         }
     });
     let stream = tokio_stream::StreamExt::map(ReceiverStream::new(out), Ok::<_, Infallible>);

@@ -1,5 +1,6 @@
-//! Security settings: password change (other sessions logged out), e-mail change confirmed by a
-//! link to the new address, active sessions, login history.
+//! Security settings: password change and e-mail change (other sessions logged out, with their
+//! sockets), e-mail change confirmed by a link to the new address, active sessions, login
+//! history.
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -13,13 +14,13 @@ use tower_sessions::Session;
 use super::model::{EmailForm, Errors, PasswordForm, SessionView};
 use super::queries::{self, EmailChange};
 use crate::auth::model::{Email, NewPassword};
+use crate::auth::sessions::{Scope, end_sessions};
 use crate::auth::{password, queries as auth_queries};
 use crate::error::{AppError, AppResult};
 use crate::mail::send_logged as send;
 use crate::state::AppState;
 use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
-use crate::web::session_store::delete_user_sessions;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const LOGIN_HISTORY_ROWS: i64 = 20;
@@ -130,14 +131,12 @@ pub async fn change_password(
     };
     let hash = password::hash(new.expose().to_owned()).await?;
     auth_queries::set_password(&state.db, user.id, &hash).await?;
-    let ended = delete_user_sessions(&state.db, user.id, session.id().as_ref()).await?;
-    // A fresh id for this browser too: a stolen copy of the old cookie is now worthless.
+    let current = session.id().ok_or(AppError::LoginRequired)?;
+    // A fresh id for this browser too: a stolen copy of the old cookie is now worthless. The
+    // old id goes at once, so its sockets (other tabs) reopen with the new cookie.
     session.cycle_id().await.map_err(session_error)?;
-    tracing::info!(
-        user.id = user.id,
-        sessions.ended = ended,
-        "password changed"
-    );
+    end_sessions(&state, user.id, Scope::OthersRenewing(current)).await?;
+    tracing::info!(user.id = user.id, "password changed");
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "profile.flash.password_changed",
@@ -259,6 +258,7 @@ pub async fn confirm_email_page(
 pub async fn confirm_email(
     State(state): State<AppState>,
     ctx: Ctx,
+    session: Session,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let to = if ctx.user.is_some() {
@@ -269,6 +269,15 @@ pub async fn confirm_email(
     Ok(
         match queries::apply_email_change(&state.db, &token_hash(&token)).await? {
             EmailChange::Applied { user_id, .. } => {
+                // The account's address is its key to resets: other sessions end. This one
+                // stays when it belongs to the same account.
+                let scope = match session.id() {
+                    Some(id) if ctx.user.as_ref().is_some_and(|u| u.id == user_id) => {
+                        Scope::Others(id)
+                    }
+                    _ => Scope::All,
+                };
+                end_sessions(&state, user_id, scope).await?;
                 tracing::info!(user.id = user_id, "e-mail address changed");
                 ctx.redirect_with_flash(FlashLevel::Success, "profile.flash.email_changed", to)
             }
@@ -288,12 +297,8 @@ pub async fn logout_others(
     session: Session,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let ended = delete_user_sessions(&state.db, user.id, session.id().as_ref()).await?;
-    tracing::info!(
-        user.id = user.id,
-        sessions.ended = ended,
-        "other sessions logged out"
-    );
+    let current = session.id().ok_or(AppError::LoginRequired)?;
+    end_sessions(&state, user.id, Scope::Others(current)).await?;
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "profile.flash.logged_out_others",

@@ -6,7 +6,8 @@
 //! subscribers (an instance hears its own notifications too, so delivery is the same path
 //! everywhere). A payload too large for a notification is stored and fetched by id.
 //!
-//! Topics: `user:{id}` (notifications), `chat:room:{id}`, `presence`, `forum:topic:{id}`,
+//! Topics: `user:{id}` (notifications), `sessions:{user_id}` (revoked sessions: sockets and
+//! streams close, `auth::sessions`), `chat:room:{id}`, `presence`, `forum:topic:{id}`,
 //! `live:{id}`, `payment:{id}`. When the PostgreSQL listener reconnects, events may have been
 //! missed: every local topic then receives a [`RESYNC`] event and subscribers reload from
 //! their store what came after the last id they hold.

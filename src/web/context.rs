@@ -350,10 +350,14 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if is_html && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        );
+        // A signed-in page is never stored (a shared phone's back button or cache must not
+        // show it to the next person); a visitor's page is only revalidated.
+        let policy = if ctx.user.is_some() {
+            "private, no-store"
+        } else {
+            "private, no-cache"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     if is_html {
         // Pages depend on the data saver hints; ask Chromium for the connection type too.

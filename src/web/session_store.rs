@@ -51,6 +51,15 @@ pub async fn delete_user_sessions(
     Ok(done.rows_affected())
 }
 
+/// Deletes one session (a log-out); the number of rows deleted.
+pub async fn delete_session(db: &Db, id: &Id) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }

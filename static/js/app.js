@@ -150,6 +150,26 @@
     if (ev.detail && ev.detail.boosted) offlineState();
   });
 
+  // Signing out on a shared phone: htmx keeps snapshots of the pages seen for the back button
+  // (sessionStorage); they go once a signed-out page shows, or the next person could step back
+  // into them. sw.js drops the pages it kept; localStorage (the offline outbox) stays.
+  var SIGNING_OUT = 'tlj-signing-out';
+  document.addEventListener('submit', function (ev) {
+    var f = ev.target;
+    if (f && f.action && new URL(f.action, location.href).pathname === '/logout') {
+      try { sessionStorage.setItem(SIGNING_OUT, '1'); } catch (e) { /* storage off: nothing kept */ }
+    }
+  }, true);
+  function forgetSnapshots() {
+    try {
+      if (!sessionStorage.getItem(SIGNING_OUT) || document.querySelector('form[action="/logout"]')) return;
+      sessionStorage.removeItem('htmx-history-cache');
+      sessionStorage.removeItem(SIGNING_OUT);
+    } catch (e) { /* storage off: nothing kept */ }
+  }
+  document.addEventListener('DOMContentLoaded', forgetSnapshots);
+  document.addEventListener('htmx:afterSettle', forgetSnapshots);
+
   var htmx = window.htmx;
   if (!htmx) return;
   var cfg = htmx.config;

@@ -209,6 +209,11 @@ async fn the_pdf_holds_name_course_and_code_and_the_qr_code_opens_the_verify_pag
     let r = browser.get(&format!("/certificates/{code}/pdf")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "private, no-store",
+        "names the learner"
+    );
     let pdf = r.bytes().await.expect("test step");
     assert!(pdf.starts_with(b"%PDF"));
     let text = pdf_extract::extract_text_from_mem(&pdf).expect("PDF text");

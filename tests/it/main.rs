@@ -31,5 +31,6 @@ mod payments;
 mod profile;
 mod quizzes;
 mod scale;
+mod sessions;
 mod teach;
 mod web;
