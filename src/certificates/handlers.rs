@@ -11,7 +11,7 @@ use super::model::{Certificate, local_date, normalize_code};
 use super::{Status, queries, render, status_of};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::Ctx;
+use crate::web::{Ctx, SignedIn};
 
 /// A certificate as the pages show it.
 #[derive(Debug, Serialize)]
@@ -45,8 +45,11 @@ impl CertificateView {
     }
 }
 
-pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require_user()?;
+pub async fn my_certificates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+) -> AppResult<Response> {
     let locale = ctx.locale.code();
     let certificates: Vec<CertificateView> = queries::for_user(&state.db, user.id)
         .await?
@@ -65,15 +68,14 @@ pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> AppResu
 /// The PDF, for its owner (while valid) or an admin.
 pub async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
     let code = normalize_code(&raw).ok_or(AppError::NotFound)?;
     let cert = queries::by_code(&state.db, &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    super::access::require_download(user, &cert)?;
+    super::access::require_download(&user, &cert)?;
     let bytes = render::pdf_bytes(&state, &cert).await?;
     Ok((
         [

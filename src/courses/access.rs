@@ -60,9 +60,14 @@ pub fn is_staff(user: Option<&User>, course: &CourseRef) -> bool {
     user.is_some_and(|u| is_trainer_of(u, course) || u.roles.grants(Role::Moderator))
 }
 
+/// Edits every course (lists them all in `/teach`, plans sessions for any): admins.
+pub fn edits_every_course(user: &User) -> bool {
+    user.roles.grants(Role::Admin)
+}
+
 /// May edit the course: its trainer or an admin.
 pub fn can_edit(user: &User, course: &CourseRef) -> bool {
-    is_trainer_of(user, course) || user.roles.grants(Role::Admin)
+    is_trainer_of(user, course) || edits_every_course(user)
 }
 
 /// `Forbidden` unless `user` may edit the course.

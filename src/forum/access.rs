@@ -47,6 +47,11 @@ impl Forum {
     }
 }
 
+/// Manages the public categories: admins.
+pub fn manages_categories(user: Option<&User>) -> bool {
+    user.is_some_and(|u| u.roles.grants(Role::Admin))
+}
+
 pub fn is_moderator(user: Option<&User>) -> bool {
     user.is_some_and(|u| u.roles.grants(Role::Moderator))
 }

@@ -18,7 +18,7 @@ use super::model::{
     self, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target, TopicItem, TopicRow,
 };
 use super::queries;
-use crate::auth::model::{Role, User};
+use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{Kind, Notice, notify_many};
 use crate::state::AppState;
@@ -93,7 +93,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
                 categories,
                 course_forums => Serde(course_forums),
                 moderator => is_moderator(user),
-                admin => user.is_some_and(|u| u.roles.grants(Role::Admin)),
+                admin => super::access::manages_categories(user),
             },
         )?
         .into_response())

@@ -28,9 +28,14 @@ pub fn may_plan(user: &User) -> bool {
     user.roles.grants(Role::Trainer)
 }
 
+/// May plan sessions for every course: admins.
+pub fn plans_for_every_course(user: &User) -> bool {
+    course_access::edits_every_course(user)
+}
+
 /// May plan a session for the course whose trainer is `course_trainer_id`.
 pub fn may_plan_for(user: &User, course_trainer_id: i64) -> bool {
-    (may_plan(user) && user.id == course_trainer_id) || user.roles.grants(Role::Admin)
+    (may_plan(user) && user.id == course_trainer_id) || plans_for_every_course(user)
 }
 
 /// May edit, cancel, start and end this session: its host or an admin.

@@ -15,13 +15,13 @@ use time::{Duration, OffsetDateTime};
 use super::access;
 use super::model::{self, SessionForm, Status, ValidSession};
 use super::queries::{self, Question, Session};
-use crate::auth::model::{Role, User};
+use crate::auth::model::User;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
-use crate::web::{Ctx, FlashLevel, Trainer};
+use crate::web::{Ctx, FlashLevel, SignedIn, Trainer};
 
 /// Chat lines shown when the room opens.
 pub const LINES: i64 = 50;
@@ -100,24 +100,27 @@ pub async fn upcoming_for(
 }
 
 /// `GET /live`: upcoming and past sessions the user may attend.
-pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require_user()?;
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+) -> AppResult<Response> {
     let now = OffsetDateTime::now_utc();
-    let courses = access::attended_courses(&state.db, user).await?;
+    let courses = access::attended_courses(&state.db, &user).await?;
     let all = queries::all_sessions(&state.db).await?;
     let (upcoming, mut past): (Vec<&Session>, Vec<&Session>) = all
         .iter()
-        .filter(|s| access::visible(user, s, &courses))
+        .filter(|s| access::visible(&user, s, &courses))
         .partition(|s| is_upcoming(s, now));
     past.reverse();
     past.truncate(30);
     let upcoming: Vec<SessionView> = upcoming
         .iter()
-        .map(|s| SessionView::new(s, Some(user)))
+        .map(|s| SessionView::new(s, Some(&user)))
         .collect();
     let past: Vec<SessionView> = past
         .iter()
-        .map(|s| SessionView::new(s, Some(user)))
+        .map(|s| SessionView::new(s, Some(&user)))
         .collect();
     let token = queries::feed_token(&state.db, user.id).await?;
     let feed_url = format!("{}/live/feed/{token}", state.config.base_url);
@@ -132,7 +135,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             context! {
                 upcoming => Serde(upcoming),
                 past => Serde(past),
-                can_plan => access::may_plan(user),
+                can_plan => access::may_plan(&user),
                 feed_url,
                 webcal_url,
             },
@@ -141,8 +144,11 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 }
 
 /// `POST /live/feed/regenerate`: a new secret feed address (the old one stops working).
-pub async fn regenerate_feed(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let user = ctx.require_user()?;
+pub async fn regenerate_feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+) -> AppResult<Response> {
     queries::regenerate_feed_token(&state.db, user.id).await?;
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "live.feed_regenerated", "/live"))
 }
@@ -156,7 +162,8 @@ async fn render_form(
     errors: &[(&'static str, &'static str)],
 ) -> AppResult<Response> {
     let courses =
-        queries::plannable_courses(&state.db, user.id, user.roles.grants(Role::Admin)).await?;
+        queries::plannable_courses(&state.db, user.id, access::plans_for_every_course(user))
+            .await?;
     let errors: HashMap<&str, &str> = errors
         .iter()
         .map(|(f, k)| (*f, state.i18n.t(ctx.locale, k)))
@@ -248,10 +255,10 @@ pub async fn schedule(
 pub async fn edit_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let s = access::editable(&state, user, id).await?;
+    let s = access::editable(&state, &user, id).await?;
     if Status::parse(&s.status) != Status::Scheduled {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -263,24 +270,24 @@ pub async fn edit_page(
         duration_minutes: s.duration_minutes.to_string(),
         external_url: s.external_url.clone().unwrap_or_default(),
     };
-    render_form(&state, &ctx, user, Some(&s), &form, &[]).await
+    render_form(&state, &ctx, &user, Some(&s), &form, &[]).await
 }
 
 /// `POST /live/{id}/edit`: a new start time means "moved": unsent reminders are replaced.
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let s = access::editable(&state, user, id).await?;
+    let s = access::editable(&state, &user, id).await?;
     if Status::parse(&s.status) != Status::Scheduled {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
-    let valid = match check(&state, user, &form).await? {
+    let valid = match check(&state, &user, &form).await? {
         Ok(v) => v,
-        Err(errors) => return render_form(&state, &ctx, user, Some(&s), &form, &errors).await,
+        Err(errors) => return render_form(&state, &ctx, &user, Some(&s), &form, &errors).await,
     };
     reschedule(&state, &s, &valid, OffsetDateTime::now_utc()).await?;
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "live.updated", &format!("/live/{id}")))
@@ -308,10 +315,10 @@ pub async fn reschedule(
 pub async fn cancel(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    access::editable(&state, user, id).await?;
+    access::editable(&state, &user, id).await?;
     if !queries::cancel(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -322,11 +329,10 @@ pub async fn cancel(
 /// `POST /live/{id}/start`
 pub async fn start(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    access::editable(&state, user, id).await?;
+    access::editable(&state, &user, id).await?;
     if !queries::start(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
@@ -337,11 +343,10 @@ pub async fn start(
 /// `POST /live/{id}/end`
 pub async fn end(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    access::editable(&state, user, id).await?;
+    access::editable(&state, &user, id).await?;
     if !queries::end(&state.db, id, &db::now()).await? {
         return Err(AppError::BadRequest("live.error.not_live"));
     }
@@ -443,11 +448,11 @@ impl From<&queries::Line> for LineView {
 pub async fn room(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let s = access::enter(&state, user, id).await?;
-    let staff = access::can_moderate(user, &s);
+    let s = access::enter(&state, &user, id).await?;
+    let staff = access::can_moderate(&user, &s);
     let status = Status::parse(&s.status);
     let questions = queries::questions(&state.db, id, true).await?;
     let questions_html = render_questions(
@@ -465,7 +470,7 @@ pub async fn room(
     let (attendance, attendees) = if status == Status::Ended {
         let list = queries::attendance(&state.db, id).await?;
         let count = list.iter().filter(|a| a.user_id != s.trainer_id).count();
-        let rows: Vec<AttendeeView> = if staff || access::can_edit(user, &s) {
+        let rows: Vec<AttendeeView> = if staff || access::can_edit(&user, &s) {
             list.iter().map(AttendeeView::from).collect()
         } else {
             Vec::new()
@@ -479,9 +484,9 @@ pub async fn room(
             &ctx,
             "views/live/room.html",
             context! {
-                s => Serde(SessionView::new(&s, Some(user))),
+                s => Serde(SessionView::new(&s, Some(&user))),
                 staff,
-                is_trainer => access::is_host(user, &s),
+                is_trainer => access::is_host(&user, &s),
                 questions_html => minijinja::Value::from_safe_string(questions_html),
                 lines => Serde(lines),
                 attendance,
@@ -553,11 +558,10 @@ fn calendar(body: String, file: &str) -> Response {
 /// `GET /live/{id}/session.ics`
 pub async fn session_ics(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
-    let s = access::enter(&state, user, id).await?;
+    let s = access::enter(&state, &user, id).await?;
     let body = model::ics(
         &s.title,
         &[ics_event(&state, &s)],

@@ -9,7 +9,6 @@ use minijinja::value::{Serde, Value};
 use super::files;
 use super::model::{CourseForm, CourseRow, ErrorKeys, Errors, QuizForm};
 use super::queries;
-use crate::auth::model::Role;
 use crate::courses::access::{self, CourseRef};
 use crate::courses::model::LEVELS;
 use crate::error::{AppError, AppResult};
@@ -48,7 +47,7 @@ pub async fn index(
     ctx: Ctx,
     Trainer(user): Trainer,
 ) -> AppResult<Response> {
-    let scope = (!user.roles.grants(Role::Admin)).then_some(user.id);
+    let scope = (!access::edits_every_course(&user)).then_some(user.id);
     let courses = queries::list_courses(&state.db, scope).await?;
     Ok(state
         .render(

@@ -1250,3 +1250,60 @@ async fn no_private_object_is_reachable_by_guessing_its_id() {
         assert_eq!(letter, 'O', "owner: GET {path}: {detail}");
     }
 }
+
+/// The route layer of a guarded area answers as the handlers' own checks did: visitors go to
+/// the log-in page with `?next=` (an `HX-Redirect` for htmx), users without the role get the
+/// French 403 page (a toast for htmx), whatever the body they sent.
+#[tokio::test]
+async fn a_guarded_area_sends_visitors_to_log_in_and_refuses_other_roles_in_french() {
+    let app = TestApp::with_demo().await;
+    let visitor = app.new_browser();
+    let r = visitor.get("/admin/users?q=a").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login?next=%2Fadmin%2Fusers%3Fq%3Da");
+    let r = visitor
+        .client
+        .get(visitor.url("/teach"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()),
+        Some("/login?next=%2Fteach")
+    );
+
+    let learner = logged_in(&app, LEARNER).await;
+    let (status, page) = learner.page("/forum/moderation").await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        crate::helpers::text_of(&page, "[data-testid=error-message]").as_deref(),
+        Some("Vous n'avez pas accès à cette page.")
+    );
+    // An htmx form post (a multipart upload here) is refused before its body is read.
+    let token = learner.csrf().await;
+    let form = reqwest::multipart::Form::new().text("title", "Cours pirate");
+    let r = learner
+        .client
+        .post(learner.url(&format!("/teach/courses/new?_csrf={token}")))
+        .header("hx-request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.headers().get("hx-retarget").and_then(|v| v.to_str().ok()),
+        Some("#toast")
+    );
+    let html = scraper::Html::parse_fragment(&r.text().await.unwrap());
+    assert_eq!(crate::helpers::count(&html, "[data-testid=toast]"), 1);
+    let courses = scalar_i64(
+        &app,
+        "SELECT COUNT(*) FROM courses WHERE title = $1",
+        "Cours pirate",
+    )
+    .await;
+    assert_eq!(courses, 0);
+}

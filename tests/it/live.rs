@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{Browser, TestApp, location};
+use crate::helpers::{Browser, TestApp, count, location};
 use techlearnjess::AppState;
 use techlearnjess::live::{model, send_due_reminders};
 
@@ -745,4 +745,44 @@ async fn signalling_is_relayed_only_between_viewers_and_the_broadcaster() {
     // The broadcaster leaves: viewers are told.
     drop(ws_t);
     ws_expect(&mut ws_a, r#""rtc":"gone""#).await;
+}
+
+#[tokio::test]
+async fn a_trainer_whose_role_was_removed_no_longer_hosts_their_course_session() {
+    let app = TestApp::with_demo().await;
+    let trainer = demo_user(&app, TRAINER).await;
+    let course = trainer_course(&app).await;
+    let session: i64 =
+        sqlx::query_scalar("SELECT id FROM live_sessions WHERE course_id = $1 ORDER BY id LIMIT 1")
+            .bind(course)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("the demo course session");
+    let room = format!("/live/{session}");
+    let link = format!("a[data-testid=live-session-link][href='{room}']");
+    let (status, page) = trainer.page(&room).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, "[data-live-room][data-trainer=true]"), 1);
+    let (_, list) = trainer.page("/live").await;
+    assert!(
+        count(&list, &link) > 0,
+        "the session is listed for its host"
+    );
+
+    let admin = demo_user(&app, "admin@techlearnjess.cd").await;
+    let trainer_id = app.user_id(TRAINER).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{trainer_id}/roles"), &[])
+        .await;
+    assert_eq!(r.status(), 303, "roles saved");
+
+    // Not enrolled in their old course: neither its room, nor its calendar file, nor the list.
+    assert_eq!(trainer.get(&room).await.status(), 403);
+    assert_eq!(
+        trainer.get(&format!("{room}/session.ics")).await.status(),
+        403
+    );
+    let (_, list) = trainer.page("/live").await;
+    assert_eq!(count(&list, &link), 0, "no longer listed");
+    assert_eq!(trainer.get("/live/new").await.status(), 403);
 }
