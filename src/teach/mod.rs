@@ -1,5 +1,6 @@
 //! Trainer authoring under `/teach`: courses, sections, lessons, resources, quizzes, learners.
-//! Every route needs a trainer (admins pass) who may edit the course (`courses::access`).
+//! The whole area is behind the trainer guard (admins pass); each course is then checked by
+//! `courses::access::require_edit` (its trainer, or an admin).
 
 pub mod curriculum;
 pub mod files;

@@ -125,3 +125,41 @@ impl Routes {
         &self.table
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Role;
+
+    async fn page() -> &'static str {
+        "page"
+    }
+
+    #[test]
+    fn an_area_keeps_its_own_guard_when_merged_and_the_table_lists_every_method() {
+        let routes = Routes::area(Guard::Role(Role::Admin))
+            .get("/admin", page)
+            .merge(Routes::area(Guard::Role(Role::Moderator)).get("/admin/queue", page))
+            .merge(
+                Routes::new()
+                    .get("/live", page)
+                    .merge(Routes::area(Guard::Role(Role::Trainer)).post("/live", page)),
+            );
+        let table: Vec<(&str, &str, Guard)> = routes
+            .table()
+            .iter()
+            .map(|r| (r.method, r.path.as_str(), r.guard))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("GET", "/admin", Guard::Role(Role::Admin)),
+                ("GET", "/admin/queue", Guard::Role(Role::Moderator)),
+                ("GET", "/live", Guard::Open),
+                ("POST", "/live", Guard::Role(Role::Trainer)),
+            ]
+        );
+        // GET and POST of one path from two areas make one axum route (no overlap panic).
+        let _router = routes.into_router();
+    }
+}

@@ -598,6 +598,20 @@ fn matches(expected: char, got: char) -> bool {
     }
 }
 
+#[test]
+fn a_redirect_counts_as_allowed_only_where_a_row_lists_it() {
+    // A guard that sent a refused user to the home page answers 303 /: that is R, which
+    // neither "authorised" (V) nor "page shown" (O) accepts.
+    for expected in ['V', 'O'] {
+        assert!(
+            !matches(expected, 'R'),
+            "{expected} must not accept a redirect"
+        );
+    }
+    assert!(matches('R', 'R') && matches('V', 'X') && matches('V', 'O'));
+    assert!(!matches('R', 'L') && !matches('V', 'L') && !matches('V', 'F'));
+}
+
 /// The roles each entry of `ROLES` holds (none for the visitor).
 fn holds(role_index: usize, role: Role) -> Option<bool> {
     let roles: &[Role] = match role_index {

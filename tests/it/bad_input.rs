@@ -1,4 +1,4 @@
-//! Bad input on every form route found in the sources (`authz::routes`): empty bodies, 1 MB
+//! Bad input on every form route of the route table (`authz::routes`): empty bodies, 1 MB
 //! fields, letters for numbers, invalid UTF-8, NUL, markup, SQL fragments, huge and negative
 //! numbers, duplicated fields, garbage path parameters, multipart file names with `../`. Never a
 //! 5xx; markup that is stored comes back escaped. WebSockets and payment callbacks too.

@@ -1,4 +1,4 @@
-//! CSRF on every state-changing route found in the sources (see `authz::routes`): without a
+//! CSRF on every state-changing route of the route table (see `authz::routes`): without a
 //! token, with a wrong one, or with a valid one from a foreign origin, a logged-in admin (who may
 //! do everything) gets 403 and nothing in the database changes. Session cookie attributes and
 //! session fixation (the session id changes at login and logout).
