@@ -18,7 +18,7 @@ use super::model::{
 };
 use super::password;
 use super::queries::{self, LoginAttempt, NewUser, TokenPurpose};
-use super::sessions::{Scope, end_sessions};
+use super::sessions::{Scope, end_sessions, renew_for_sign_in};
 use crate::error::AppResult;
 use crate::mail::send_logged as send;
 use crate::state::AppState;
@@ -296,21 +296,7 @@ pub async fn login(
         )
         .await;
     }
-    // Someone else signed in on this browser before (a shared phone): their session ends here,
-    // with the sockets its pages still hold.
-    let previous = session
-        .get::<i64>(SESSION_USER_KEY)
-        .await
-        .ok()
-        .flatten()
-        .zip(session.id());
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
-    if let Some((previous_user, old_id)) = previous {
-        end_sessions(&state, previous_user, Scope::This(old_id)).await?;
-    }
+    renew_for_sign_in(&state, &session).await?;
     session
         .insert(SESSION_USER_KEY, user_id)
         .await

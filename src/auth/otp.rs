@@ -115,7 +115,7 @@ pub async fn start(
         started_at: unix_now(),
         setup: requirement == Requirement::Setup,
     };
-    session.cycle_id().await.map_err(session_err)?;
+    super::sessions::renew_for_sign_in(state, session).await?;
     session
         .remove_value(SESSION_USER_KEY)
         .await

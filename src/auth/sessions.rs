@@ -134,6 +134,26 @@ pub async fn end_sessions(state: &AppState, user_id: i64, scope: Scope) -> AppRe
     Ok(ended)
 }
 
+/// Gives this browser a new session id before someone signs in on it. Whoever was still signed
+/// in here (a shared phone) is signed out: their session row goes, and the sockets and streams
+/// their pages hold close. The password log-in and the second-factor step both start here.
+pub async fn renew_for_sign_in(state: &AppState, session: &Session) -> AppResult<()> {
+    let previous = session
+        .get::<i64>(crate::web::context::SESSION_USER_KEY)
+        .await
+        .ok()
+        .flatten()
+        .zip(session.id());
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    if let Some((previous_user, old_id)) = previous {
+        end_sessions(state, previous_user, Scope::This(old_id)).await?;
+    }
+    Ok(())
+}
+
 /// The session a socket or stream was opened with: enough to check, per message, that it
 /// still signs its user in.
 #[derive(Clone, Debug)]

@@ -571,3 +571,34 @@ async fn signing_in_on_a_phone_someone_left_signed_in_closes_their_sockets() {
     );
     sse_ends_within_two_seconds(&mut stream).await;
 }
+
+#[tokio::test]
+async fn a_second_factor_sign_in_on_a_phone_someone_left_signed_in_closes_their_sockets() {
+    let app = TestApp::spawn().await;
+    let (shared_phone, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    app.signup_verified("Bola Nsimba", "bola@exemple.cd", PASSWORD)
+        .await;
+    sqlx::query("UPDATE users SET otp_method = 'email' WHERE email = $1")
+        .bind("bola@exemple.cd")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("second factor on");
+    let room = general_room(&shared_phone).await;
+    let mut left_open = ws_open(&shared_phone, room, 0).await;
+    let mut stream = sse_open(&shared_phone, "/notifications/stream", "event: badge").await;
+
+    // Bola's password is right: the phone now waits for her code, and Amani is signed out.
+    let r = shared_phone
+        .post_form(
+            "/login",
+            &[("email", "bola@exemple.cd"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login/code"), "{}", location(&r));
+    assert_eq!(
+        closed_within_two_seconds(&mut left_open).await.0,
+        Some(CLOSED)
+    );
+    sse_ends_within_two_seconds(&mut stream).await;
+}
