@@ -41,6 +41,9 @@ pub struct Config {
     /// STUN/TURN servers of live sessions, a JSON array of RTCIceServer (`TLJ_LIVE_ICE_SERVERS`,
     /// default `[]`).
     pub live_ice_servers: String,
+    /// Zone of visitors and of users who chose none, an IANA name (`TLJ_TIMEZONE`, default
+    /// Africa/Kinshasa).
+    pub timezone: crate::web::time::TimeZone,
 }
 
 impl Config {
@@ -90,6 +93,14 @@ impl Config {
                  [{{\"urls\":\"stun:stun.example.org:3478\"}}]"
             );
         }
+        let timezone_name =
+            get("TLJ_TIMEZONE").unwrap_or_else(|| crate::web::time::DEFAULT_ZONE.into());
+        let timezone = crate::web::time::TimeZone::parse(&timezone_name).with_context(|| {
+            format!(
+                "TLJ_TIMEZONE doit être un fuseau horaire IANA, par exemple Africa/Kinshasa ou \
+                 Africa/Lubumbashi (reçu : {timezone_name})"
+            )
+        })?;
         Ok(Self {
             addr,
             database_url,
@@ -113,6 +124,7 @@ impl Config {
             payments: crate::payments::config::PaymentsConfig::from_lookup(&get)?,
             demo: false,
             live_ice_servers,
+            timezone,
         })
     }
 
@@ -184,5 +196,16 @@ mod tests {
     fn the_base_url_loses_its_trailing_slash() {
         let c = config(&[("TLJ_BASE_URL", "https://techlearnjess.cd/")]).expect("valid");
         assert_eq!(c.base_url, "https://techlearnjess.cd");
+    }
+
+    #[test]
+    fn the_time_zone_defaults_to_kinshasa_and_a_wrong_name_stops_start_up() {
+        assert_eq!(config(&[]).expect("default").timezone.name(), "Africa/Kinshasa");
+        let c = config(&[("TLJ_TIMEZONE", "Africa/Lubumbashi")]).expect("valid");
+        assert_eq!(c.timezone.name(), "Africa/Lubumbashi");
+        let err = config(&[("TLJ_TIMEZONE", "Africa/Goma")])
+            .expect_err("no such zone")
+            .to_string();
+        assert!(err.contains("TLJ_TIMEZONE") && err.contains("Africa/Goma"), "{err}");
     }
 }

@@ -40,7 +40,7 @@ impl AppState {
         db.migrate().await?;
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
-        let templates = Templates::new(i18n.clone(), assets.clone());
+        let templates = Templates::new(i18n.clone(), assets.clone(), config.timezone.clone());
         let mailer = Mailer::from_config(&config)?;
         let hub = Hub::start(db.clone(), &config.database_url).await?;
         let pdf = Arc::new(PdfEngine::new()?);

@@ -74,6 +74,8 @@ pub struct User {
     pub photo_path: Option<String>,
     /// Data saver setting: `None` follows the browser, `Some(on)` overrides it.
     pub data_saver: Option<bool>,
+    /// The zone chosen in the profile; `None` follows the platform's (`TLJ_TIMEZONE`).
+    pub timezone: Option<crate::web::time::TimeZone>,
 }
 
 impl User {

@@ -14,6 +14,7 @@ struct UserRow {
     locale: String,
     photo_path: Option<String>,
     data_saver: Option<i64>,
+    timezone: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -26,6 +27,11 @@ impl From<UserRow> for User {
             locale: r.locale,
             photo_path: r.photo_path,
             data_saver: r.data_saver.map(|v| v != 0),
+            // A zone the bundled database no longer knows falls back to the platform's.
+            timezone: r
+                .timezone
+                .as_deref()
+                .and_then(crate::web::time::TimeZone::parse),
         }
     }
 }
@@ -33,7 +39,7 @@ impl From<UserRow> for User {
 /// The active user with this id, as loaded on every signed-in request.
 pub async fn find_active_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, name, email, roles, locale, photo_path, data_saver FROM users WHERE id = $1 AND active = 1",
+        "SELECT id, name, email, roles, locale, photo_path, data_saver, timezone FROM users WHERE id = $1 AND active = 1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -49,7 +55,7 @@ pub async fn find_session_user(
     user_id: i64,
 ) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, u.roles, u.locale, u.photo_path, u.data_saver \
+        "SELECT u.id, u.name, u.email, u.roles, u.locale, u.photo_path, u.data_saver, u.timezone \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.expiry_date > $3 AND u.active = 1",
     )

@@ -7,10 +7,12 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Certificate, local_date, normalize_code};
+use super::model::{Certificate, normalize_code};
 use super::{Status, queries, render, status_of};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::i18n::Locale;
+use crate::web::time::Style;
 use crate::web::{Ctx, SignedIn};
 
 /// A certificate as the pages show it.
@@ -29,16 +31,28 @@ pub struct CertificateView {
 }
 
 impl CertificateView {
+    /// The dates are the document's, as its PDF prints them: the same for every reader, in the
+    /// platform's zone (`completed_on` is already a date, signed as such).
     pub fn new(state: &AppState, cert: &Certificate, locale: &str) -> Self {
+        let locale = Locale::parse(locale).unwrap_or_default();
+        let date = |stored: &str| {
+            crate::web::time::format(
+                stored,
+                Style::LongDate,
+                &state.config.timezone,
+                locale,
+                crate::web::time::now(),
+            )
+        };
         Self {
             code: cert.code.clone(),
             learner_name: cert.learner_name.clone(),
             course_title: cert.course_title.clone(),
             trainer_name: cert.trainer_name.clone(),
-            completed_on: local_date(&cert.completed_on, locale),
-            issued_on: local_date(&cert.issued_at, locale),
+            completed_on: date(&cert.completed_on),
+            issued_on: date(&cert.issued_at),
             revoked: cert.is_revoked(),
-            revoked_on: cert.revoked_at.as_deref().map(|d| local_date(d, locale)),
+            revoked_on: cert.revoked_at.as_deref().map(date),
             revoked_reason: cert.revoked_reason.clone(),
             status: status_of(state, cert),
         }

@@ -122,63 +122,6 @@ pub fn normalize_code(input: &str) -> Option<String> {
     Some(format!("TLJ-{}-{}", &body[..4], &body[4..]))
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// `2026-11-05` (or a full RFC 3339 timestamp) → `5 novembre 2026` (`1er` for the first day).
-pub fn french_date(date: &str) -> String {
-    match split_date(date) {
-        Some((y, m, 1)) => format!("1er {} {y}", MONTHS_FR[m - 1]),
-        Some((y, m, d)) => format!("{d} {} {y}", MONTHS_FR[m - 1]),
-        None => date.to_owned(),
-    }
-}
-
-/// The date in the page's language.
-pub fn local_date(date: &str, locale: &str) -> String {
-    if locale == "en" {
-        match split_date(date) {
-            Some((y, m, d)) => format!("{} {d}, {y}", MONTHS_EN[m - 1]),
-            None => date.to_owned(),
-        }
-    } else {
-        french_date(date)
-    }
-}
-
-fn split_date(date: &str) -> Option<(i32, usize, u32)> {
-    let y = date.get(0..4)?.parse().ok()?;
-    let m: usize = date.get(5..7)?.parse().ok()?;
-    let d = date.get(8..10)?.parse().ok()?;
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,13 +177,5 @@ mod tests {
         assert_eq!(normalize_code("TLJ-7K3F-9QM"), None);
         assert_eq!(normalize_code("ABC-7K3F-9QMD"), None);
         assert_eq!(normalize_code(""), None);
-    }
-
-    #[test]
-    fn dates_in_french() {
-        assert_eq!(french_date("2026-11-25"), "25 novembre 2026");
-        assert_eq!(french_date("2026-08-01T10:00:00Z"), "1er août 2026");
-        assert_eq!(local_date("2026-02-03", "en"), "February 3, 2026");
-        assert_eq!(french_date("n/a"), "n/a");
     }
 }

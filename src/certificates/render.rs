@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use qrcode::QrCode;
 use qrcode::render::svg;
 
-use super::model::{Certificate, french_date};
+use super::model::Certificate;
 use crate::pdf::PdfEngine;
 use crate::state::AppState;
+use crate::web::i18n::Locale;
+use crate::web::time::{Style, TimeZone};
 
 /// The typst source of the certificate (reads `/data.json` and `/qr.svg`).
 const TEMPLATE: &str = include_str!("certificate.typ");
@@ -29,12 +31,23 @@ pub fn qr_svg(data: &str) -> anyhow::Result<String> {
         .build())
 }
 
-/// Renders the PDF of `cert` (CPU-bound: call from `spawn_blocking`).
+/// Renders the PDF of `cert` (CPU-bound: call from `spawn_blocking`). It is French and cached
+/// once for every reader, so its issue date is in `zone`, the platform's (`TLJ_TIMEZONE`).
 pub fn render_pdf(
     engine: &PdfEngine,
     cert: &Certificate,
     base_url: &str,
+    zone: &TimeZone,
 ) -> anyhow::Result<Vec<u8>> {
+    let long_date = |stored: &str| {
+        crate::web::time::format(
+            stored,
+            Style::LongDate,
+            zone,
+            Locale::Fr,
+            crate::web::time::now(),
+        )
+    };
     let url = verify_url(base_url, &cert.code);
     let qr = qr_svg(&url)?;
     let data = serde_json::json!({
@@ -42,8 +55,8 @@ pub fn render_pdf(
         "learner": cert.learner_name,
         "course": cert.course_title,
         "trainer": cert.trainer_name,
-        "completed": french_date(&cert.completed_on),
-        "issued": french_date(&cert.issued_at),
+        "completed": long_date(&cert.completed_on),
+        "issued": long_date(&cert.issued_at),
         "signature": cert.signature,
         "verify_url": url,
     });
@@ -71,9 +84,10 @@ pub async fn pdf_bytes(state: &AppState, cert: &Certificate) -> anyhow::Result<V
     }
     let engine = state.pdf.clone();
     let base_url = state.config.base_url.clone();
+    let zone = state.config.timezone.clone();
     let owned = cert.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || render_pdf(&engine, &owned, &base_url)).await??;
+    let bytes = tokio::task::spawn_blocking(move || render_pdf(&engine, &owned, &base_url, &zone))
+        .await??;
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
@@ -122,7 +136,7 @@ mod tests {
             ),
         ] {
             let pdf =
-                render_pdf(&engine, &cert(name, title), "https://tlj.example").expect("test step");
+                render_pdf(&engine, &cert(name, title), "https://tlj.example", &TimeZone::kinshasa()).expect("test step");
             assert!(pdf.starts_with(b"%PDF"));
             let text = pdf_text(&pdf);
             assert!(text.contains("TLJ-7K3F-9QMD"), "{text}");
@@ -137,14 +151,14 @@ mod tests {
         let engine = PdfEngine::new().expect("engine");
         let c = cert("Éloïse N'Sele-Kabongo", "Les bases de Python");
         let start = std::time::Instant::now();
-        let first = render_pdf(&engine, &c, "https://tlj.example").expect("pdf");
+        let first = render_pdf(&engine, &c, "https://tlj.example", &TimeZone::kinshasa()).expect("pdf");
         let cold = start.elapsed();
         let runs = 200;
         let start = std::time::Instant::now();
         for i in 0..runs {
             let mut c = c.clone();
             c.code = format!("TLJ-7K3F-{:04}", i);
-            render_pdf(&engine, &c, "https://tlj.example").expect("pdf");
+            render_pdf(&engine, &c, "https://tlj.example", &TimeZone::kinshasa()).expect("pdf");
         }
         let warm = start.elapsed() / runs;
         println!(

@@ -38,8 +38,8 @@ pub struct MessageView {
     user_id: i64,
     user_name: String,
     body_html: String,
-    time: String,
-    date: String,
+    /// Stored UTC time; the template shows it in the reader's zone.
+    at: String,
 }
 
 impl From<&Message> for MessageView {
@@ -49,14 +49,14 @@ impl From<&Message> for MessageView {
             user_id: m.user_id,
             user_name: m.user_name.clone(),
             body_html: model::body_html(&m.body),
-            time: model::clock(&m.created_at),
-            date: m.created_at.get(..10).unwrap_or_default().to_owned(),
+            at: m.created_at.clone(),
         }
     }
 }
 
-/// The message fragment in every language (and its author, `u`), rendered once per message,
-/// not per reader.
+/// The message fragment in every language for the platform's zone (and its author, `u`, and
+/// its view, `m`), rendered once per message, not per reader: a reader in another zone renders
+/// `m` again for their own clock.
 pub fn render_message(state: &AppState, m: &Message) -> AppResult<String> {
     let view = MessageView::from(m);
     let mut by_locale = serde_json::Map::new();
@@ -64,10 +64,18 @@ pub fn render_message(state: &AppState, m: &Message) -> AppResult<String> {
     for locale in Locale::ALL {
         let html = state.templates.render(
             "partials/chat/message.html",
-            context! { locale => locale.code(), m => Serde(&view) },
+            context! {
+                locale => locale.code(),
+                timezone => state.config.timezone.name(),
+                m => Serde(&view),
+            },
         )?;
         by_locale.insert(locale.code().to_owned(), html.into());
     }
+    by_locale.insert(
+        "m".to_owned(),
+        serde_json::to_value(&view).map_err(anyhow::Error::from)?,
+    );
     Ok(serde_json::Value::Object(by_locale).to_string())
 }
 

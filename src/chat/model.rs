@@ -2,8 +2,6 @@
 //! message body (plain text, links made clickable, everything escaped).
 
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Longest message, in characters.
 pub const MAX_LEN: usize = 2000;
@@ -101,16 +99,6 @@ pub fn body_html(body: &str) -> String {
     out
 }
 
-/// "14:05", in the platform's time zone (Matadi and Kinshasa: UTC+1).
-pub fn clock(created_at: &str) -> String {
-    OffsetDateTime::parse(created_at, &Rfc3339)
-        .map(|t| {
-            let t = t.to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC));
-            format!("{:02}:{:02}", t.hour(), t.minute())
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,11 +137,5 @@ mod tests {
     fn direct_keys_ignore_order() {
         assert_eq!(direct_key(7, 3), direct_key(3, 7));
         assert_ne!(direct_key(3, 7), direct_key(3, 8));
-    }
-
-    #[test]
-    fn clock_is_in_matadi_time() {
-        assert_eq!(clock("2026-11-25T13:05:00Z"), "14:05");
-        assert_eq!(clock("n'importe quoi"), "");
     }
 }

@@ -250,7 +250,19 @@ impl Connection {
                 let Ok(data) = serde_json::from_str::<serde_json::Value>(&event.data) else {
                     return self.replay().await;
                 };
-                let Some(html) = data.get(self.ctx.locale.code()).and_then(|v| v.as_str()) else {
+                let html = if self.ctx.timezone == self.state.config.timezone {
+                    data.get(self.ctx.locale.code())
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                } else {
+                    data.get("m").and_then(|m| {
+                        self.render(
+                            "partials/chat/message.html",
+                            context! { m => minijinja::Value::from_serialize(m) },
+                        )
+                    })
+                };
+                let Some(html) = html else {
                     return self.replay().await;
                 };
                 if let Some(author) = data.get("u").and_then(|v| v.as_i64()) {
@@ -258,7 +270,7 @@ impl Connection {
                 }
                 self.remember(event.id);
                 self.shown_in_private().await;
-                vec![append(html)]
+                vec![append(&html)]
             }
             "hide" => vec![format!(
                 r#"<div id="msg-{}" hx-swap-oob="delete"></div>"#,
@@ -297,7 +309,11 @@ impl Connection {
             let view = handlers::MessageView::from(m);
             match self.state.templates.render(
                 "partials/chat/message.html",
-                context! { locale => self.ctx.locale.code(), m => minijinja::value::Serde(&view) },
+                context! {
+                    locale => self.ctx.locale.code(),
+                    timezone => self.ctx.timezone.name(),
+                    m => minijinja::value::Serde(&view),
+                },
             ) {
                 Ok(html) => out.push(append(&html)),
                 Err(e) => tracing::error!(error = %e, "chat message could not be rendered"),

@@ -80,7 +80,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     let categories: Vec<_> = categories
         .into_iter()
         .map(|c| {
-            let last = c.last_activity_at.as_deref().map(model::display_time);
+            let last = c.last_activity_at;
             context! { slug => c.slug, name => c.name, description => c.description,
             topic_count => c.topic_count, last_activity => last }
         })
@@ -283,7 +283,7 @@ impl Viewer<'_> {
             author_id,
             author_name: author_name.to_owned(),
             body_html: crate::markdown::render_user_content(body),
-            created: model::display_time(created_at),
+            created: created_at.to_owned(),
             edited,
             hidden,
             like_count,
@@ -382,7 +382,7 @@ pub async fn show_topic(
                     locked => topic.is_locked(),
                     hidden => topic.is_hidden(),
                     author_id => topic.author_id,
-                    last_activity => model::display_time(&topic.last_activity_at),
+                    last_activity => &topic.last_activity_at,
                 },
                 post => Serde(viewer.topic_post(&topic)),
                 replies => Serde(posts),

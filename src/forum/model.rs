@@ -126,6 +126,7 @@ pub struct TopicItem {
     pub hidden: bool,
     pub reply_count: i64,
     pub like_count: i64,
+    /// Stored UTC time; templates show it with `when`.
     pub last_activity: String,
 }
 
@@ -140,7 +141,7 @@ impl From<TopicRow> for TopicItem {
             author_name: t.author_name,
             reply_count: t.reply_count,
             like_count: t.like_count,
-            last_activity: display_time(&t.last_activity_at),
+            last_activity: t.last_activity_at,
         }
     }
 }
@@ -155,6 +156,7 @@ pub struct PostView {
     pub author_id: i64,
     pub author_name: String,
     pub body_html: String,
+    /// Stored UTC time; templates show it with `when`.
     pub created: String,
     pub edited: bool,
     pub hidden: bool,
@@ -163,21 +165,6 @@ pub struct PostView {
     pub own: bool,
     pub can_like: bool,
     pub can_edit: bool,
-}
-
-/// "25/11/2026 14:05 UTC" from a stored timestamp.
-pub fn display_time(stored: &str) -> String {
-    match db::parse_timestamp(stored) {
-        Some(t) => format!(
-            "{:02}/{:02}/{} {:02}:{:02} UTC",
-            t.day(),
-            u8::from(t.month()),
-            t.year(),
-            t.hour(),
-            t.minute()
-        ),
-        None => stored.to_owned(),
-    }
 }
 
 /// Whether a post created at `created_at` may still be edited by its author at `now`.

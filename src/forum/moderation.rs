@@ -24,7 +24,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             context! {
                 report => Serde(&r),
                 excerpt,
-                created => model::display_time(&r.created_at),
+                created => &r.created_at,
                 hidden => crate::db::flag(r.hidden),
                 locked => crate::db::flag(r.locked),
                 pinned => crate::db::flag(r.pinned),
@@ -35,7 +35,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .await?
         .into_iter()
         .map(|a| {
-            let created = model::display_time(&a.created_at);
+            let created = a.created_at.clone();
             context! { action => Serde(a), created }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! Live session pages: list, scheduling, editing, cancelling, starting and ending, the room,
 //! `.ics` files and the per-user calendar feed; the reminder sender.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
+use crate::web::time::{Style, TimeZone};
 use crate::web::{Ctx, FlashLevel, SignedIn, Trainer};
 
 /// Chat lines shown when the room opens.
@@ -45,7 +46,7 @@ pub struct SessionView {
     pub trainer_name: String,
     pub course_title: Option<String>,
     pub course_slug: Option<String>,
-    pub when: String,
+    /// Stored UTC time; templates show it with `when`.
     pub starts_at: String,
     pub duration_minutes: i64,
     pub external_url: Option<String>,
@@ -62,7 +63,6 @@ impl SessionView {
             trainer_name: s.trainer_name.clone(),
             course_title: s.course_title.clone(),
             course_slug: s.course_slug.clone(),
-            when: model::kinshasa_label(&s.starts_at),
             starts_at: s.starts_at.clone(),
             duration_minutes: s.duration_minutes,
             external_url: s.external_url.clone(),
@@ -182,6 +182,7 @@ async fn render_form(
             form => Serde(form),
             errors => Serde(errors),
             courses => Serde(courses),
+            zone => crate::web::time::zone_label(&ctx.timezone, crate::web::time::now()),
         },
     )
 }
@@ -204,8 +205,9 @@ async fn check(
     state: &AppState,
     user: &User,
     form: &SessionForm,
+    zone: &TimeZone,
 ) -> AppResult<Result<ValidSession, model::ErrorKeys>> {
-    let valid = match form.validate(OffsetDateTime::now_utc()) {
+    let valid = match form.validate(OffsetDateTime::now_utc(), zone) {
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
     };
@@ -225,7 +227,7 @@ pub async fn create(
     Trainer(user): Trainer,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let valid = match check(&state, &user, &form).await? {
+    let valid = match check(&state, &user, &form, &ctx.timezone).await? {
         Ok(v) => v,
         Err(errors) => return render_form(&state, &ctx, &user, None, &form, &errors).await,
     };
@@ -266,7 +268,7 @@ pub async fn edit_page(
         title: s.title.clone(),
         description: s.description.clone(),
         course_id: s.course_id.map(|c| c.to_string()).unwrap_or_default(),
-        starts_at: model::to_local_input(&s.starts_at),
+        starts_at: crate::web::time::to_local_input(&s.starts_at, &ctx.timezone),
         duration_minutes: s.duration_minutes.to_string(),
         external_url: s.external_url.clone().unwrap_or_default(),
     };
@@ -285,7 +287,7 @@ pub async fn update(
     if Status::parse(&s.status) != Status::Scheduled {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
-    let valid = match check(&state, &user, &form).await? {
+    let valid = match check(&state, &user, &form, &ctx.timezone).await? {
         Ok(v) => v,
         Err(errors) => return render_form(&state, &ctx, &user, Some(&s), &form, &errors).await,
     };
@@ -427,7 +429,8 @@ pub struct LineView {
     pub id: i64,
     pub user_name: String,
     pub body: String,
-    pub time: String,
+    /// Stored UTC time; the template shows its clock in the viewer's zone.
+    pub at: String,
 }
 
 impl From<&queries::Line> for LineView {
@@ -436,10 +439,7 @@ impl From<&queries::Line> for LineView {
             id: l.id,
             user_name: l.user_name.clone(),
             body: l.body.clone(),
-            time: model::kinshasa_label(&l.created_at)
-                .get(11..)
-                .unwrap_or_default()
-                .to_owned(),
+            at: l.created_at.clone(),
         }
     }
 }
@@ -500,6 +500,7 @@ pub async fn room(
 #[derive(Serialize)]
 pub struct AttendeeView {
     name: String,
+    /// Stored UTC time; templates show it with `when`.
     joined: String,
     minutes: i64,
 }
@@ -508,7 +509,7 @@ impl From<&queries::Attendee> for AttendeeView {
     fn from(a: &queries::Attendee) -> Self {
         Self {
             name: a.name.clone(),
-            joined: model::kinshasa_label(&a.joined_at),
+            joined: a.joined_at.clone(),
             minutes: (a.seconds + 59) / 60,
         }
     }
@@ -608,29 +609,47 @@ pub async fn send_due_reminders(state: &AppState, now: OffsetDateTime) -> AppRes
         let Some(s) = queries::session(&state.db, r.session_id).await? else {
             continue;
         };
-        let recipients = queries::audience(&state.db, &s).await?;
         let prefix = match r.kind.as_str() {
             "moved" => "Horaire modifié : ",
             "24h" => "Demain : ",
             "15m" => "Dans 15 minutes : ",
             _ => "",
         };
-        let subject = format!(
-            "{prefix}{} — {} (heure de Kinshasa)",
-            s.title,
-            model::kinshasa_label(&s.starts_at)
-        );
         let link = format!("/live/{}", s.id);
-        notifications::notify_many(
-            state,
-            &recipients,
-            Notice {
-                kind: Kind::LiveSession,
-                subject: &subject,
-                link: &link,
-            },
-        )
-        .await?;
+        // One notice per zone: each recipient reads the start in their own zone.
+        let mut by_zone: BTreeMap<String, (TimeZone, Vec<i64>)> = BTreeMap::new();
+        for (user_id, zone) in queries::audience(&state.db, &s).await? {
+            let zone = zone
+                .as_deref()
+                .and_then(TimeZone::parse)
+                .unwrap_or_else(|| state.config.timezone.clone());
+            by_zone
+                .entry(zone.name().to_owned())
+                .or_insert_with(|| (zone, Vec::new()))
+                .1
+                .push(user_id);
+        }
+        let at = crate::web::time::parse_timestamp(&s.starts_at);
+        for (zone, recipients) in by_zone.values() {
+            let when = at.map_or_else(String::new, |t| {
+                crate::web::time::instant(t, Style::DateTime, zone, Locale::Fr, t)
+            });
+            let subject = format!(
+                "{prefix}{} — {when}, {}",
+                s.title,
+                crate::web::time::zone_label(zone, at.unwrap_or_else(crate::web::time::now))
+            );
+            notifications::notify_many(
+                state,
+                recipients,
+                Notice {
+                    kind: Kind::LiveSession,
+                    subject: &subject,
+                    link: &link,
+                },
+            )
+            .await?;
+        }
         sent += 1;
     }
     Ok(sent)

@@ -1,23 +1,21 @@
-//! Rules of live sessions: form validation, Kinshasa time (UTC+1, no daylight saving),
-//! reminder times, question ordering and the iCalendar (RFC 5545) text.
+//! Rules of live sessions: form validation (the start typed in the planner's zone), reminder
+//! times, question ordering and the iCalendar (RFC 5545) text.
 
 use serde::{Deserialize, Serialize};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
-use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::db;
+use crate::web::time::TimeZone;
 
-/// Africa/Kinshasa: UTC+1 all year.
+/// Africa/Kinshasa, the default zone: UTC+1 all year (demo sessions are planned at round
+/// Kinshasa hours; tests type start times as a Kinshasa planner would).
 pub const KINSHASA: UtcOffset = match UtcOffset::from_hms(1, 0, 0) {
     Ok(o) => o,
     Err(_) => UtcOffset::UTC,
 };
 
-const LOCAL_INPUT: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]");
-const LOCAL_INPUT_SECONDS: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 const ICS_TIME: &[BorrowedFormatItem<'static>] =
     format_description!("[year][month][day]T[hour][minute][second]Z");
 
@@ -69,9 +67,9 @@ pub struct ValidSession {
 pub type ErrorKeys = Vec<(&'static str, &'static str)>;
 
 impl SessionForm {
-    /// Checks every field; `now` decides what "in the past" means. The course's ownership is
-    /// checked by the caller (it needs the database).
-    pub fn validate(&self, now: OffsetDateTime) -> Result<ValidSession, ErrorKeys> {
+    /// Checks every field; the start is read in `zone` and `now` decides what "in the past"
+    /// means. The course's ownership is checked by the caller (it needs the database).
+    pub fn validate(&self, now: OffsetDateTime, zone: &TimeZone) -> Result<ValidSession, ErrorKeys> {
         let mut errors = ErrorKeys::new();
         let title = self.title.trim().to_owned();
         let n = title.chars().count();
@@ -92,7 +90,7 @@ impl SessionForm {
                 }
             },
         };
-        let starts_at = match parse_local(&self.starts_at) {
+        let starts_at = match parse_local(&self.starts_at, zone) {
             Some(t) if t > now => Some(t),
             Some(_) => {
                 errors.push(("starts_at", "live.error.past"));
@@ -138,47 +136,10 @@ fn is_http_url(s: &str) -> bool {
             .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
-/// Parses a `datetime-local` value given in Kinshasa time.
-pub fn parse_local(s: &str) -> Option<OffsetDateTime> {
-    let s = s.trim();
-    let local = PrimitiveDateTime::parse(s, LOCAL_INPUT)
-        .or_else(|_| PrimitiveDateTime::parse(s, LOCAL_INPUT_SECONDS))
-        .ok()?;
-    Some(local.assume_offset(KINSHASA).to_offset(UtcOffset::UTC))
-}
-
-/// A stored UTC timestamp as a `datetime-local` value in Kinshasa time.
-pub fn to_local_input(stored: &str) -> String {
-    db::parse_timestamp(stored)
-        .map(|t| {
-            let t = t.to_offset(KINSHASA);
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
-}
-
-/// "25/11/2026 14:30" in Kinshasa time.
-pub fn kinshasa_label(stored: &str) -> String {
-    db::parse_timestamp(stored)
-        .map(|t| {
-            let t = t.to_offset(KINSHASA);
-            format!(
-                "{:02}/{:02}/{:04} {:02}:{:02}",
-                t.day(),
-                u8::from(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
+/// Parses a `datetime-local` value typed in `zone` (the planner's).
+pub fn parse_local(s: &str, zone: &TimeZone) -> Option<OffsetDateTime> {
+    let t = crate::web::time::parse_local_input(s, zone)?;
+    OffsetDateTime::from_unix_timestamp(t.as_second()).ok()
 }
 
 /// The reminders of a session starting at `start`: (kind, due) for those not already past,
@@ -335,13 +296,17 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    fn zone(name: &str) -> TimeZone {
+        TimeZone::parse(name).unwrap()
+    }
+
     #[test]
-    fn kinshasa_input_is_stored_in_utc() {
-        let t = parse_local("2026-12-01T10:30").unwrap();
+    fn a_start_typed_in_kinshasa_or_lubumbashi_is_stored_in_utc() {
+        let t = parse_local("2026-12-01T10:30", &zone("Africa/Kinshasa")).unwrap();
         assert_eq!(db::timestamp(t), "2026-12-01T09:30:00Z");
-        assert_eq!(to_local_input("2026-12-01T09:30:00Z"), "2026-12-01T10:30");
-        assert_eq!(kinshasa_label("2026-12-01T09:30:00Z"), "01/12/2026 10:30");
-        assert!(parse_local("demain").is_none());
+        let t = parse_local("2026-12-01T10:30", &zone("Africa/Lubumbashi")).unwrap();
+        assert_eq!(db::timestamp(t), "2026-12-01T08:30:00Z");
+        assert!(parse_local("demain", &zone("Africa/Kinshasa")).is_none());
     }
 
     #[test]
@@ -355,23 +320,23 @@ mod tests {
             duration_minutes: "60".into(),
             external_url: "https://meet.example.org/x".into(),
         };
-        let ok = f.validate(now).unwrap();
+        let ok = f.validate(now, &zone("Africa/Kinshasa")).unwrap();
         assert_eq!(db::timestamp(ok.starts_at), "2026-11-26T09:00:00Z");
         f.starts_at = "2026-11-25T12:30".into(); // 11:30 UTC: past
         assert!(
-            f.validate(now)
+            f.validate(now, &zone("Africa/Kinshasa"))
                 .unwrap_err()
                 .contains(&("starts_at", "live.error.past"))
         );
         f.starts_at = "2026-11-26T10:00".into();
         f.duration_minutes = "10".into();
-        assert!(f.validate(now).is_err());
+        assert!(f.validate(now, &zone("Africa/Kinshasa")).is_err());
         f.duration_minutes = "480".into();
         f.external_url = "javascript:alert(1)".into();
-        assert!(f.validate(now).is_err());
+        assert!(f.validate(now, &zone("Africa/Kinshasa")).is_err());
         f.external_url = String::new();
         f.title = "Abc".into();
-        assert!(f.validate(now).is_err());
+        assert!(f.validate(now, &zone("Africa/Kinshasa")).is_err());
     }
 
     #[test]

@@ -200,12 +200,16 @@ pub async fn claim_reminder(db: &Db, id: i64, now: &str) -> Result<bool, sqlx::E
     Ok(done.rows_affected() == 1)
 }
 
-/// Who a session's reminders go to: the course's learners, or every active verified user.
-pub async fn audience(db: &Db, session: &Session) -> Result<Vec<i64>, sqlx::Error> {
+/// Who a session's reminders go to: the course's learners, or every active verified user; with
+/// the zone each chose (`None`: the platform's).
+pub async fn audience(
+    db: &Db,
+    session: &Session,
+) -> Result<Vec<(i64, Option<String>)>, sqlx::Error> {
     match session.course_id {
         Some(course_id) => {
-            sqlx::query_scalar(
-                "SELECT e.user_id FROM enrolments e JOIN users u ON u.id = e.user_id \
+            sqlx::query_as(
+                "SELECT e.user_id, u.timezone FROM enrolments e JOIN users u ON u.id = e.user_id \
                  WHERE e.course_id = $1 AND e.user_id <> $2 AND u.active = 1 ORDER BY e.user_id",
             )
             .bind(course_id)
@@ -214,8 +218,8 @@ pub async fn audience(db: &Db, session: &Session) -> Result<Vec<i64>, sqlx::Erro
             .await
         }
         None => {
-            sqlx::query_scalar(
-                "SELECT id FROM users WHERE active = 1 AND email_verified = 1 AND id <> $1 \
+            sqlx::query_as(
+                "SELECT id, timezone FROM users WHERE active = 1 AND email_verified = 1 AND id <> $1 \
                  ORDER BY id",
             )
             .bind(session.trainer_id)

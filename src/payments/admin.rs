@@ -227,7 +227,7 @@ pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResu
     let history: Vec<rates::RateView> = queries::rate_history(&state.db, 50)
         .await?
         .iter()
-        .map(|r| rates::view(r, ctx.locale))
+        .map(|r| rates::view(r, ctx.locale, &ctx.timezone))
         .collect();
     let pinned: Vec<(String, String, String)> = queries::all_pinned_prices(&state.db)
         .await?

@@ -99,7 +99,7 @@ async fn render_form(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let issued = quotes::issue(state, user.id, course).await?;
-    let rate_view = rates::view(&issued.rate, ctx.locale);
+    let rate_view = rates::view(&issued.rate, ctx.locale, &ctx.timezone);
     let quotes: Vec<QuoteView> = issued
         .offers
         .iter()

@@ -41,7 +41,7 @@ fn line(p: &PaymentRow, ctx: &RequestContext) -> Line {
         amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
         status: p.status.clone(),
         wallet: p.wallet.clone(),
-        created_at: super::rates::date_text(&p.created_at, ctx.locale),
+        created_at: ctx.time(&p.created_at, crate::web::time::Style::DateTime),
         invoice_number: p.invoice_number.clone(),
         refunded: p.refunded_at.is_some(),
     }

@@ -9,6 +9,7 @@ use super::queries::{self, RateRow};
 use crate::db;
 use crate::state::AppState;
 use crate::web::i18n::Locale;
+use crate::web::time::{Style, TimeZone};
 
 /// The rate in force, seeding it from the configuration when none exists.
 pub async fn current(state: &AppState) -> Result<RateRow, sqlx::Error> {
@@ -35,7 +36,7 @@ pub struct RateView {
     pub rate_x10000: i64,
     /// `2 850`
     pub text: String,
-    /// `25/11/2026` (fr) or `2026-11-25` (en)
+    /// `25 nov. 2026` in the viewer's zone (`web::time`)
     pub date: String,
     pub stale: bool,
     pub source: String,
@@ -44,24 +45,14 @@ pub struct RateView {
     pub created_at: String,
 }
 
-pub fn date_text(stamp: &str, locale: Locale) -> String {
-    match db::parse_timestamp(stamp) {
-        Some(t) => match locale {
-            Locale::Fr => format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year()),
-            Locale::En => format!("{}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
-        },
-        None => stamp.to_owned(),
-    }
-}
-
-pub fn view(rate: &RateRow, locale: Locale) -> RateView {
+pub fn view(rate: &RateRow, locale: Locale, zone: &TimeZone) -> RateView {
     let stale = db::parse_timestamp(&rate.created_at)
         .is_some_and(|t| is_stale(t, OffsetDateTime::now_utc()));
     RateView {
         id: rate.id,
         rate_x10000: rate.rate_x10000,
         text: format_rate(rate.rate_x10000, locale),
-        date: date_text(&rate.created_at, locale),
+        date: crate::web::time::format(&rate.created_at, Style::Date, zone, locale, crate::web::time::now()),
         stale,
         source: rate.source.clone(),
         note: rate.note.clone(),

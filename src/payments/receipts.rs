@@ -16,6 +16,7 @@ use crate::money::Money;
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::i18n::Locale;
+use crate::web::time::{Style, TimeZone};
 
 /// The typst source; every value comes from `/data.json` (no string is spliced into code).
 const TEMPLATE: &str = r#"#let d = json("/data.json")
@@ -42,14 +43,20 @@ struct ReceiptData {
     footer: String,
 }
 
-fn receipt_data(state: &AppState, locale: Locale, p: &PaymentRow) -> ReceiptData {
+fn receipt_data(state: &AppState, locale: Locale, zone: &TimeZone, p: &PaymentRow) -> ReceiptData {
     let t = |k: &str| state.i18n.t(locale, k).to_owned();
     let paid = Money::new(p.amount_minor, &p.currency).format(locale);
     let reference = Money::new(p.ref_amount_minor, &p.ref_currency).format(locale);
     let mut rows = vec![
         (
             t("payments.receipt.date"),
-            super::rates::date_text(p.finalized_at.as_deref().unwrap_or(&p.updated_at), locale),
+            crate::web::time::format(
+                p.finalized_at.as_deref().unwrap_or(&p.updated_at),
+                Style::Date,
+                zone,
+                locale,
+                crate::web::time::now(),
+            ),
         ),
         (
             t("payments.receipt.learner"),
@@ -93,9 +100,15 @@ fn receipt_data(state: &AppState, locale: Locale, p: &PaymentRow) -> ReceiptData
     }
 }
 
-/// Renders the receipt PDF of a succeeded payment (CPU-bound: on the blocking pool).
-pub async fn render(state: &AppState, locale: Locale, p: &PaymentRow) -> AppResult<Vec<u8>> {
-    let data = serde_json::to_vec(&receipt_data(state, locale, p))
+/// Renders the receipt PDF of a succeeded payment (CPU-bound: on the blocking pool), its date
+/// in `zone` (the reader's).
+pub async fn render(
+    state: &AppState,
+    locale: Locale,
+    zone: &TimeZone,
+    p: &PaymentRow,
+) -> AppResult<Vec<u8>> {
+    let data = serde_json::to_vec(&receipt_data(state, locale, zone, p))
         .map_err(|e| AppError::Internal(e.into()))?;
     let pdf = state.pdf.clone();
     tokio::task::spawn_blocking(move || pdf.render(TEMPLATE, &[("/data.json", &data)]))
@@ -114,7 +127,7 @@ pub async fn download(
     if p.status() != Status::Succeeded || p.invoice_number.is_none() {
         return Err(AppError::NotFound);
     }
-    let bytes = render(&state, ctx.locale, &p).await?;
+    let bytes = render(&state, ctx.locale, &ctx.timezone, &p).await?;
     let name = format!(
         "recu-{}.pdf",
         p.invoice_number.as_deref().unwrap_or(&p.reference)

@@ -7,11 +7,12 @@ use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::model::{EnrolmentView, Errors, ProfileForm, QuizResultView, Stats, day};
+use super::model::{EnrolmentView, Errors, ProfileForm, QuizResultView, Stats, zone_options};
 use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::progress;
 use crate::state::AppState;
+use crate::web::time::Style;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 /// How many quiz results the history shows.
@@ -65,8 +66,8 @@ async fn render_profile(
             EnrolmentView {
                 title: e.title,
                 slug: e.slug,
-                enrolled_on: day(&e.created_at),
-                completed_on: e.completed_at.as_deref().map(day),
+                enrolled_on: ctx.time(&e.created_at, Style::Date),
+                completed_on: e.completed_at.as_deref().map(|at| ctx.time(at, Style::Date)),
                 percent: p.percent,
                 lessons_done: p.lessons_done,
                 lessons_total: p.lessons_total,
@@ -81,7 +82,7 @@ async fn render_profile(
             course_title: q.course_title,
             score_percent: q.score_percent,
             passed: crate::db::flag(q.passed),
-            taken_on: day(&q.created_at),
+            taken_on: ctx.time(&q.created_at, Style::Date),
         })
         .collect();
     let stats = Stats::new(
@@ -91,6 +92,8 @@ async fn render_profile(
         &queries::best_quiz_scores(db, user.id).await?,
     );
     let email = &user.email;
+    let zones = zone_options(&form.timezone, crate::web::time::now());
+    let platform_zone = crate::web::time::zone_label(&state.config.timezone, crate::web::time::now());
     let held_photo = match &user.photo_path {
         Some(stem) => {
             let dir = super::photo::photos_dir(&state.config.data_dir);
@@ -106,6 +109,8 @@ async fn render_profile(
         context! {
             form => Serde(form),
             errors => Serde(errors),
+            zones => Serde(zones),
+            platform_zone,
             email,
             photo => user.photo_path.clone(),
             held_photo,
@@ -133,6 +138,7 @@ pub(super) async fn render_stored(
         city: p.city.unwrap_or_default(),
         bio: p.bio.unwrap_or_default(),
         locale: p.locale,
+        timezone: p.timezone.unwrap_or_default(),
     };
     render_profile(state, ctx, status, form, errors).await
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::model::PersonName;
+use crate::web::time::TimeZone;
 
 /// Form errors: field name → translated message.
 pub type Errors = BTreeMap<&'static str, String>;
@@ -68,6 +69,9 @@ pub struct ProfileForm {
     pub bio: String,
     #[serde(default)]
     pub locale: String,
+    /// An IANA name; empty follows the platform's zone.
+    #[serde(default)]
+    pub timezone: String,
 }
 
 /// The personal information once checked.
@@ -78,6 +82,7 @@ pub struct ProfileInput {
     pub city: Option<String>,
     pub bio: Option<String>,
     pub locale: &'static str,
+    pub timezone: Option<TimeZone>,
 }
 
 fn optional_text(raw: &str, max: usize, key: &'static str) -> Result<Option<String>, &'static str> {
@@ -120,14 +125,24 @@ impl ProfileForm {
                 None
             }
         };
-        match (name, phone, city, bio, locale) {
-            (Some(name), Some(phone), Some(city), Some(bio), Some(locale)) if errors.is_empty() => {
+        let timezone = match self.timezone.trim() {
+            "" => Some(None),
+            name => TimeZone::parse(name)
+                .map(Some)
+                .ok_or_else(|| errors.insert("timezone", "profile.error.timezone_invalid"))
+                .ok(),
+        };
+        match (name, phone, city, bio, locale, timezone) {
+            (Some(name), Some(phone), Some(city), Some(bio), Some(locale), Some(timezone))
+                if errors.is_empty() =>
+            {
                 Ok(ProfileInput {
                     name,
                     phone,
                     city,
                     bio,
                     locale,
+                    timezone,
                 })
             }
             _ => Err(errors),
@@ -224,9 +239,28 @@ pub struct SessionView {
     pub current: bool,
 }
 
-/// `YYYY-MM-DD` of an RFC 3339 timestamp.
-pub fn day(ts: &str) -> String {
-    ts.chars().take(10).collect()
+/// An option of the profile's zone select.
+#[derive(Debug, Serialize)]
+pub struct ZoneOption {
+    pub name: String,
+    pub label: String,
+}
+
+/// The zones offered, with their current offset ("Lubumbashi (UTC+2)"); a stored zone that is
+/// not in the usual list is offered too, so saving the form keeps it.
+pub fn zone_options(current: &str, now: jiff::Timestamp) -> Vec<ZoneOption> {
+    let mut names: Vec<&str> = crate::web::time::CHOICES.to_vec();
+    if !current.is_empty() && !names.contains(&current) {
+        names.push(current);
+    }
+    names
+        .into_iter()
+        .filter_map(TimeZone::parse)
+        .map(|z| ZoneOption {
+            label: crate::web::time::zone_label(&z, now),
+            name: z.name().to_owned(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -255,6 +289,34 @@ mod tests {
         ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_zone_is_optional_and_must_be_a_real_one() {
+        let mut form = ProfileForm {
+            name: "Amani Kabila".into(),
+            locale: "fr".into(),
+            ..ProfileForm::default()
+        };
+        assert_eq!(form.parse().map(|p| p.timezone), Ok(None));
+        form.timezone = "Africa/Lubumbashi".into();
+        let zone = form.parse().ok().and_then(|p| p.timezone);
+        assert_eq!(zone.as_ref().map(TimeZone::name), Some("Africa/Lubumbashi"));
+        form.timezone = "Africa/Goma".into();
+        assert_eq!(
+            form.parse().err().and_then(|e| e.get("timezone").copied()),
+            Some("profile.error.timezone_invalid")
+        );
+    }
+
+    #[test]
+    fn the_zone_list_starts_with_both_zones_of_the_country_and_keeps_a_stored_one() {
+        let now: jiff::Timestamp = "2026-12-03T12:00:00Z".parse().unwrap();
+        let options = zone_options("", now);
+        assert_eq!(options[0].label, "Kinshasa (UTC+1)");
+        assert_eq!(options[1].label, "Lubumbashi (UTC+2)");
+        let kept = zone_options("Asia/Tokyo", now);
+        assert_eq!(kept.last().map(|o| o.label.as_str()), Some("Tokyo (UTC+9)"));
     }
 
     #[test]

@@ -16,11 +16,12 @@ pub struct ProfileRow {
     pub bio: Option<String>,
     pub locale: String,
     pub photo_path: Option<String>,
+    pub timezone: Option<String>,
 }
 
 pub async fn profile(db: &Db, user_id: i64) -> Result<Option<ProfileRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT name, email, phone, city, bio, locale, photo_path FROM users WHERE id = $1",
+        "SELECT name, email, phone, city, bio, locale, photo_path, timezone FROM users WHERE id = $1",
     )
     .bind(user_id)
     .fetch_optional(&db.pool)
@@ -29,13 +30,15 @@ pub async fn profile(db: &Db, user_id: i64) -> Result<Option<ProfileRow>, sqlx::
 
 pub async fn save_profile(db: &Db, user_id: i64, p: &ProfileInput) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET name = $1, phone = $2, city = $3, bio = $4, locale = $5 WHERE id = $6",
+        "UPDATE users SET name = $1, phone = $2, city = $3, bio = $4, locale = $5, timezone = $6 \
+         WHERE id = $7",
     )
     .bind(p.name.as_str())
     .bind(p.phone.as_ref().map(|x| x.as_str().to_owned()))
     .bind(p.city.clone())
     .bind(p.bio.clone())
     .bind(p.locale)
+    .bind(p.timezone.as_ref().map(|z| z.name().to_owned()))
     .bind(user_id)
     .execute(&db.pool)
     .await?;

@@ -68,7 +68,7 @@ async fn render_security(
         .into_iter()
         .map(|s| SessionView {
             expires: time::OffsetDateTime::from_unix_timestamp(s.expiry_date)
-                .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+                .map(|t| ctx.time(&crate::db::timestamp(t), crate::web::time::Style::DateTime))
                 .unwrap_or_default(),
             current: current.as_deref() == Some(s.id.as_str()),
         })

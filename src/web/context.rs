@@ -1,4 +1,4 @@
-//! The per-request context (user, locale, CSRF token, flash, htmx mode) built by one middleware,
+//! The per-request context (user, locale, time zone, CSRF token, flash, htmx mode) built by one middleware,
 //! the extractors that read it, rendering helpers, and the rendering of every error response.
 
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use tower_sessions::cookie::{Cookie, SameSite};
 
 use super::csrf;
 use super::i18n::Locale;
+use super::time::{Style, TimeZone};
 use crate::auth::model::{User, UserView};
 use crate::error::{AppError, AppResult, ErrorInfo, status_message_key};
 use crate::state::AppState;
@@ -50,6 +51,8 @@ pub struct FlashView {
 pub struct RequestContext {
     pub user: Option<User>,
     pub locale: Locale,
+    /// The viewer's zone: their profile's choice, else the platform's (`TLJ_TIMEZONE`).
+    pub timezone: TimeZone,
     pub csrf: String,
     pub flash: Option<FlashView>,
     /// Path and query of the request (for `?next=` and navigation highlighting).
@@ -73,6 +76,8 @@ pub struct RequestContext {
 #[derive(Serialize)]
 struct PageView<'a> {
     locale: &'static str,
+    /// Read by the `when` filter.
+    timezone: &'a str,
     user: Option<UserView>,
     csrf: &'a str,
     flash: Option<&'a FlashView>,
@@ -90,6 +95,7 @@ impl RequestContext {
     pub fn template_values(&self) -> Value {
         Value::from(Serde(PageView {
             locale: self.locale.code(),
+            timezone: self.timezone.name(),
             user: self.user.as_ref().map(UserView::from),
             csrf: &self.csrf,
             flash: self.flash.as_ref(),
@@ -104,6 +110,11 @@ impl RequestContext {
             },
             data_saver_hint: self.data_saver_hint,
         }))
+    }
+
+    /// A stored UTC time for this viewer (Rust code outside templates; templates use `when`).
+    pub fn time(&self, stored: &str, style: Style) -> String {
+        super::time::format(stored, style, &self.timezone, self.locale, super::time::now())
     }
 
     /// The signed-in user, or `LoginRequired` (a redirect to the log-in page).
@@ -262,6 +273,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .and_then(|u| Locale::parse(&u.locale))
         .or_else(|| read_cookie(headers, LANG_COOKIE).and_then(Locale::parse))
         .unwrap_or_default();
+    let timezone = user
+        .as_ref()
+        .and_then(|u| u.timezone.clone())
+        .unwrap_or_else(|| state.config.timezone.clone());
     let existing_csrf = read_cookie(headers, CSRF_COOKIE)
         .filter(|t| csrf::is_well_formed(t))
         .map(str::to_owned);
@@ -289,6 +304,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let ctx = Arc::new(RequestContext {
         user,
         locale,
+        timezone,
         csrf: csrf.clone(),
         flash,
         path: req

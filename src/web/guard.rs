@@ -134,6 +134,7 @@ mod tests {
             locale: "fr".into(),
             photo_path: None,
             data_saver: None,
+            timezone: None,
         }
     }
 

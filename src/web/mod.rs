@@ -16,6 +16,7 @@ pub mod routes;
 pub mod security;
 pub mod session_store;
 pub mod templates;
+pub mod time;
 
 pub use context::{Ctx, FlashLevel, RequestContext};
 pub use guard::{Admin, Guard, Moderator, SignedIn, Trainer};

@@ -1,5 +1,5 @@
 //! The minijinja environment: `views/` pages and `partials/` fragments, with the `t` (catalogue),
-//! `asset` (hashed URL) and `money` helpers. Debug builds re-read templates from disk on every
+//! `asset` (hashed URL), `money` and `when` (a stored time in the viewer's zone) helpers. Debug builds re-read templates from disk on every
 //! render; release builds embed them.
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use rust_embed::RustEmbed;
 
 use super::assets::Assets;
 use super::i18n::{I18n, Locale, interpolate};
+use super::time::{Style, TimeZone};
 use crate::money::Money;
 
 #[derive(RustEmbed)]
@@ -28,18 +29,25 @@ pub struct Templates {
     env: Arc<Environment<'static>>,
     i18n: Arc<I18n>,
     assets: Arc<Assets>,
+    /// The platform's zone, for templates rendered without a viewer (e-mails to a visitor).
+    zone: TimeZone,
 }
 
 impl Templates {
-    pub fn new(i18n: Arc<I18n>, assets: Arc<Assets>) -> Self {
-        let env = Arc::new(build(i18n.clone(), assets.clone()));
-        Self { env, i18n, assets }
+    pub fn new(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Self {
+        let env = Arc::new(build(i18n.clone(), assets.clone(), zone.clone()));
+        Self {
+            env,
+            i18n,
+            assets,
+            zone,
+        }
     }
 
     /// Renders `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
         if cfg!(debug_assertions) {
-            let env = build(self.i18n.clone(), self.assets.clone());
+            let env = build(self.i18n.clone(), self.assets.clone(), self.zone.clone());
             env.get_template(name)?.render(ctx)
         } else {
             self.env.get_template(name)?.render(ctx)
@@ -60,7 +68,7 @@ fn load(name: &str) -> Result<Option<String>, minijinja::Error> {
     }
 }
 
-fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
+fn build(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(load);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
@@ -82,6 +90,26 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
         "money",
         |state: &State, amount_minor: i64, currency: &str| {
             Money::new(amount_minor, currency).format(locale_of(state))
+        },
+    );
+    // `{{ at|when }}` "3 déc. 2026 à 11:04", `|when("date")`, `|when("ago")`, `|when("clock")`:
+    // a stored UTC time in the zone and language of the context, as `t()` reads the locale.
+    env.add_filter(
+        "when",
+        move |state: &State, stored: Value, style: Option<&str>| -> String {
+            let Some(text) = stored.as_str() else {
+                return String::new();
+            };
+            let viewer = state
+                .lookup("timezone")
+                .and_then(|v| v.as_str().and_then(TimeZone::parse));
+            super::time::format(
+                text,
+                Style::parse(style.unwrap_or("")),
+                viewer.as_ref().unwrap_or(&zone),
+                locale_of(state),
+                super::time::now(),
+            )
         },
     );
     env

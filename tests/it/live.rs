@@ -283,7 +283,7 @@ async fn reminders_are_sent_on_time_exactly_once_even_after_a_restart() {
     .await
     .unwrap();
     assert!(
-        subject.contains("Révision en direct") && subject.contains("heure de Kinshasa"),
+        subject.contains("Révision en direct") && subject.contains("Kinshasa (UTC+1)"),
         "{subject}"
     );
 

@@ -33,4 +33,5 @@ mod quizzes;
 mod scale;
 mod sessions;
 mod teach;
+mod time;
 mod web;
