@@ -258,7 +258,7 @@ impl Connection {
                     data.get("m").and_then(|m| {
                         self.render(
                             "partials/chat/message.html",
-                            context! { m => minijinja::Value::from_serialize(m) },
+                            context! { m => minijinja::value::Serde(m) },
                         )
                     })
                 };
