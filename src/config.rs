@@ -200,12 +200,18 @@ mod tests {
 
     #[test]
     fn the_time_zone_defaults_to_kinshasa_and_a_wrong_name_stops_start_up() {
-        assert_eq!(config(&[]).expect("default").timezone.name(), "Africa/Kinshasa");
+        assert_eq!(
+            config(&[]).expect("default").timezone.name(),
+            "Africa/Kinshasa"
+        );
         let c = config(&[("TLJ_TIMEZONE", "Africa/Lubumbashi")]).expect("valid");
         assert_eq!(c.timezone.name(), "Africa/Lubumbashi");
         let err = config(&[("TLJ_TIMEZONE", "Africa/Goma")])
             .expect_err("no such zone")
             .to_string();
-        assert!(err.contains("TLJ_TIMEZONE") && err.contains("Africa/Goma"), "{err}");
+        assert!(
+            err.contains("TLJ_TIMEZONE") && err.contains("Africa/Goma"),
+            "{err}"
+        );
     }
 }

@@ -135,8 +135,13 @@ mod tests {
                 "[] {} // /* `code`",
             ),
         ] {
-            let pdf =
-                render_pdf(&engine, &cert(name, title), "https://tlj.example", &TimeZone::kinshasa()).expect("test step");
+            let pdf = render_pdf(
+                &engine,
+                &cert(name, title),
+                "https://tlj.example",
+                &TimeZone::kinshasa(),
+            )
+            .expect("test step");
             assert!(pdf.starts_with(b"%PDF"));
             let text = pdf_text(&pdf);
             assert!(text.contains("TLJ-7K3F-9QMD"), "{text}");
@@ -151,7 +156,8 @@ mod tests {
         let engine = PdfEngine::new().expect("engine");
         let c = cert("Éloïse N'Sele-Kabongo", "Les bases de Python");
         let start = std::time::Instant::now();
-        let first = render_pdf(&engine, &c, "https://tlj.example", &TimeZone::kinshasa()).expect("pdf");
+        let first =
+            render_pdf(&engine, &c, "https://tlj.example", &TimeZone::kinshasa()).expect("pdf");
         let cold = start.elapsed();
         let runs = 200;
         let start = std::time::Instant::now();

@@ -69,7 +69,11 @@ pub type ErrorKeys = Vec<(&'static str, &'static str)>;
 impl SessionForm {
     /// Checks every field; the start is read in `zone` and `now` decides what "in the past"
     /// means. The course's ownership is checked by the caller (it needs the database).
-    pub fn validate(&self, now: OffsetDateTime, zone: &TimeZone) -> Result<ValidSession, ErrorKeys> {
+    pub fn validate(
+        &self,
+        now: OffsetDateTime,
+        zone: &TimeZone,
+    ) -> Result<ValidSession, ErrorKeys> {
         let mut errors = ErrorKeys::new();
         let title = self.title.trim().to_owned();
         let n = title.chars().count();

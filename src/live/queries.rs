@@ -217,15 +217,13 @@ pub async fn audience(
             .fetch_all(&db.pool)
             .await
         }
-        None => {
-            sqlx::query_as(
-                "SELECT id, timezone FROM users WHERE active = 1 AND email_verified = 1 AND id <> $1 \
+        None => sqlx::query_as(
+            "SELECT id, timezone FROM users WHERE active = 1 AND email_verified = 1 AND id <> $1 \
                  ORDER BY id",
-            )
-            .bind(session.trainer_id)
-            .fetch_all(&db.pool)
-            .await
-        }
+        )
+        .bind(session.trainer_id)
+        .fetch_all(&db.pool)
+        .await,
     }
 }
 

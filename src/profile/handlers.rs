@@ -67,7 +67,10 @@ async fn render_profile(
                 title: e.title,
                 slug: e.slug,
                 enrolled_on: ctx.time(&e.created_at, Style::Date),
-                completed_on: e.completed_at.as_deref().map(|at| ctx.time(at, Style::Date)),
+                completed_on: e
+                    .completed_at
+                    .as_deref()
+                    .map(|at| ctx.time(at, Style::Date)),
                 percent: p.percent,
                 lessons_done: p.lessons_done,
                 lessons_total: p.lessons_total,
@@ -93,7 +96,8 @@ async fn render_profile(
     );
     let email = &user.email;
     let zones = zone_options(&form.timezone, crate::web::time::now());
-    let platform_zone = crate::web::time::zone_label(&state.config.timezone, crate::web::time::now());
+    let platform_zone =
+        crate::web::time::zone_label(&state.config.timezone, crate::web::time::now());
     let held_photo = match &user.photo_path {
         Some(stem) => {
             let dir = super::photo::photos_dir(&state.config.data_dir);

@@ -114,7 +114,13 @@ impl RequestContext {
 
     /// A stored UTC time for this viewer (Rust code outside templates; templates use `when`).
     pub fn time(&self, stored: &str, style: Style) -> String {
-        super::time::format(stored, style, &self.timezone, self.locale, super::time::now())
+        super::time::format(
+            stored,
+            style,
+            &self.timezone,
+            self.locale,
+            super::time::now(),
+        )
     }
 
     /// The signed-in user, or `LoginRequired` (a redirect to the log-in page).

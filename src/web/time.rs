@@ -195,7 +195,13 @@ pub fn parse_timestamp(stored: &str) -> Option<Timestamp> {
 
 /// `stored` in `zone` and `locale`, in `style`; `now` decides what "recent" means.
 /// Text that is not a stored time is shown as it is (trimmed) rather than hidden or panicking.
-pub fn format(stored: &str, style: Style, zone: &TimeZone, locale: Locale, now: Timestamp) -> String {
+pub fn format(
+    stored: &str,
+    style: Style,
+    zone: &TimeZone,
+    locale: Locale,
+    now: Timestamp,
+) -> String {
     match parse_stored(stored) {
         None => stored.trim().to_owned(),
         Some(Stored::Day(day)) if style == Style::LongDate => long_date_text(day, locale),
@@ -205,14 +211,22 @@ pub fn format(stored: &str, style: Style, zone: &TimeZone, locale: Locale, now: 
 }
 
 /// An instant in `zone` and `locale`, in `style`.
-pub fn instant(t: Timestamp, style: Style, zone: &TimeZone, locale: Locale, now: Timestamp) -> String {
+pub fn instant(
+    t: Timestamp,
+    style: Style,
+    zone: &TimeZone,
+    locale: Locale,
+    now: Timestamp,
+) -> String {
     let local = t.to_zoned_datetime(zone.zone.clone());
     match style {
         Style::Date => date_text(local.date(), locale),
         Style::LongDate => long_date_text(local.date(), locale),
         Style::Clock => clock_text(&local),
         Style::DateTime => date_time_text(&local, locale),
-        Style::Relative => relative(t, now, locale).unwrap_or_else(|| date_time_text(&local, locale)),
+        Style::Relative => {
+            relative(t, now, locale).unwrap_or_else(|| date_time_text(&local, locale))
+        }
     }
 }
 
@@ -254,12 +268,32 @@ fn date_text(day: jiff::civil::Date, locale: Locale) -> String {
 }
 
 const LONG_MONTHS_FR: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 const LONG_MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// "1er décembre 2026" (French writes the first day as an ordinal) / "December 1, 2026".
@@ -268,7 +302,11 @@ fn long_date_text(day: jiff::civil::Date, locale: Locale) -> String {
     match locale {
         Locale::Fr => {
             let month = LONG_MONTHS_FR.get(index).copied().unwrap_or("");
-            let d = if day.day() == 1 { "1er".to_owned() } else { day.day().to_string() };
+            let d = if day.day() == 1 {
+                "1er".to_owned()
+            } else {
+                day.day().to_string()
+            };
             format!("{d}\u{a0}{month} {}", day.year())
         }
         Locale::En => {
@@ -295,7 +333,10 @@ fn date_time_text(local: &ZonedDateTime, locale: Locale) -> String {
 /// daylight-saving change skips or repeats is taken as the clocks' usual reading ("compatible").
 pub fn parse_local_input(s: &str, zone: &TimeZone) -> Option<Timestamp> {
     let local: DateTime = s.trim().parse().ok()?;
-    local.to_zoned_datetime(zone.zone.clone()).ok().map(|z| z.timestamp())
+    local
+        .to_zoned_datetime(zone.zone.clone())
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// A stored UTC time as a `datetime-local` value in `zone`; empty for text that is not a time.
@@ -353,38 +394,68 @@ mod tests {
             show(stored, Style::DateTime, "Africa/Kinshasa", Locale::En),
             "3\u{a0}Dec\u{a0}2026, 11:04"
         );
-        assert_eq!(show(stored, Style::Clock, "Africa/Lubumbashi", Locale::Fr), "12:04");
+        assert_eq!(
+            show(stored, Style::Clock, "Africa/Lubumbashi", Locale::Fr),
+            "12:04"
+        );
     }
 
     #[test]
     fn the_date_is_the_local_one_near_midnight() {
         let stored = "2026-12-31T23:30:00Z";
-        assert_eq!(show(stored, Style::Date, "UTC", Locale::Fr), "31\u{a0}déc.\u{a0}2026");
+        assert_eq!(
+            show(stored, Style::Date, "UTC", Locale::Fr),
+            "31\u{a0}déc.\u{a0}2026"
+        );
         assert_eq!(
             show(stored, Style::Date, "Africa/Kinshasa", Locale::Fr),
             "1\u{a0}janv.\u{a0}2027"
         );
-        assert_eq!(show("2026-08-01", Style::Date, "Africa/Lubumbashi", Locale::En), "1\u{a0}Aug\u{a0}2026");
+        assert_eq!(
+            show("2026-08-01", Style::Date, "Africa/Lubumbashi", Locale::En),
+            "1\u{a0}Aug\u{a0}2026"
+        );
     }
 
     #[test]
     fn certificates_have_long_dates() {
-        assert_eq!(show("2026-11-25", Style::LongDate, "UTC", Locale::Fr), "25\u{a0}novembre 2026");
         assert_eq!(
-            show("2026-07-31T23:30:00Z", Style::LongDate, "Africa/Kinshasa", Locale::Fr),
+            show("2026-11-25", Style::LongDate, "UTC", Locale::Fr),
+            "25\u{a0}novembre 2026"
+        );
+        assert_eq!(
+            show(
+                "2026-07-31T23:30:00Z",
+                Style::LongDate,
+                "Africa/Kinshasa",
+                Locale::Fr
+            ),
             "1er\u{a0}août 2026"
         );
-        assert_eq!(show("2026-02-03", Style::LongDate, "UTC", Locale::En), "February\u{a0}3, 2026");
+        assert_eq!(
+            show("2026-02-03", Style::LongDate, "UTC", Locale::En),
+            "February\u{a0}3, 2026"
+        );
     }
 
     #[test]
     fn paris_follows_daylight_saving_time() {
         assert_eq!(
-            show("2026-07-01T10:00:00Z", Style::Clock, "Europe/Paris", Locale::Fr),
+            show(
+                "2026-07-01T10:00:00Z",
+                Style::Clock,
+                "Europe/Paris",
+                Locale::Fr
+            ),
             "12:00"
         );
         assert_eq!(
-            show("2026-01-15T10:00:00Z", Style::Clock, "Europe/Paris", Locale::Fr),
+            show(
+                "2026-01-15T10:00:00Z",
+                Style::Clock,
+                "Europe/Paris",
+                Locale::Fr
+            ),
             "11:00"
         );
         // 02:30 does not exist on 29 March 2026 in Paris: the compatible reading is 03:30 CEST.
@@ -408,10 +479,19 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_time_is_shown_as_it_is() {
-        for style in [Style::DateTime, Style::Date, Style::LongDate, Style::Relative, Style::Clock] {
+        for style in [
+            Style::DateTime,
+            Style::Date,
+            Style::LongDate,
+            Style::Relative,
+            Style::Clock,
+        ] {
             assert_eq!(show("n/a", style, "Africa/Kinshasa", Locale::Fr), "n/a");
             assert_eq!(show("", style, "Africa/Kinshasa", Locale::Fr), "");
-            assert_eq!(show("2026-13-45T99:00:00Z", style, "UTC", Locale::En), "2026-13-45T99:00:00Z");
+            assert_eq!(
+                show("2026-13-45T99:00:00Z", style, "UTC", Locale::En),
+                "2026-13-45T99:00:00Z"
+            );
         }
         assert_eq!(to_local_input("garbage", &zone("Africa/Kinshasa")), "");
         assert!(parse_local_input("demain", &zone("Africa/Kinshasa")).is_none());
@@ -421,7 +501,14 @@ mod tests {
     fn only_iana_names_are_zones() {
         assert_eq!(zone("Africa/Lubumbashi").name(), "Africa/Lubumbashi");
         assert_eq!(zone("UTC").name(), "UTC");
-        for bad in ["", "Africa/Atlantis", "EST5EDT,M3.2.0,M11.1.0", "+01:00", "Kinshasa", "../etc/passwd"] {
+        for bad in [
+            "",
+            "Africa/Atlantis",
+            "EST5EDT,M3.2.0,M11.1.0",
+            "+01:00",
+            "Kinshasa",
+            "../etc/passwd",
+        ] {
             assert!(TimeZone::parse(bad).is_none(), "{bad}");
         }
         assert!("Mars/Olympus".parse::<TimeZone>().is_err());
@@ -430,9 +517,18 @@ mod tests {
     #[test]
     fn the_profile_labels_show_the_offset() {
         let now = at(NOW);
-        assert_eq!(zone_label(&zone("Africa/Kinshasa"), now), "Kinshasa (UTC+1)");
-        assert_eq!(zone_label(&zone("Africa/Lubumbashi"), now), "Lubumbashi (UTC+2)");
-        assert_eq!(zone_label(&zone("America/New_York"), now), "New York (UTC-5)");
+        assert_eq!(
+            zone_label(&zone("Africa/Kinshasa"), now),
+            "Kinshasa (UTC+1)"
+        );
+        assert_eq!(
+            zone_label(&zone("Africa/Lubumbashi"), now),
+            "Lubumbashi (UTC+2)"
+        );
+        assert_eq!(
+            zone_label(&zone("America/New_York"), now),
+            "New York (UTC-5)"
+        );
         assert_eq!(zone_label(&zone("UTC"), now), "UTC");
         for name in CHOICES {
             assert!(TimeZone::parse(name).is_some(), "{name}");
@@ -445,9 +541,18 @@ mod tests {
         let lub = zone("Africa/Lubumbashi");
         let t = parse_local_input("2026-12-01T10:30", &kin).unwrap();
         assert_eq!(t, at("2026-12-01T09:30:00Z"));
-        assert_eq!(parse_local_input("2026-12-01T10:30", &lub).unwrap(), at("2026-12-01T08:30:00Z"));
+        assert_eq!(
+            parse_local_input("2026-12-01T10:30", &lub).unwrap(),
+            at("2026-12-01T08:30:00Z")
+        );
         assert_eq!(parse_local_input("2026-12-01T10:30:00", &kin).unwrap(), t);
-        assert_eq!(to_local_input("2026-12-01T09:30:00Z", &kin), "2026-12-01T10:30");
-        assert_eq!(to_local_input("2026-12-01T09:30:00Z", &lub), "2026-12-01T11:30");
+        assert_eq!(
+            to_local_input("2026-12-01T09:30:00Z", &kin),
+            "2026-12-01T10:30"
+        );
+        assert_eq!(
+            to_local_input("2026-12-01T09:30:00Z", &lub),
+            "2026-12-01T11:30"
+        );
     }
 }

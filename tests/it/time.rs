@@ -64,7 +64,10 @@ async fn a_reader_in_lubumbashi_sees_a_forum_post_one_hour_later_than_one_in_kin
     assert_eq!(post_time(&kinshasa, topic).await, "2 mars 2026 à 10:04");
     assert_eq!(post_time(&lubumbashi, topic).await, "2 mars 2026 à 11:04");
     // Visitors read the platform's zone, Kinshasa by default.
-    assert_eq!(post_time(&app.new_browser(), topic).await, "2 mars 2026 à 10:04");
+    assert_eq!(
+        post_time(&app.new_browser(), topic).await,
+        "2 mars 2026 à 10:04"
+    );
 }
 
 #[tokio::test]
@@ -77,10 +80,18 @@ async fn visitors_read_times_in_the_platform_zone() {
         .await
         .expect("demo seeded");
     let topic = dated_topic(&app).await;
-    assert_eq!(post_time(&app.new_browser(), topic).await, "2 mars 2026 à 11:04");
+    assert_eq!(
+        post_time(&app.new_browser(), topic).await,
+        "2 mars 2026 à 11:04"
+    );
     // A user who chose Kinshasa keeps it on a Lubumbashi platform.
     let kinshasa = user(&app, "Amani Kin", "kin@example.cd").await;
-    assert_eq!(set_zone(&kinshasa, "Amani Kin", "Africa/Kinshasa").await.status(), 303);
+    assert_eq!(
+        set_zone(&kinshasa, "Amani Kin", "Africa/Kinshasa")
+            .await
+            .status(),
+        303
+    );
     assert_eq!(post_time(&kinshasa, topic).await, "2 mars 2026 à 10:04");
 }
 
@@ -88,7 +99,12 @@ async fn visitors_read_times_in_the_platform_zone() {
 async fn an_unknown_zone_is_refused_with_a_french_message_and_the_old_one_kept() {
     let app = TestApp::spawn().await;
     let b = user(&app, "Chance Mbuyi", "chance@example.cd").await;
-    assert_eq!(set_zone(&b, "Chance Mbuyi", "Africa/Lubumbashi").await.status(), 303);
+    assert_eq!(
+        set_zone(&b, "Chance Mbuyi", "Africa/Lubumbashi")
+            .await
+            .status(),
+        303
+    );
 
     let r = set_zone(&b, "Chance Mbuyi", "Africa/Goma").await;
     assert_eq!(r.status(), 422);
@@ -155,7 +171,12 @@ async fn a_live_session_is_typed_in_the_planners_zone_and_shown_in_each_readers(
     let app = TestApp::with_demo().await;
     let kinshasa = user(&app, "Amani Kin", "kin@example.cd").await;
     let lubumbashi = user(&app, "Bora Lubum", "lubum@example.cd").await;
-    assert_eq!(set_zone(&lubumbashi, "Bora Lubum", "Africa/Lubumbashi").await.status(), 303);
+    assert_eq!(
+        set_zone(&lubumbashi, "Bora Lubum", "Africa/Lubumbashi")
+            .await
+            .status(),
+        303
+    );
     let trainer = app.new_browser();
     trainer.login(TRAINER, DEMO_PASSWORD).await;
     // The demo trainer has no zone: Kinshasa, as before zones existed.
@@ -166,7 +187,12 @@ async fn a_live_session_is_typed_in_the_planners_zone_and_shown_in_each_readers(
     assert_eq!(session_time(&lubumbashi, id).await, "15 janv. 2030 à 11:00");
 
     // A planner in Lubumbashi types Lubumbashi time; the edit form shows it back the same way.
-    assert_eq!(set_zone(&trainer, "Jess Formatrice", "Africa/Lubumbashi").await.status(), 303);
+    assert_eq!(
+        set_zone(&trainer, "Jess Formatrice", "Africa/Lubumbashi")
+            .await
+            .status(),
+        303
+    );
     let east = schedule(&trainer, "Atelier de l'Est", "2030-01-15T11:00").await;
     assert_eq!(starts_at(&app, east).await, START_UTC);
     let (_, form) = trainer.page(&format!("/live/{east}/edit")).await;
@@ -200,6 +226,12 @@ async fn a_live_session_is_typed_in_the_planners_zone_and_shown_in_each_readers(
     };
     let kin = subject("kin@example.cd").await;
     let lub = subject("lubum@example.cd").await;
-    assert!(kin.contains("15\u{a0}janv.\u{a0}2030 à 10:00, Kinshasa (UTC+1)"), "{kin}");
-    assert!(lub.contains("15\u{a0}janv.\u{a0}2030 à 11:00, Lubumbashi (UTC+2)"), "{lub}");
+    assert!(
+        kin.contains("15\u{a0}janv.\u{a0}2030 à 10:00, Kinshasa (UTC+1)"),
+        "{kin}"
+    );
+    assert!(
+        lub.contains("15\u{a0}janv.\u{a0}2030 à 11:00, Lubumbashi (UTC+2)"),
+        "{lub}"
+    );
 }
