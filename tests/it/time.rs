@@ -235,3 +235,58 @@ async fn a_live_session_is_typed_in_the_planners_zone_and_shown_in_each_readers(
         "{lub}"
     );
 }
+
+/// The `datetime` and the text of the first `<time>` of a chat fragment.
+fn chat_time(frame: &str) -> (String, String) {
+    let html = scraper::Html::parse_fragment(frame);
+    let sel = Selector::parse("[data-testid=chat-message] time").expect("selector");
+    let time = html.select(&sel).next().expect("a time in the message");
+    (
+        time.value().attr("datetime").expect("datetime").to_owned(),
+        time.text().collect(),
+    )
+}
+
+/// "HH:MM" of a stored UTC time `hours` east of UTC.
+fn clock_at(stored: &str, hours: i64) -> String {
+    let t = techlearnjess::db::parse_timestamp(stored).expect("stored time")
+        + time::Duration::hours(hours);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+#[tokio::test]
+async fn a_chat_message_arrives_live_with_each_readers_clock() {
+    let app = TestApp::spawn().await;
+    let kinshasa = user(&app, "Amani Kin", "kin@example.cd").await;
+    let lubumbashi = user(&app, "Bora Lubum", "lubum@example.cd").await;
+    assert_eq!(
+        set_zone(&lubumbashi, "Bora Lubum", "Africa/Lubumbashi")
+            .await
+            .status(),
+        303
+    );
+    let (_, rooms) = kinshasa.page("/chat").await;
+    let sel = Selector::parse("[data-testid=chat-room-general]").expect("selector");
+    let general: i64 = rooms
+        .select(&sel)
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .and_then(|h| h.rsplit('/').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the general room");
+
+    let mut kin_ws = crate::chat::ws_open(&kinshasa, general, 0).await;
+    let mut lub_ws = crate::chat::ws_open(&lubumbashi, general, 0).await;
+    crate::chat::ws_say(&mut kin_ws, "Mbote na bino").await;
+    let (at, kin_clock) = chat_time(&crate::chat::ws_expect(&mut kin_ws, "Mbote").await);
+    let (same, lub_clock) = chat_time(&crate::chat::ws_expect(&mut lub_ws, "Mbote").await);
+    assert_eq!(at, same);
+    assert_eq!(kin_clock, clock_at(&at, 1));
+    assert_eq!(lub_clock, clock_at(&at, 2));
+
+    // The page, reloaded, says the same.
+    let (_, page) = lubumbashi.page(&format!("/chat/rooms/{general}")).await;
+    let sel = Selector::parse("[data-testid=chat-message] time").expect("selector");
+    let shown: Vec<String> = page.select(&sel).map(|t| t.text().collect()).collect();
+    assert_eq!(shown, [clock_at(&at, 2)]);
+}
