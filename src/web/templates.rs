@@ -1,6 +1,6 @@
 //! The minijinja environment: `views/` pages and `partials/` fragments, with the `t` (catalogue),
-//! `asset` (hashed URL), `money` and `when` (a stored time in the viewer's zone) helpers. Debug builds re-read templates from disk on every
-//! render; release builds embed them.
+//! `asset` (hashed URL), `money` and `when` (a stored time in the viewer's zone) helpers. Debug
+//! builds re-read templates from disk on every render; release builds embed them.
 
 use std::sync::Arc;
 

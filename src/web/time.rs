@@ -1,9 +1,5 @@
-//! Times shown to people: a stored UTC instant in the viewer's zone and language, in one style.
-//!
-//! Stored times are RFC 3339 UTC text (`db::now`). Everything a person reads goes through
-//! [`format`]: "3 déc. 2026 à 11:04" / "3 Dec 2026, 11:04", the date alone where only a date is
-//! meant, and "il y a 5 min" / "5 min ago" for the last hour where a list benefits from it.
-//! Machine-readable outputs (CSV, `.ics`, `<time datetime>`) keep the stored UTC text.
+//! Times shown to people: a stored UTC time (`db::now`) in the viewer's zone and language, in
+//! one style ("3 déc. 2026 à 11:04", the date alone, "il y a 5 min" within the hour).
 
 use std::fmt;
 use std::str::FromStr;
