@@ -454,17 +454,6 @@ fn ascii(text: &str) -> String {
         .collect()
 }
 
-fn slugify(text: &str) -> String {
-    let mut slug = String::new();
-    for c in ascii(text).chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_owned()
-}
 
 /// `de` + subject with the French contractions (du, des, d').
 fn of(subject: &str) -> String {
@@ -638,7 +627,7 @@ pub async fn seed(db: &Db, scale: f64) -> anyhow::Result<Report> {
         );
         rows.extend([
             V::S(title.clone()),
-            V::S(format!("{}-{}", slugify(&title), i + 1)),
+            V::S(format!("{}-{}", crate::web::slug::slugify(&title), i + 1)),
             V::S(summary),
             V::S(description),
             V::I(category_ids[category]),
@@ -1016,9 +1005,5 @@ mod tests {
             "Les fondamentaux des statistiques"
         );
         assert_eq!(course_title("Excel", 3), "Les fondamentaux d'Excel");
-        assert_eq!(
-            slugify("Maîtriser l'analyse de données"),
-            "maitriser-l-analyse-de-donnees"
-        );
     }
 }

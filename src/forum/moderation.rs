@@ -41,7 +41,14 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .collect();
     let categories = queries::categories(&state.db).await?;
     // One queue for the whole platform: chat reports are shown and acted on here too.
-    let chat_reports = crate::chat::handlers::report_views(&state).await?;
+    let chat_reports: Vec<_> = crate::chat::queries::open_reports(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let html = crate::chat::model::body_html(&r.body);
+            (r, html)
+        })
+        .collect();
     Ok(state
         .render(
             &ctx,
@@ -290,7 +297,7 @@ pub async fn create_category(
     if description.chars().count() > 300 {
         return Err(AppError::BadRequest("forum.error.category_description"));
     }
-    let slug = model::slugify(name);
+    let slug = crate::web::slug::slugify(name);
     if slug.is_empty() {
         return Err(AppError::BadRequest("forum.error.category_name"));
     }

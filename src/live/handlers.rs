@@ -13,6 +13,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::access;
+use super::schedule::{SessionView, is_upcoming};
 use super::model::{self, SessionForm, Status, ValidSession};
 use super::queries::{self, Question, Session};
 use crate::auth::model::User;
@@ -34,69 +35,6 @@ pub fn topic(id: i64) -> String {
 /// The hub topic of one WebSocket connection of a room (signalling addressed to it).
 pub fn conn_topic(id: i64, conn: &str) -> String {
     format!("live:{id}:conn:{conn}")
-}
-
-/// A session ready for a template.
-#[derive(Serialize)]
-pub struct SessionView {
-    pub id: i64,
-    pub title: String,
-    pub description: String,
-    pub trainer_name: String,
-    pub course_title: Option<String>,
-    pub course_slug: Option<String>,
-    pub when: String,
-    pub starts_at: String,
-    pub duration_minutes: i64,
-    pub external_url: Option<String>,
-    pub status: Status,
-    pub editable: bool,
-}
-
-impl SessionView {
-    pub fn new(s: &Session, user: Option<&User>) -> Self {
-        Self {
-            id: s.id,
-            title: s.title.clone(),
-            description: s.description.clone(),
-            trainer_name: s.trainer_name.clone(),
-            course_title: s.course_title.clone(),
-            course_slug: s.course_slug.clone(),
-            when: model::kinshasa_label(&s.starts_at),
-            starts_at: s.starts_at.clone(),
-            duration_minutes: s.duration_minutes,
-            external_url: s.external_url.clone(),
-            status: Status::parse(&s.status),
-            editable: user.is_some_and(|u| access::can_edit(u, s)),
-        }
-    }
-}
-
-fn is_upcoming(s: &Session, now: OffsetDateTime) -> bool {
-    match Status::parse(&s.status) {
-        Status::Live => true,
-        Status::Scheduled => db::parse_timestamp(&s.starts_at)
-            .is_some_and(|t| t + Duration::minutes(s.duration_minutes) > now),
-        Status::Ended | Status::Cancelled => false,
-    }
-}
-
-/// The next sessions `user` may attend (the dashboard's list).
-pub async fn upcoming_for(
-    state: &AppState,
-    user: &User,
-    limit: usize,
-) -> AppResult<Vec<SessionView>> {
-    let now = OffsetDateTime::now_utc();
-    let since = db::timestamp(now - Duration::hours(8));
-    let courses = access::attended_courses(&state.db, user).await?;
-    Ok(queries::coming_sessions(&state.db, &since)
-        .await?
-        .iter()
-        .filter(|s| access::visible(user, s, &courses) && is_upcoming(s, now))
-        .take(limit)
-        .map(|s| SessionView::new(s, Some(user)))
-        .collect())
 }
 
 /// `GET /live`: upcoming and past sessions the user may attend.
@@ -594,44 +532,4 @@ pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> A
         OffsetDateTime::now_utc(),
     );
     Ok(calendar(body, "techlearnjess-live.ics"))
-}
-
-/// Sends every reminder due at `now` exactly once (across instances and restarts): each is
-/// claimed by an update that only one caller wins, then notified.
-pub async fn send_due_reminders(state: &AppState, now: OffsetDateTime) -> AppResult<usize> {
-    let now_s = db::timestamp(now);
-    let mut sent = 0;
-    for r in queries::due_reminders(&state.db, &now_s).await? {
-        if !queries::claim_reminder(&state.db, r.id, &now_s).await? {
-            continue;
-        }
-        let Some(s) = queries::session(&state.db, r.session_id).await? else {
-            continue;
-        };
-        let recipients = queries::audience(&state.db, &s).await?;
-        let prefix = match r.kind.as_str() {
-            "moved" => "Horaire modifié : ",
-            "24h" => "Demain : ",
-            "15m" => "Dans 15 minutes : ",
-            _ => "",
-        };
-        let subject = format!(
-            "{prefix}{} — {} (heure de Kinshasa)",
-            s.title,
-            model::kinshasa_label(&s.starts_at)
-        );
-        let link = format!("/live/{}", s.id);
-        notifications::notify_many(
-            state,
-            &recipients,
-            Notice {
-                kind: Kind::LiveSession,
-                subject: &subject,
-                link: &link,
-            },
-        )
-        .await?;
-        sent += 1;
-    }
-    Ok(sent)
 }

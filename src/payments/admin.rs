@@ -16,7 +16,7 @@ use super::providers::{ProviderKind, Wallet};
 use super::queries::{self, AdminFilter, PaymentRow};
 use super::{msisdn, rates, worker};
 use crate::error::{AppError, AppResult};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::{Admin, Ctx, FlashLevel};
 
@@ -52,7 +52,8 @@ pub async fn list(
     let rows = queries::admin_list(&state.db, &filter).await?;
     let rows: Vec<Row> = rows
         .iter()
-        .map(|p| Row {
+        .map(|p| -> Result<Row, UnknownCurrency> {
+            Ok(Row {
             reference: p.reference.clone(),
             created_at: p
                 .created_at
@@ -63,12 +64,13 @@ pub async fn list(
             course_title: p.course_title.clone(),
             provider: p.provider.clone(),
             wallet: p.wallet.clone(),
-            amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+            amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
             status: p.status.clone(),
             refunded: p.refunded_at.is_some(),
             sandbox: p.is_sandbox(),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let amounts = queries::succeeded_amounts(&state.db, &filter).await?;
     let sandbox_succeeded = queries::succeeded_sandbox_count(&state.db, &filter).await?;
     let mut sums: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
@@ -79,17 +81,19 @@ pub async fn list(
             .or_default();
         e.0 += 1;
         e.1 += a.amount_minor;
-        usd_total += usd_equivalent(Money::new(a.amount_minor, &a.currency), a.rate_x10000);
+        usd_total += usd_equivalent(Money::parse(a.amount_minor, &a.currency)?, a.rate_x10000);
     }
     let totals: Vec<Total> = sums
         .into_iter()
-        .map(|((provider, currency), (count, sum))| Total {
-            amount: Money::new(sum, &currency).format(ctx.locale),
-            provider,
-            currency,
-            count,
+        .map(|((provider, currency), (count, sum))| {
+            Ok(Total {
+                amount: Money::parse(sum, &currency)?.format(ctx.locale),
+                provider,
+                currency,
+                count,
+            })
         })
-        .collect();
+        .collect::<Result<_, UnknownCurrency>>()?;
     Ok(state
         .render(
             &ctx,
@@ -97,7 +101,7 @@ pub async fn list(
             context! {
                 rows => Serde(&rows),
                 totals => Serde(&totals),
-                usd_total => Money::new(usd_total, "USD").format(ctx.locale),
+                usd_total => Money::new(usd_total, Currency::Usd).format(ctx.locale),
                 filter => Serde(&filter),
                 providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
                 statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
@@ -170,8 +174,8 @@ pub async fn detail(
             "views/payments/admin_detail.html",
             context! {
                 p => Serde(&p),
-                amount => Money::new(p.amount_minor, &p.currency).format(ctx.locale),
-                reference_price => Money::new(p.ref_amount_minor, &p.ref_currency).format(ctx.locale),
+                amount => Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+                reference_price => Money::parse(p.ref_amount_minor, &p.ref_currency)?.format(ctx.locale),
                 rate => super::model::format_rate(p.rate_x10000, ctx.locale),
                 phone => msisdn::display(&p.msisdn),
                 transitions => Serde(&transitions),
@@ -233,13 +237,13 @@ pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResu
         .await?
         .into_iter()
         .map(|p| {
-            (
+            Ok((
                 p.course_title,
                 p.course_slug,
-                Money::new(p.amount_minor, &p.currency).format(ctx.locale),
-            )
+                Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+            ))
         })
-        .collect();
+        .collect::<Result<_, UnknownCurrency>>()?;
     Ok(state
         .render(
             &ctx,
@@ -283,7 +287,7 @@ pub async fn set_pinned(
     let amount = if form.amount.trim().is_empty() {
         None
     } else {
-        match super::model::parse_major(&form.amount) {
+        match crate::money::parse_amount(&form.amount) {
             Some(a) if a > 0 && currency.code() != course.currency => Some(match currency {
                 Currency::Cdf => super::model::whole_francs(a),
                 Currency::Usd => a,

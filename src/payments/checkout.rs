@@ -19,7 +19,7 @@ use super::{msisdn, rates, worker};
 use crate::courses::access::{self, CourseRef};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::context::RequestContext;
@@ -83,7 +83,7 @@ fn not_configured(
         "views/payments/checkout.html",
         context! {
             course => Serde(course),
-            price => reference_price(course).format(ctx.locale),
+            price => reference_price(course)?.format(ctx.locale),
             not_configured => true,
         },
     )
@@ -104,28 +104,28 @@ async fn render_form(
         .offers
         .iter()
         .map(|(c, offer)| match offer {
-            Ok(line) => QuoteView {
+            Ok(line) => Ok(QuoteView {
                 currency: c.code(),
-                amount: Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                amount: Money::parse(line.amount_minor, &line.currency)?.format(ctx.locale),
                 available: true,
                 error: None,
-            },
-            Err(key) => QuoteView {
+            }),
+            Err(key) => Ok(QuoteView {
                 currency: c.code(),
                 amount: String::new(),
                 available: false,
                 error: Some(state.i18n.t(ctx.locale, key).to_owned()),
-            },
+            }),
         })
-        .collect();
-    let reference = reference_price(course);
+        .collect::<Result<_, UnknownCurrency>>()?;
+    let reference = reference_price(course)?;
     let summary = issued
         .offers
         .iter()
         .find(|(c, _)| *c != reference.currency)
         .and_then(|(_, offer)| offer.as_ref().ok())
-        .map(|line| {
-            state.i18n.format(
+        .map(|line| -> Result<String, UnknownCurrency> {
+            Ok(state.i18n.format(
                 ctx.locale,
                 if db::flag(line.pinned) {
                     "payments.checkout.summary_pinned"
@@ -136,13 +136,14 @@ async fn render_form(
                     ("reference", &reference.format(ctx.locale)),
                     (
                         "converted",
-                        &Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                        &Money::parse(line.amount_minor, &line.currency)?.format(ctx.locale),
                     ),
                     ("rate", &rate_view.text),
                     ("date", &rate_view.date),
                 ],
-            )
-        });
+            ))
+        })
+        .transpose()?;
     let mut form = form.clone();
     if form.currency.is_empty() {
         form.currency = reference.currency.code().to_owned();
@@ -416,13 +417,17 @@ struct PaymentView {
     sandbox: bool,
 }
 
-fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> PaymentView {
+fn payment_view(
+    state: &AppState,
+    ctx: &RequestContext,
+    p: &PaymentRow,
+) -> Result<PaymentView, UnknownCurrency> {
     let status = p.status();
-    PaymentView {
+    Ok(PaymentView {
         reference: p.reference.clone(),
         status: status.code(),
         open: !status.is_final(),
-        amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+        amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
         course_title: p.course_title.clone(),
         course_slug: p.course_slug.clone(),
         wallet: p.wallet.clone(),
@@ -438,7 +443,7 @@ fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> Payme
             .filter(|k| k.starts_with("payments."))
             .map(|k| state.i18n.t(ctx.locale, k).to_owned()),
         sandbox: p.is_sandbox() && state.payments.sandbox_enabled(),
-    }
+    })
 }
 
 /// `GET /payments/{reference}`: the waiting page ("Confirmez le paiement sur votre téléphone").
@@ -448,7 +453,7 @@ pub async fn waiting_page(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     let p = own_payment(&state, &ctx, &reference).await?;
-    let view = payment_view(&state, &ctx, &p);
+    let view = payment_view(&state, &ctx, &p)?;
     Ok(state
         .render(
             &ctx,
@@ -466,7 +471,7 @@ pub async fn status(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     let p = own_payment(&state, &ctx, &reference).await?;
-    let view = payment_view(&state, &ctx, &p);
+    let view = payment_view(&state, &ctx, &p)?;
     Ok(state
         .render(
             &ctx,

@@ -15,7 +15,7 @@ use super::queries::{self, PaymentRow};
 use super::sandbox::SandboxOutcome;
 use super::{msisdn, worker};
 use crate::error::{AppError, AppResult};
-use crate::money::Money;
+use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::context::RequestContext;
 use crate::web::{Ctx, FlashLevel};
@@ -33,25 +33,28 @@ struct Line {
     refunded: bool,
 }
 
-fn line(p: &PaymentRow, ctx: &RequestContext) -> Line {
-    Line {
+fn line(p: &PaymentRow, ctx: &RequestContext) -> Result<Line, UnknownCurrency> {
+    Ok(Line {
         reference: p.reference.clone(),
         course_title: p.course_title.clone(),
         course_slug: p.course_slug.clone(),
-        amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+        amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
         status: p.status.clone(),
         wallet: p.wallet.clone(),
         created_at: super::rates::date_text(&p.created_at, ctx.locale),
         invoice_number: p.invoice_number.clone(),
         refunded: p.refunded_at.is_some(),
-    }
+    })
 }
 
 /// `GET /payments`: the learner's payments and receipts.
 pub async fn my_payments(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let rows = queries::for_user(&state.db, user.id).await?;
-    let lines: Vec<Line> = rows.iter().map(|p| line(p, &ctx)).collect();
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|p| line(p, &ctx))
+        .collect::<Result<_, _>>()?;
     Ok(state
         .render(
             &ctx,
@@ -59,14 +62,6 @@ pub async fn my_payments(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppRes
             context! { payments => Serde(&lines) },
         )?
         .into_response())
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn ack() -> Response {
@@ -143,7 +138,7 @@ async fn receive_callback(
         let ok = hint
             .secret
             .as_deref()
-            .is_some_and(|s| constant_time_eq(s, expected));
+            .is_some_and(|s| crate::web::tokens::constant_time_eq(s, expected));
         if !ok {
             tracing::warn!(payment = %p.reference, "rappel avec un jeton invalide");
             queries::note(&state.db, p.id, &p.status, "callback_rejected", &raw).await?;
@@ -195,7 +190,7 @@ pub async fn sandbox_phone(
             "views/payments/sandbox_phone.html",
             context! {
                 reference => &p.reference,
-                amount => Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+                amount => Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
                 course_title => &p.course_title,
                 phone => msisdn::display(&p.msisdn),
                 wallet => &p.wallet,

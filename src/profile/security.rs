@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::model::{EmailForm, Errors, PasswordForm, SessionView};
@@ -21,17 +20,11 @@ use crate::mail::send_logged as send;
 use crate::state::AppState;
 use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
+use crate::web::tokens::sha256_hex as token_hash;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const LOGIN_HISTORY_ROWS: i64 = 20;
 const EMAIL_CHANGE_HOURS: i64 = 24;
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))

@@ -16,67 +16,11 @@ pub type ErrorKeys = BTreeMap<&'static str, &'static str>;
 /// Largest amount accepted for a course price, in minor units.
 const MAX_PRICE_MINOR: i64 = 100_000_000_000;
 
-/// Lower-case ASCII slug: accents stripped, anything else becomes `-`, at most 120 characters.
-pub fn slugify(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.trim().to_lowercase().chars() {
-        let mapped: &str = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
-            'ç' => "c",
-            'è' | 'é' | 'ê' | 'ë' => "e",
-            'ì' | 'í' | 'î' | 'ï' => "i",
-            'ñ' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => "o",
-            'ù' | 'ú' | 'û' | 'ü' => "u",
-            'ý' | 'ÿ' => "y",
-            'œ' => "oe",
-            'æ' => "ae",
-            'ß' => "ss",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => "-",
-        };
-        if mapped == "-" {
-            if !out.is_empty() && !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push_str(mapped);
-        }
-    }
-    let mut slug: String = out.trim_matches('-').chars().take(120).collect();
-    while slug.ends_with('-') {
-        slug.pop();
-    }
-    slug
-}
 
-/// A price typed by a trainer ("12,50", "12.50", "1 500") in minor units; `None` if malformed.
-pub fn parse_amount(raw: &str) -> Option<i64> {
-    let cleaned: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-        .map(|c| if c == ',' { '.' } else { c })
-        .collect();
-    let (units, cents) = match cleaned.split_once('.') {
-        Some((u, c)) => (u, c),
-        None => (cleaned.as_str(), ""),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if units.is_empty() || units.len() > 12 || !digits(units) || cents.len() > 2 || !digits(cents) {
-        return None;
-    }
-    let units: i64 = units.parse().ok()?;
-    let cents: i64 = match cents.len() {
-        0 => 0,
-        1 => cents.parse::<i64>().ok()? * 10,
-        _ => cents.parse().ok()?,
-    };
-    let total = units.checked_mul(100)?.checked_add(cents)?;
-    (total <= MAX_PRICE_MINOR).then_some(total)
+/// A price typed by a trainer ("12,50", "12.50", "1 500") in minor units; `None` if malformed
+/// or above [`MAX_PRICE_MINOR`].
+fn parse_price(raw: &str) -> Option<i64> {
+    crate::money::parse_amount(raw).filter(|p| *p <= MAX_PRICE_MINOR)
 }
 
 fn char_len(s: &str) -> usize {
@@ -146,9 +90,9 @@ impl CourseForm {
             e.insert("title", "teach.error.title_length");
         }
         let slug = if self.slug.trim().is_empty() {
-            slugify(&title)
+            crate::web::slug::slugify(&title)
         } else {
-            slugify(&self.slug)
+            crate::web::slug::slugify(&self.slug)
         };
         if slug.is_empty() && !e.contains_key("title") {
             e.insert("slug", "teach.error.slug_invalid");
@@ -188,7 +132,7 @@ impl CourseForm {
             e.insert("price", "teach.error.price_required");
             None
         } else {
-            match parse_amount(&self.price) {
+            match parse_price(&self.price) {
                 Some(0) => {
                     e.insert("price", "teach.error.price_zero");
                     None
@@ -256,7 +200,7 @@ impl CourseRow {
             price: if free {
                 String::new()
             } else {
-                format!("{},{:02}", self.price_minor / 100, self.price_minor % 100)
+                crate::money::input_text(self.price_minor)
             },
             currency: self.currency.clone(),
         }
@@ -695,28 +639,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slugs_are_lowercase_ascii_without_accents() {
-        assert_eq!(
-            slugify("Développement Web : les bases"),
-            "developpement-web-les-bases"
-        );
-        assert_eq!(slugify("  Œuvre & Ça  "), "oeuvre-ca");
-        assert_eq!(slugify("Rust 2024!"), "rust-2024");
-        assert_eq!(slugify("«»"), "");
-        assert!(slugify(&"a".repeat(300)).len() <= 120);
-    }
-
-    #[test]
-    fn prices_are_parsed_to_minor_units_without_floats() {
-        assert_eq!(parse_amount("12,50"), Some(1250));
-        assert_eq!(parse_amount("12.5"), Some(1250));
-        assert_eq!(parse_amount("25 000"), Some(2_500_000));
-        assert_eq!(parse_amount("7"), Some(700));
-        assert_eq!(parse_amount("abc"), None);
-        assert_eq!(parse_amount("1,234"), None);
-        assert_eq!(parse_amount("-3"), None);
-        assert_eq!(parse_amount(""), None);
-        assert_eq!(parse_amount("99999999999999"), None);
+    fn prices_above_the_ceiling_are_refused() {
+        assert_eq!(parse_price("12,50"), Some(1250));
+        assert_eq!(parse_price("1000000000"), Some(MAX_PRICE_MINOR));
+        assert_eq!(parse_price("1000000000,01"), None);
     }
 
     #[test]

@@ -81,7 +81,9 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
     env.add_filter(
         "money",
         |state: &State, amount_minor: i64, currency: &str| {
-            Money::new(amount_minor, currency).format(locale_of(state))
+            Money::parse(amount_minor, currency)
+                .map(|m| m.format(locale_of(state)))
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))
         },
     );
     env

@@ -528,9 +528,7 @@ mod tests {
 
     fn hex<const N: usize>(s: &str) -> [u8; N] {
         let mut out = [0u8; N];
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex");
-        }
+        hex::decode_to_slice(s, &mut out).expect("hex");
         out
     }
 

@@ -14,9 +14,10 @@ use tokio::sync::Mutex;
 
 use super::{
     CallbackHint, Initiated, MpesaConfig, PaymentLookup, PaymentRequest, Provider, ProviderError,
-    ProviderKind, ProviderStatus, StatusReport, http_client, major_amount, random_hex, unavailable,
+    ProviderKind, ProviderStatus, StatusReport, http_client, major_amount, unavailable,
 };
 use crate::payments::msisdn;
+use crate::web::tokens::random_hex;
 
 /// Assumed session lifetime (the real one is not documented).
 const SESSION_LIFETIME: Duration = Duration::from_secs(55 * 60);
@@ -200,7 +201,7 @@ impl Provider for Mpesa {
             "input_Currency": request.currency.code(),
             "input_CustomerMSISDN": msisdn,
             "input_ServiceProviderCode": self.cfg.service_provider_code,
-            "input_ThirdPartyConversationID": random_hex(32),
+            "input_ThirdPartyConversationID": random_hex(16),
             "input_TransactionReference": request.reference,
             "input_PurchasedItemsDesc": request.description.chars().take(100).collect::<String>(),
         });
@@ -252,7 +253,7 @@ impl Provider for Mpesa {
                 "input_ServiceProviderCode",
                 self.cfg.service_provider_code.clone(),
             ),
-            ("input_ThirdPartyConversationID", random_hex(32)),
+            ("input_ThirdPartyConversationID", random_hex(16)),
             ("input_Country", self.cfg.country.clone()),
         ];
         let (status, raw) = self

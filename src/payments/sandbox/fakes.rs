@@ -23,7 +23,8 @@ use super::{
     Inner, MPESA_API_KEY, MPESA_SHORT_CODE, ORANGE_CLIENT_ID, ORANGE_CLIENT_SECRET,
     ORANGE_MERCHANT_KEY, ORANGE_SEGMENT, Phase, Sandbox, lock,
 };
-use crate::payments::providers::{ProviderKind, random_hex};
+use crate::payments::providers::ProviderKind;
+use crate::web::tokens::random_hex;
 
 type S = State<Arc<Inner>>;
 
@@ -249,7 +250,7 @@ async fn orange_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
             json!({"error": "unsupported_grant_type"}),
         );
     }
-    let token = random_hex(40);
+    let token = random_hex(20);
     let ttl = {
         let mut state = lock(&inner);
         let ttl = state.token_ttl(ProviderKind::Orange);
@@ -421,8 +422,8 @@ async fn orange_webpayment(
             "order_id already used",
         );
     }
-    let pay_token = format!("v1{}", random_hex(40));
-    let notif_token = random_hex(32);
+    let pay_token = format!("v1{}", random_hex(20));
+    let notif_token = random_hex(16);
     let payment_url = match lock(&inner).orange_payment_page.clone() {
         Some(prefix) => format!("{prefix}{order_id}"),
         None => format!("{}/orange/webpay/{pay_token}", inner.base_url),
@@ -565,7 +566,7 @@ async fn airtel_token(State(inner): S, headers: HeaderMap, body: Bytes) -> Respo
             json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
         );
     }
-    let token = random_hex(32);
+    let token = random_hex(16);
     let ttl = {
         let mut state = lock(&inner);
         let ttl = state.token_ttl(ProviderKind::Airtel);
@@ -940,7 +941,7 @@ async fn mpesa_session(State(inner): S, headers: HeaderMap) -> Response {
     if mpesa_decrypt(&inner, &headers).as_deref() != Some(MPESA_API_KEY) {
         return mpesa_error(StatusCode::UNAUTHORIZED, "INS-2", "Invalid API Key");
     }
-    let session = random_hex(32);
+    let session = random_hex(16);
     {
         let mut state = lock(&inner);
         let from = Instant::now() + state.mpesa_activation();
@@ -1077,7 +1078,7 @@ async fn mpesa_single_stage(
         .insert(conversation.clone());
     let waiter = Arc::new(tokio::sync::Notify::new());
     let transaction_id = upper_id(10);
-    let conversation_id = random_hex(32);
+    let conversation_id = random_hex(16);
     let mut p = new_payment(ProviderKind::Mpesa, &reference, &currency);
     p.provider_ref = Some(transaction_id.clone());
     p.msisdn = msisdn;

@@ -25,9 +25,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::web::tokens::random_hex;
 use crate::payments::providers::{
     AirtelConfig, FlexpayConfig, MpesaConfig, OrangeConfig, ProviderKind, ProviderSettings,
-    ProviderStatus, airtel, random_hex,
+    ProviderStatus, airtel,
 };
 
 pub const ORANGE_CLIENT_ID: &str = "sandbox-orange-client";
@@ -458,7 +459,7 @@ impl Sandbox {
         match p.provider {
             ProviderKind::Orange => {
                 let token = if forge {
-                    random_hex(32)
+                    random_hex(16)
                 } else {
                     p.notif_token.clone().unwrap_or_default()
                 };
