@@ -662,8 +662,8 @@ pub async fn report_post(
     queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
     tracing::info!(
         user.id = user.id,
-        target = target.code(),
-        target.id = id,
+        report.target = target.code(),
+        report.target_id = id,
         "forum post reported"
     );
     if !ctx.partial {

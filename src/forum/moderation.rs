@@ -185,7 +185,7 @@ pub async fn act_on_user(
         },
     )
     .await?;
-    tracing::info!(moderator.id = moderator.id, user.id = user_id, action = %form.action, "user moderation");
+    tracing::info!(moderator.id = moderator.id, user.id = user_id, moderation.action = %form.action, "user moderation");
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "forum.flash.moderated",

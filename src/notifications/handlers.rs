@@ -171,7 +171,7 @@ pub async fn stream(
         let db = state.db.clone();
         tokio::select! {
             end = watch.ended(&db) => {
-                tracing::debug!(end = ?end, "notification stream closed: session revoked");
+                tracing::debug!(stream.end = ?end, "notification stream closed: session revoked");
             }
             result = pump(&state, &ctx, rx, last_id, &tx) => {
                 if let Err(e) = result {

@@ -218,7 +218,7 @@ pub async fn refund(
     let note: String = form.note.trim().chars().take(500).collect();
     let back = format!("/admin/payments/{}", p.reference);
     if queries::refund(&state.db, p.id, &note, user.id).await? {
-        tracing::info!(payment = %p.reference, admin = user.id, "paiement remboursé");
+        tracing::info!(payment.reference = %p.reference, user.id = user.id, "payments: payment refunded");
         Ok(ctx.redirect_with_flash(FlashLevel::Success, "payments.admin.refunded", &back))
     } else {
         Ok(ctx.redirect_with_flash(FlashLevel::Error, "payments.admin.not_refundable", &back))
@@ -331,7 +331,7 @@ pub async fn set_rate(
     };
     let note: String = form.note.trim().chars().take(200).collect();
     queries::insert_rate(&state.db, rate, "admin", &note, Some(user.id)).await?;
-    tracing::info!(rate, admin = user.id, "taux USD/CDF modifié");
+    tracing::info!(payment.rate_x10000 = rate, user.id = user.id, "payments: USD/CDF rate changed");
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "payments.admin.rate_saved",

@@ -109,14 +109,14 @@ async fn receive_callback(
     let hint = match adapter.parse_callback(&headers, &body) {
         Ok(h) => h,
         Err(e) => {
-            tracing::warn!(provider = kind.code(), error = %e, "rappel refusé");
+            tracing::warn!(payment.provider = kind.code(), error = %e, "payments: callback refused");
             return Ok(ack());
         }
     };
     if let (Some(path), Some(claimed)) = (&path_reference, &hint.reference)
         && path != claimed
     {
-        tracing::warn!(provider = kind.code(), "rappel : référence incohérente");
+        tracing::warn!(payment.provider = kind.code(), "payments: callback reference mismatch");
         return Ok(ack());
     }
     let mut payment = None;
@@ -130,7 +130,7 @@ async fn receive_callback(
         payment = queries::by_provider_ref(&state.db, kind.code(), pr).await?;
     }
     let Some(p) = payment.filter(|p| p.provider == kind.code()) else {
-        tracing::warn!(provider = kind.code(), "rappel pour un paiement inconnu");
+        tracing::warn!(payment.provider = kind.code(), "payments: callback for an unknown payment");
         return Ok(ack());
     };
     let raw = hint.raw.to_string();
@@ -140,7 +140,7 @@ async fn receive_callback(
             .as_deref()
             .is_some_and(|s| crate::web::tokens::constant_time_eq(s, expected));
         if !ok {
-            tracing::warn!(payment = %p.reference, "rappel avec un jeton invalide");
+            tracing::warn!(payment.reference = %p.reference, "payments: callback with an invalid token");
             queries::note(&state.db, p.id, &p.status, "callback_rejected", &raw).await?;
             return Ok(ack());
         }
@@ -149,7 +149,7 @@ async fn receive_callback(
     let bg = state.clone();
     tokio::spawn(async move {
         if let Err(e) = worker::check(&bg, &p, "callback").await {
-            tracing::warn!(error = %e, payment = %p.reference, "vérification après rappel");
+            tracing::warn!(error = %e, payment.reference = %p.reference, "payments: status check after a callback failed");
         }
     });
     Ok(ack())
@@ -225,7 +225,7 @@ pub async fn sandbox_resolve(
     let sandbox = state.payments.sandbox.clone().ok_or(AppError::NotFound)?;
     let back = format!("/payments/sandbox/{}", p.reference);
     if let Err(e) = sandbox.resolve(&p.reference, outcome).await {
-        tracing::info!(payment = %p.reference, error = %e, "bac à sable");
+        tracing::info!(payment.reference = %p.reference, error = %e, "payments: sandbox outcome not applied");
         return Ok(ctx.redirect_with_flash(
             FlashLevel::Error,
             "payments.sandbox.not_waiting",

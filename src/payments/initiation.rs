@@ -63,7 +63,7 @@ pub async fn begin(
             tracing::info!(
                 user.id = user_id,
                 course.id = course.id,
-                reason = key,
+                quote.refusal = key,
                 "payments: quote refused"
             );
             return refused(key);

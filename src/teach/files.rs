@@ -155,7 +155,7 @@ pub async fn remove(dir: &Path, name: &str) {
     if let Err(e) = tokio::fs::remove_file(dir.join(name)).await
         && e.kind() != std::io::ErrorKind::NotFound
     {
-        tracing::warn!(file = %name, error = %e, "stored file could not be deleted");
+        tracing::warn!(file.name = %name, error = %e, "stored file could not be deleted");
     }
 }
 

@@ -160,16 +160,16 @@ pub struct PaymentLookup {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The provider refused the request as such (bad number, limits, duplicate…): final.
-    #[error("refusé par l'opérateur : {0}")]
+    #[error("refused by the provider: {0}")]
     Rejected(String),
     /// Network error, timeout, 5xx: the outcome is unknown; re-query later.
-    #[error("opérateur injoignable : {0}")]
+    #[error("provider unreachable: {0}")]
     Unavailable(String),
     /// A callback that does not verify (bad hash, malformed body).
-    #[error("rappel invalide : {0}")]
+    #[error("invalid callback: {0}")]
     InvalidCallback(String),
     /// The adapter is not configured (missing credentials).
-    #[error("opérateur non configuré : {0}")]
+    #[error("provider not configured: {0}")]
     NotConfigured(String),
 }
 
@@ -212,7 +212,7 @@ pub fn build(settings: &ProviderSettings) -> HashMap<ProviderKind, Arc<dyn Provi
             Ok(p) => {
                 out.insert(ProviderKind::Mpesa, Arc::new(p));
             }
-            Err(e) => tracing::error!("M-Pesa non configuré : {e}"),
+            Err(e) => tracing::error!(error = %e, "payments: M-Pesa adapter not configured"),
         }
     }
     if let Some(c) = &settings.flexpay {
@@ -237,7 +237,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 /// A transport failure (timeout, connection refused, unreadable body): the outcome is unknown.
 pub(crate) fn unavailable(e: reqwest::Error) -> ProviderError {
     if e.is_timeout() {
-        ProviderError::Unavailable("délai dépassé".into())
+        ProviderError::Unavailable("timed out".into())
     } else {
         ProviderError::Unavailable(e.to_string())
     }
@@ -247,10 +247,10 @@ pub(crate) fn unavailable(e: reqwest::Error) -> ProviderError {
 /// refused when not positive or, in CDF, not whole francs.
 pub fn major_amount(currency: Currency, amount_minor: i64) -> Result<String, ProviderError> {
     if amount_minor <= 0 {
-        return Err(ProviderError::Rejected("montant nul ou négatif".into()));
+        return Err(ProviderError::Rejected("zero or negative amount".into()));
     }
     crate::money::major_units_text(currency, amount_minor).ok_or_else(|| {
-        ProviderError::Rejected("montant en francs congolais non entier".into())
+        ProviderError::Rejected("Congolese franc amount not whole".into())
     })
 }
 
