@@ -121,16 +121,25 @@ mod tests {
             html.contains(r#"href="https://exemple.cd/a?b=1&amp;c=2">https://exemple.cd/a?b=1&amp;c=2</a>, puis"#),
             "{html}"
         );
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(html.ends_with("<br>fin"), "{html}");
     }
 
     #[test]
     fn only_web_links_become_anchors_and_quotes_cannot_break_out() {
-        assert_eq!(plain_text_html("javascript:alert(1)"), "javascript:alert(1)");
+        assert_eq!(
+            plain_text_html("javascript:alert(1)"),
+            "javascript:alert(1)"
+        );
         assert!(!plain_text_html("mailto:a@b.cd ftp://x.cd/f").contains("<a"));
         assert!(!plain_text_html("\"onmouseover=alert(1)").contains('"'));
-        assert_eq!(escape_html("Python & <co> \"'"), "Python &amp; &lt;co&gt; &quot;&#39;");
+        assert_eq!(
+            escape_html("Python & <co> \"'"),
+            "Python &amp; &lt;co&gt; &quot;&#39;"
+        );
     }
 }

@@ -193,7 +193,10 @@ mod tests {
 
     #[test]
     fn amounts_are_formatted_the_french_way_by_default() {
-        assert_eq!(Money::new(1250, Currency::Usd).format(Locale::Fr), "12,50\u{a0}$US");
+        assert_eq!(
+            Money::new(1250, Currency::Usd).format(Locale::Fr),
+            "12,50\u{a0}$US"
+        );
         assert_eq!(
             Money::new(2_500_000, Currency::Cdf).format(Locale::Fr),
             "25\u{202f}000\u{a0}FC"
@@ -241,9 +244,18 @@ mod tests {
 
     #[test]
     fn provider_amounts_round_trip_in_major_units() {
-        assert_eq!(major_units_text(Currency::Cdf, 2_860_000).as_deref(), Some("28600"));
-        assert_eq!(major_units_text(Currency::Usd, 1250).as_deref(), Some("12.5"));
-        assert_eq!(major_units_text(Currency::Usd, 1205).as_deref(), Some("12.05"));
+        assert_eq!(
+            major_units_text(Currency::Cdf, 2_860_000).as_deref(),
+            Some("28600")
+        );
+        assert_eq!(
+            major_units_text(Currency::Usd, 1250).as_deref(),
+            Some("12.5")
+        );
+        assert_eq!(
+            major_units_text(Currency::Usd, 1205).as_deref(),
+            Some("12.05")
+        );
         assert_eq!(major_units_text(Currency::Cdf, 2_860_050), None);
         assert_eq!(minor_from_major_text(Currency::Usd, "12.50"), Some(1250));
         assert_eq!(minor_from_major_text(Currency::Usd, "12.005"), None);

@@ -146,7 +146,6 @@ fn category_name(raw: &str) -> AppResult<String> {
     }
 }
 
-
 pub async fn create_category(
     State(state): State<AppState>,
     ctx: Ctx,

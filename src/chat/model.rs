@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn bodies_are_escaped_and_links_clickable() {
         let html = body_html("voir https://exemple.cd/a?b=1&c=<x>, puis <script>alert(1)</script>");
-        assert!(html.contains("href=\"https://exemple.cd/a?b=1&amp;c=\""), "{html}");
+        assert!(
+            html.contains("href=\"https://exemple.cd/a?b=1&amp;c=\""),
+            "{html}"
+        );
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
         assert_eq!(body_html("a\nb"), "a<br>b");

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use tower::ServiceExt;
@@ -31,7 +30,12 @@ pub struct Served {
 /// `ServeFile` answers single byte ranges (206, 416), `ETag`/`Last-Modified` and their
 /// conditions (304, 412); this adds `If-Range` (a range only while the file is unchanged), the
 /// type, name and cache policy. `NotFound` when the stored file is missing.
-pub async fn serve(data_dir: &Path, resource: &ResourceRow, request: &Request) -> AppResult<Served> {
+pub async fn serve(
+    data_dir: &Path,
+    resource: &ResourceRow,
+    request_method: &Method,
+    request_headers: &HeaderMap,
+) -> AppResult<Served> {
     if !is_safe_file_name(&resource.stored_name) {
         return Err(AppError::NotFound);
     }
@@ -40,20 +44,20 @@ pub async fn serve(data_dir: &Path, resource: &ResourceRow, request: &Request) -
         tracing::warn!(resource.id = resource.id, error = %e, "resource file missing");
         return Err(AppError::NotFound);
     }
-    let method = if request.method() == Method::HEAD {
+    let method = if request_method == Method::HEAD {
         Method::HEAD
     } else {
         Method::GET
     };
     let mut headers = HeaderMap::new();
     for name in FILE_REQUEST_HEADERS {
-        if let Some(v) = request.headers().get(&name) {
+        if let Some(v) = request_headers.get(&name) {
             headers.insert(name, v.clone());
         }
     }
     let serve = ServeFile::new(&path).ignore_multi_range_requests(true);
     if headers.contains_key(header::RANGE)
-        && let Some(if_range) = request.headers().get(header::IF_RANGE)
+        && let Some(if_range) = request_headers.get(header::IF_RANGE)
     {
         let probe = file_request(Method::HEAD, HeaderMap::new())?;
         let current = serve

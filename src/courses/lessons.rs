@@ -200,8 +200,9 @@ pub async fn download_resource(
         .await?
         .ok_or(AppError::NotFound)?;
     access::require_study(&state.db, user, &course).await?;
-    let served = downloads::serve(&state.config.data_dir, &resource, &request).await?;
-    if served.from_start && request.method() == Method::GET {
+    let (method, headers) = (request.method(), request.headers());
+    let served = downloads::serve(&state.config.data_dir, &resource, method, headers).await?;
+    if served.from_start && method == Method::GET {
         queries::count_download(&state.db, resource.id).await?;
     }
     Ok(served.response)

@@ -1,10 +1,10 @@
 //! SQL of courses and categories.
 
+use super::access::CourseRef;
 use super::model::{
     CatalogueFilter, Category, CourseCard, CourseDetail, Lesson, LessonItem, PriceFilter, QuizItem,
     ResourceRow, SectionRow,
 };
-use super::access::CourseRef;
 use crate::db::{self, Db};
 
 const CARD_SELECT: &str = "SELECT c.id, c.title, c.slug, c.summary, c.level, c.duration_minutes, \

@@ -21,7 +21,6 @@ use super::queries;
 use super::replies::{self, notify_mentions};
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
-use crate::notifications::{Kind, Notice, notify_many};
 use crate::state::AppState;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 

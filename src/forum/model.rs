@@ -282,7 +282,6 @@ pub fn like_pattern(q: &str) -> Option<String> {
     Some(crate::db::like_anywhere(&q.to_lowercase()))
 }
 
-
 /// Query string of a topic list.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {

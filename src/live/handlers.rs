@@ -13,13 +13,12 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::access;
-use super::schedule::{SessionView, is_upcoming};
 use super::model::{self, SessionForm, Status, ValidSession};
 use super::queries::{self, Question, Session};
+use super::schedule::{SessionView, is_upcoming};
 use crate::auth::model::User;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::{Ctx, FlashLevel, SignedIn, Trainer};

@@ -11,7 +11,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tower_sessions::Session;
@@ -22,7 +22,6 @@ use super::{Kind, user_topic};
 use crate::auth::sessions::Watch;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::i18n::Locale;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const PAGE_SIZE: i64 = 20;

@@ -115,13 +115,7 @@ pub async fn notify_many_without_email(
 }
 
 /// E-mails one notification (called in the background by `notify_many`).
-async fn send_email(
-    state: &AppState,
-    r: &Recipient,
-    kind: Kind,
-    subject: &str,
-    link: &str,
-) {
+async fn send_email(state: &AppState, r: &Recipient, kind: Kind, subject: &str, link: &str) {
     let locale = Locale::parse(&r.locale).unwrap_or(Locale::Fr);
     let line = text(state, locale, kind.code(), subject);
     let url = format!("{}{}", state.config.base_url, link);

@@ -54,20 +54,20 @@ pub async fn list(
         .iter()
         .map(|p| -> Result<Row, UnknownCurrency> {
             Ok(Row {
-            reference: p.reference.clone(),
-            created_at: p
-                .created_at
-                .replace('T', " ")
-                .trim_end_matches('Z')
-                .to_owned(),
-            user_name: p.user_name.clone(),
-            course_title: p.course_title.clone(),
-            provider: p.provider.clone(),
-            wallet: p.wallet.clone(),
-            amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
-            status: p.status.clone(),
-            refunded: p.refunded_at.is_some(),
-            sandbox: p.is_sandbox(),
+                reference: p.reference.clone(),
+                created_at: p
+                    .created_at
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .to_owned(),
+                user_name: p.user_name.clone(),
+                course_title: p.course_title.clone(),
+                provider: p.provider.clone(),
+                wallet: p.wallet.clone(),
+                amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+                status: p.status.clone(),
+                refunded: p.refunded_at.is_some(),
+                sandbox: p.is_sandbox(),
             })
         })
         .collect::<Result<_, _>>()?;
@@ -331,7 +331,11 @@ pub async fn set_rate(
     };
     let note: String = form.note.trim().chars().take(200).collect();
     queries::insert_rate(&state.db, rate, "admin", &note, Some(user.id)).await?;
-    tracing::info!(payment.rate_x10000 = rate, user.id = user.id, "payments: USD/CDF rate changed");
+    tracing::info!(
+        payment.rate_x10000 = rate,
+        user.id = user.id,
+        "payments: USD/CDF rate changed"
+    );
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "payments.admin.rate_saved",

@@ -19,7 +19,7 @@ use super::{msisdn, rates};
 use crate::courses::access::{self, CourseRef};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::money::{Currency, Money, UnknownCurrency};
+use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::context::RequestContext;
@@ -58,7 +58,9 @@ async fn buyable(
     if !course.is_published() {
         return Err(AppError::NotFound);
     }
-    if course.is_free() || crate::courses::queries::is_enrolled(&state.db, user.id, course.id).await? {
+    if course.is_free()
+        || crate::courses::queries::is_enrolled(&state.db, user.id, course.id).await?
+    {
         return Ok(Err(
             Redirect::to(&format!("/courses/{}", course.slug)).into_response()
         ));

@@ -18,8 +18,8 @@
 //! the embedded fakes; real credentials are ignored.
 
 use super::model::parse_rate;
-use crate::money::parse_amount;
 use super::providers::settings::ProviderSettings;
+use crate::money::parse_amount;
 
 #[derive(Clone, Debug)]
 pub struct PaymentsConfig {

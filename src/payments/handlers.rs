@@ -116,7 +116,10 @@ async fn receive_callback(
     if let (Some(path), Some(claimed)) = (&path_reference, &hint.reference)
         && path != claimed
     {
-        tracing::warn!(payment.provider = kind.code(), "payments: callback reference mismatch");
+        tracing::warn!(
+            payment.provider = kind.code(),
+            "payments: callback reference mismatch"
+        );
         return Ok(ack());
     }
     let mut payment = None;
@@ -130,7 +133,10 @@ async fn receive_callback(
         payment = queries::by_provider_ref(&state.db, kind.code(), pr).await?;
     }
     let Some(p) = payment.filter(|p| p.provider == kind.code()) else {
-        tracing::warn!(payment.provider = kind.code(), "payments: callback for an unknown payment");
+        tracing::warn!(
+            payment.provider = kind.code(),
+            "payments: callback for an unknown payment"
+        );
         return Ok(ack());
     };
     let raw = hint.raw.to_string();

@@ -107,7 +107,10 @@ pub async fn begin(
                 );
                 Ok(Begun::Payment(open.reference))
             }
-            None => Ok(Begun::Refused("payments.error.conflict", StatusCode::CONFLICT)),
+            None => Ok(Begun::Refused(
+                "payments.error.conflict",
+                StatusCode::CONFLICT,
+            )),
         };
     }
     tracing::info!(

@@ -338,7 +338,10 @@ mod tests {
         assert_eq!(crate::money::parse_amount("10.5"), Some(1050));
         assert_eq!(format_rate(28_500_000, Locale::Fr), "2\u{202f}850");
         assert_eq!(invoice_number(2026, 42), "TLJ-2026-000042");
-        assert_eq!(usd_equivalent(Money::new(2_850_000, Currency::Cdf), RATE), 1000);
+        assert_eq!(
+            usd_equivalent(Money::new(2_850_000, Currency::Cdf), RATE),
+            1000
+        );
     }
 
     proptest! {

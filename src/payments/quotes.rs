@@ -79,11 +79,7 @@ fn same_line(row: &QuoteRow, q: &Quote, rate_id: i64) -> bool {
 
 /// The quote for the checkout page of `course`: the learner's recent one when it still says
 /// the same (rate, price, pinned prices), else a new one valid [`QUOTE_MINUTES`] minutes.
-pub async fn issue(
-    state: &AppState,
-    user_id: i64,
-    course: &CourseRef,
-) -> AppResult<Issued> {
+pub async fn issue(state: &AppState, user_id: i64, course: &CourseRef) -> AppResult<Issued> {
     let rate = rates::current(state).await?;
     let reference = reference_price(course)?;
     let pins = pinned(state, course).await?;

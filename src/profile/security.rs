@@ -13,19 +13,16 @@ use tower_sessions::Session;
 use super::email_change;
 use super::model::{EmailForm, Errors, PasswordForm, SessionView};
 use super::queries::{self, EmailChange};
-use crate::auth::model::{Email, NewPassword};
+use crate::auth::model::NewPassword;
 use crate::auth::sessions::{Scope, end_sessions};
 use crate::auth::{password, queries as auth_queries};
 use crate::error::{AppError, AppResult};
-use crate::mail::send_logged as send;
 use crate::state::AppState;
-use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
 use crate::web::tokens::sha256_hex as token_hash;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const LOGIN_HISTORY_ROWS: i64 = 20;
-const EMAIL_CHANGE_HOURS: i64 = 24;
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))

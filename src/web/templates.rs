@@ -83,7 +83,9 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
         |state: &State, amount_minor: i64, currency: &str| {
             Money::parse(amount_minor, currency)
                 .map(|m| m.format(locale_of(state)))
-                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })
         },
     );
     env

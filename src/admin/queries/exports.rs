@@ -230,10 +230,7 @@ impl ExportSpec {
                 (clause, values)
             }
         };
-        let sql = format!(
-            "{} WHERE {clause} ORDER BY {}",
-            self.select, self.order_by
-        );
+        let sql = format!("{} WHERE {clause} ORDER BY {}", self.select, self.order_by);
         (sql, values)
     }
 }
@@ -288,9 +285,7 @@ mod tests {
         let users = UserFilter::default();
         let (sql, values) = spec("logins").expect("logins").statement(&filter(&users));
         assert!(
-            sql.ends_with(
-                "WHERE h.created_at >= $1 AND h.created_at < $2 ORDER BY h.id"
-            ),
+            sql.ends_with("WHERE h.created_at >= $1 AND h.created_at < $2 ORDER BY h.id"),
             "{sql}"
         );
         assert_eq!(values, vec!["2026-01-01", "2026-01-31T99"]);
@@ -299,7 +294,9 @@ mod tests {
     #[test]
     fn payment_filters_follow_the_dates_and_skip_empty_values() {
         let users = UserFilter::default();
-        let (sql, values) = spec("payments").expect("payments").statement(&filter(&users));
+        let (sql, values) = spec("payments")
+            .expect("payments")
+            .statement(&filter(&users));
         assert!(
             sql.contains(
                 "WHERE p.created_at >= $1 AND p.created_at < $2 AND p.provider = $3 AND p.status = $4 ORDER BY p.id"

@@ -5,26 +5,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use rand::Rng;
-use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::*;
-use crate::auth::model::{Role, Roles, safe_next};
-use crate::auth::password;
+use crate::auth::model::safe_next;
 use crate::auth::queries::{self, OtpAccount};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::rate_limit::Action;
 use crate::web::{Ctx, FlashLevel, RequestContext};
-
-#[derive(Debug, Default, Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    password: String,
-}
 
 fn render_code_page(
     state: &AppState,

@@ -5,17 +5,19 @@
 mod login;
 mod settings;
 
-pub use login::{CodeForm, code_page, resend_code, submit_code};
+pub use login::{code_page, resend_code, submit_code};
 pub use settings::{
     cancel, confirm_email, confirm_totp, disable, regenerate_recovery, send_code, settings_page,
     start_email, start_totp,
 };
 
 use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use super::model::{Role, Roles};
 use super::queries::{self, LoginAttempt, OtpAccount};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -302,4 +304,13 @@ async fn record(
     )
     .await?;
     Ok(())
+}
+
+/// The code form of the log-in step and of the settings (with the password there).
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub(crate) code: String,
+    #[serde(default)]
+    pub(crate) password: String,
 }

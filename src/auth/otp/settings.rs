@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tower_sessions::Session;
 
 use super::*;
-use crate::auth::model::{Role, Roles, safe_next};
+use crate::auth::model::safe_next;
 use crate::auth::password;
 use crate::auth::queries::{self, OtpAccount};
 use crate::error::{AppError, AppResult};

@@ -89,11 +89,10 @@ pub(super) async fn forum_topics(
     .await
     .context("sujets du forum")?;
     tx.commit().await?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM forum_topics WHERE id > $1 ORDER BY id")
-            .bind(before)
-            .fetch_all(&run.db.pool)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM forum_topics WHERE id > $1 ORDER BY id")
+        .bind(before)
+        .fetch_all(&run.db.pool)
+        .await?;
     run.report.forum_topics = ids.len();
     Ok(Topics {
         ids,

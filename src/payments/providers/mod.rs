@@ -249,9 +249,8 @@ pub fn major_amount(currency: Currency, amount_minor: i64) -> Result<String, Pro
     if amount_minor <= 0 {
         return Err(ProviderError::Rejected("zero or negative amount".into()));
     }
-    crate::money::major_units_text(currency, amount_minor).ok_or_else(|| {
-        ProviderError::Rejected("Congolese franc amount not whole".into())
-    })
+    crate::money::major_units_text(currency, amount_minor)
+        .ok_or_else(|| ProviderError::Rejected("Congolese franc amount not whole".into()))
 }
 
 /// The same amount as a JSON number (Orange, Airtel, FlexPay take numbers).
@@ -269,7 +268,9 @@ pub fn major_amount_json(
 pub fn minor_from_major(currency: Currency, value: &serde_json::Value) -> Option<i64> {
     match value {
         serde_json::Value::String(s) => crate::money::minor_from_major_text(currency, s),
-        serde_json::Value::Number(n) => crate::money::minor_from_major_text(currency, &n.to_string()),
+        serde_json::Value::Number(n) => {
+            crate::money::minor_from_major_text(currency, &n.to_string())
+        }
         _ => None,
     }
 }

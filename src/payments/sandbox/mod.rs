@@ -25,11 +25,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::web::tokens::random_hex;
 use crate::payments::providers::{
     AirtelConfig, FlexpayConfig, MpesaConfig, OrangeConfig, ProviderKind, ProviderSettings,
     ProviderStatus, airtel,
 };
+use crate::web::tokens::random_hex;
 
 pub const ORANGE_CLIENT_ID: &str = "sandbox-orange-client";
 pub const ORANGE_CLIENT_SECRET: &str = "sandbox-orange-secret";

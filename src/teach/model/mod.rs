@@ -15,7 +15,7 @@ pub use quiz::{
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::courses::model::LEVELS;
@@ -28,7 +28,6 @@ pub type ErrorKeys = BTreeMap<&'static str, &'static str>;
 
 /// Largest amount accepted for a course price, in minor units.
 const MAX_PRICE_MINOR: i64 = 100_000_000_000;
-
 
 /// A price typed by a trainer ("12,50", "12.50", "1 500") in minor units; `None` if malformed
 /// or above [`MAX_PRICE_MINOR`].

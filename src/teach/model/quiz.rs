@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
-use super::{ErrorKeys, char_len, int_in};
+use super::{ErrorKeys, char_len};
 
 #[derive(Clone, Debug, FromRow, Serialize)]
 pub struct QuizRow {

@@ -4,7 +4,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Duration;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -16,9 +15,11 @@ use serde_json::Value;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{S, live, bearer, header, hit, is_json, new_payment, positive_number, reply, store, whole_if_cdf};
-use crate::payments::sandbox::{AIRTEL_CLIENT_ID, AIRTEL_CLIENT_SECRET, Inner, Phase, lock};
+use super::{
+    S, bearer, header, hit, is_json, live, new_payment, positive_number, reply, store, whole_if_cdf,
+};
 use crate::payments::providers::ProviderKind;
+use crate::payments::sandbox::{AIRTEL_CLIENT_ID, AIRTEL_CLIENT_SECRET, Inner, Phase, lock};
 use crate::web::tokens::random_hex;
 
 fn airtel_error(

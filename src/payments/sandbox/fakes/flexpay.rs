@@ -12,9 +12,12 @@ use axum::response::Response;
 use serde_json::Value;
 use serde_json::json;
 
-use super::{bearer, hit, is_json, new_payment, positive_number, reply, store, upper_id, valid_url, whole_if_cdf};
-use crate::payments::sandbox::{FLEXPAY_MERCHANT, FLEXPAY_TOKEN, Inner, Phase, lock};
+use super::{
+    bearer, hit, is_json, new_payment, positive_number, reply, store, upper_id, valid_url,
+    whole_if_cdf,
+};
 use crate::payments::providers::ProviderKind;
+use crate::payments::sandbox::{FLEXPAY_MERCHANT, FLEXPAY_TOKEN, Inner, Phase, lock};
 
 fn flexpay_error(http: StatusCode, message: &str) -> Response {
     reply(

@@ -10,31 +10,24 @@ mod mpesa;
 mod orange;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine;
 use rand::Rng;
-use rsa::Pkcs1v15Encrypt;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{
-    AIRTEL_CLIENT_ID, AIRTEL_CLIENT_SECRET, FLEXPAY_MERCHANT, FLEXPAY_TOKEN, FakePayment, Fault,
-    Inner, MPESA_API_KEY, MPESA_SHORT_CODE, ORANGE_CLIENT_ID, ORANGE_CLIENT_SECRET,
-    ORANGE_MERCHANT_KEY, ORANGE_SEGMENT, Phase, Sandbox, lock,
-};
+use super::{FakePayment, Fault, Inner, Phase, Sandbox, lock};
 use crate::payments::providers::ProviderKind;
-use crate::web::tokens::random_hex;
 
 use airtel::{airtel_enquiry, airtel_keys, airtel_pay, airtel_pay_v2, airtel_token};
 use flexpay::{flexpay_check, flexpay_pay};
-use mpesa::{mpesa_query, mpesa_session, mpesa_single_stage};
+use mpesa::{mpesa_error, mpesa_query, mpesa_session, mpesa_single_stage};
 use orange::{orange_page, orange_status, orange_token, orange_webpayment};
 
 type S = State<Arc<Inner>>;

@@ -19,11 +19,11 @@ use serde_json::Value;
 use serde_json::json;
 
 use super::{S, bearer, header, hit, is_json, new_payment, reply, store, upper_id};
-use crate::payments::sandbox::{Inner, MPESA_API_KEY, MPESA_SHORT_CODE, Phase, lock};
 use crate::payments::providers::ProviderKind;
+use crate::payments::sandbox::{Inner, MPESA_API_KEY, MPESA_SHORT_CODE, Phase, lock};
 use crate::web::tokens::random_hex;
 
-fn mpesa_error(http: StatusCode, code: &str, desc: &str) -> Response {
+pub(super) fn mpesa_error(http: StatusCode, code: &str, desc: &str) -> Response {
     reply(
         http,
         json!({"output_ResponseCode": code, "output_ResponseDesc": desc}),

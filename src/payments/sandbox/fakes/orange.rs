@@ -18,9 +18,14 @@ use base64::Engine;
 use serde_json::Value;
 use serde_json::json;
 
-use super::{S, live, bearer, header, hit, is_json, new_payment, positive_number, reply, store, valid_url, whole_if_cdf};
-use crate::payments::sandbox::{Inner, ORANGE_CLIENT_ID, ORANGE_CLIENT_SECRET, ORANGE_MERCHANT_KEY, ORANGE_SEGMENT, Phase, lock};
+use super::{
+    S, bearer, header, hit, is_json, live, new_payment, positive_number, reply, store, valid_url,
+    whole_if_cdf,
+};
 use crate::payments::providers::ProviderKind;
+use crate::payments::sandbox::{
+    Inner, ORANGE_CLIENT_ID, ORANGE_CLIENT_SECRET, ORANGE_MERCHANT_KEY, ORANGE_SEGMENT, Phase, lock,
+};
 use crate::web::tokens::random_hex;
 
 fn orange_error(status: StatusCode, code: i64, message: &str, description: &str) -> Response {
