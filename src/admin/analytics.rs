@@ -8,15 +8,17 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
-use minijinja::value::Serde;
+use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::charts;
 use super::queries::{self, Daily};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::Ctx;
+use crate::web::i18n::Locale;
 
 /// Longest range, in days.
 const MAX_DAYS: i64 = 366;
@@ -83,106 +85,118 @@ struct Row {
     active: i64,
 }
 
+/// Everything the page shows of a range, read from the database once.
+struct Figures {
+    enrolments: Vec<i64>,
+    completions: Vec<i64>,
+    signups: Vec<i64>,
+    active: Vec<i64>,
+    top: Vec<(String, i64)>,
+    wau: i64,
+    mau: i64,
+    revenue_months: Vec<(String, i64)>,
+    revenue_lines: Vec<queries::RevenueLine>,
+}
+
+impl Figures {
+    async fn load(db: &Db, from: Date, to: Date) -> Result<Self, sqlx::Error> {
+        let (start, end) = (iso(from), iso(to + Duration::days(1)));
+        let (s, e) = (start.as_str(), end.as_str());
+        let daily = |kind| async move {
+            let counts = queries::daily_counts(db, kind, s, e).await?;
+            Ok::<_, sqlx::Error>(fill(from, to, &counts))
+        };
+        Ok(Self {
+            enrolments: daily(Daily::Enrolments).await?,
+            completions: daily(Daily::Completions).await?,
+            signups: daily(Daily::Signups).await?,
+            active: daily(Daily::ActiveUsers).await?,
+            top: queries::top_courses(db, &start, &end, 5).await?,
+            wau: queries::active_users(db, &iso(to - Duration::days(6)), &end).await?,
+            mau: queries::active_users(db, &iso(to - Duration::days(29)), &end).await?,
+            revenue_months: queries::revenue_by_month(db, &start, &end).await?,
+            revenue_lines: queries::revenue_by_provider(db, &start, &end).await?,
+        })
+    }
+}
+
+/// The page's context: figures, totals, the charts (titles in the reader's language) and the
+/// table of days.
+fn report(state: &AppState, locale: Locale, from: Date, to: Date, f: Figures) -> Value {
+    let labels: Vec<String> = (0..f.enrolments.len() as i64)
+        .map(|i| {
+            let d = from + Duration::days(i);
+            format!("{:02}/{:02}", d.day(), u8::from(d.month()))
+        })
+        .collect();
+    let t = |key: &str| state.i18n.t(locale, key).to_owned();
+    let svg = Value::from_safe_string;
+    let learning_chart = charts::line(
+        &t("admin.analytics.learning_chart"),
+        &labels,
+        &[
+            (&t("admin.analytics.enrolments"), &f.enrolments),
+            (&t("admin.analytics.completions"), &f.completions),
+        ],
+    );
+    let signup_chart = charts::line(
+        &t("admin.analytics.signups_chart"),
+        &labels,
+        &[(&t("admin.analytics.signups"), &f.signups)],
+    );
+    let active_chart = charts::line(
+        &t("admin.analytics.active_chart"),
+        &labels,
+        &[(&t("admin.analytics.active"), &f.active)],
+    );
+    let top_chart = charts::bars(&t("admin.analytics.top_chart"), &f.top);
+    let revenue_chart = charts::bars(
+        &t("admin.analytics.revenue_chart"),
+        &f.revenue_months
+            .iter()
+            .map(|(m, cents)| (m.clone(), cents / 100))
+            .collect::<Vec<_>>(),
+    );
+    let rows: Vec<Row> = (0..f.enrolments.len())
+        .map(|i| Row {
+            day: labels.get(i).cloned().unwrap_or_default(),
+            enrolments: f.enrolments[i],
+            completions: f.completions[i],
+            signups: f.signups[i],
+            active: f.active[i],
+        })
+        .collect();
+    context! {
+        from => iso(from), to => iso(to),
+        total_enrolments => f.enrolments.iter().sum::<i64>(),
+        total_completions => f.completions.iter().sum::<i64>(),
+        total_signups => f.signups.iter().sum::<i64>(),
+        dau => f.active.last().copied().unwrap_or(0),
+        wau => f.wau,
+        mau => f.mau,
+        learning_chart => svg(learning_chart),
+        signup_chart => svg(signup_chart),
+        active_chart => svg(active_chart),
+        top_chart => svg(top_chart),
+        top => Serde(&f.top),
+        revenue_chart => svg(revenue_chart),
+        revenue_months => Serde(&f.revenue_months),
+        revenue_total => f.revenue_lines.iter().map(|l| l.usd_cents).sum::<i64>(),
+        revenue_lines => Serde(&f.revenue_lines),
+        rows => Serde(&rows),
+    }
+}
+
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<RangeQuery>,
 ) -> AppResult<Response> {
     let (from, to) = range(&q, OffsetDateTime::now_utc().date())?;
-    let (start, end) = (iso(from), iso(to + Duration::days(1)));
-    let db = &state.db;
-    let enrolments = fill(
-        from,
-        to,
-        &queries::daily_counts(db, Daily::Enrolments, &start, &end).await?,
-    );
-    let completions = fill(
-        from,
-        to,
-        &queries::daily_counts(db, Daily::Completions, &start, &end).await?,
-    );
-    let signups = fill(
-        from,
-        to,
-        &queries::daily_counts(db, Daily::Signups, &start, &end).await?,
-    );
-    let active = fill(
-        from,
-        to,
-        &queries::daily_counts(db, Daily::ActiveUsers, &start, &end).await?,
-    );
-    let top = queries::top_courses(db, &start, &end, 5).await?;
-    let wau = queries::active_users(db, &iso(to - Duration::days(6)), &end).await?;
-    let mau = queries::active_users(db, &iso(to - Duration::days(29)), &end).await?;
-    let dau = active.last().copied().unwrap_or(0);
-
-    let labels: Vec<String> = (0..enrolments.len() as i64)
-        .map(|i| {
-            let d = from + Duration::days(i);
-            format!("{:02}/{:02}", d.day(), u8::from(d.month()))
-        })
-        .collect();
-    let t = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
-    let learning_chart = charts::line(
-        &t("admin.analytics.learning_chart"),
-        &labels,
-        &[
-            (&t("admin.analytics.enrolments"), &enrolments),
-            (&t("admin.analytics.completions"), &completions),
-        ],
-    );
-    let signup_chart = charts::line(
-        &t("admin.analytics.signups_chart"),
-        &labels,
-        &[(&t("admin.analytics.signups"), &signups)],
-    );
-    let active_chart = charts::line(
-        &t("admin.analytics.active_chart"),
-        &labels,
-        &[(&t("admin.analytics.active"), &active)],
-    );
-    let top_chart = charts::bars(&t("admin.analytics.top_chart"), &top);
-    let revenue_months = queries::revenue_by_month(db, &start, &end).await?;
-    let revenue_lines = queries::revenue_by_provider(db, &start, &end).await?;
-    let revenue_total: i64 = revenue_lines.iter().map(|l| l.usd_cents).sum();
-    let revenue_chart = charts::bars(
-        &t("admin.analytics.revenue_chart"),
-        &revenue_months
-            .iter()
-            .map(|(m, cents)| (m.clone(), cents / 100))
-            .collect::<Vec<_>>(),
-    );
-    let rows: Vec<Row> = (0..enrolments.len())
-        .map(|i| Row {
-            day: labels.get(i).cloned().unwrap_or_default(),
-            enrolments: enrolments[i],
-            completions: completions[i],
-            signups: signups[i],
-            active: active[i],
-        })
-        .collect();
+    let figures = Figures::load(&state.db, from, to).await?;
+    let report = report(&state, ctx.locale, from, to, figures);
     Ok(state
-        .render(
-            &ctx,
-            "views/admin/analytics.html",
-            context! {
-                from => iso(from), to => iso(to),
-                total_enrolments => enrolments.iter().sum::<i64>(),
-                total_completions => completions.iter().sum::<i64>(),
-                total_signups => signups.iter().sum::<i64>(),
-                dau, wau, mau,
-                learning_chart => minijinja::Value::from_safe_string(learning_chart),
-                signup_chart => minijinja::Value::from_safe_string(signup_chart),
-                active_chart => minijinja::Value::from_safe_string(active_chart),
-                top_chart => minijinja::Value::from_safe_string(top_chart),
-                top => Serde(&top),
-                revenue_chart => minijinja::Value::from_safe_string(revenue_chart),
-                revenue_months => Serde(&revenue_months),
-                revenue_lines => Serde(&revenue_lines),
-                revenue_total,
-                rows => Serde(&rows),
-            },
-        )?
+        .render(&ctx, "views/admin/analytics.html", report)?
         .into_response())
 }
 

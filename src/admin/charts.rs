@@ -5,19 +5,14 @@
 
 use std::fmt::Write;
 
+use crate::markdown::escape_html as escape;
+
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 44.0;
 const RIGHT: f64 = 10.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The axis top: four grid steps of a "nice" whole size (1, 2, 2.5 or 5 times a power of ten),
 /// so every grid line is a whole number.

@@ -146,28 +146,6 @@ fn category_name(raw: &str) -> AppResult<String> {
     }
 }
 
-/// `Bureautique & Office` → `bureautique-office`.
-pub fn slugify(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.to_lowercase().chars() {
-        let c = match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_owned()
-}
-
 pub async fn create_category(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -175,7 +153,7 @@ pub async fn create_category(
     Form(form): Form<CategoryForm>,
 ) -> AppResult<Response> {
     let name = category_name(&form.name)?;
-    let slug = slugify(&name);
+    let slug = crate::web::slug::slugify(&name);
     if slug.is_empty() {
         return Err(AppError::BadRequest("admin.error.category_name"));
     }
@@ -308,19 +286,4 @@ pub async fn toggle_testimonial(
         "admin.flash.testimonial",
         "/admin/testimonials",
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::slugify;
-
-    #[test]
-    fn slugs_are_plain_ascii() {
-        assert_eq!(slugify("Bureautique & Office"), "bureautique-office");
-        assert_eq!(
-            slugify("  Éducation à l'économie "),
-            "education-a-l-economie"
-        );
-        assert_eq!(slugify("!!!"), "");
-    }
 }

@@ -1,5 +1,7 @@
 //! SQL of the administration: users, courses, categories, testimonials, analytics, audit log.
 
+pub mod exports;
+
 use serde::Serialize;
 
 use crate::db::{self, Db};

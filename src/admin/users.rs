@@ -190,7 +190,7 @@ pub async fn force_reset(
         .ok_or(AppError::NotFound)?;
     queries::lock_password(&state.db, id).await?;
     crate::auth::sessions::end_sessions(&state, id, crate::auth::sessions::Scope::All).await?;
-    crate::auth::handlers::send_reset_link(&state, &ctx, id, &user.name, &user.email).await?;
+    crate::auth::service::send_reset_link(&state, &ctx, id, &user.name, &user.email).await?;
     queries::audit(
         &state.db,
         admin.id,
@@ -219,7 +219,7 @@ pub async fn resend_verification(
     if crate::db::flag(user.email_verified) {
         return Err(AppError::BadRequest("admin.error.already_verified"));
     }
-    crate::auth::handlers::send_verification(&state, &ctx, id, &user.name, &user.email).await;
+    crate::auth::service::send_verification(&state, &ctx, id, &user.name, &user.email).await;
     queries::audit(
         &state.db,
         admin.id,

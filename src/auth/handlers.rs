@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::model::{
@@ -17,29 +16,18 @@ use super::model::{
     safe_next,
 };
 use super::password;
-use super::queries::{self, LoginAttempt, NewUser, TokenPurpose};
+use super::queries::{self, NewUser, TokenPurpose};
+use super::service::{self, LoginOutcome, account_key, send_reset_link, send_verification};
 use super::sessions::{Scope, end_sessions, renew_for_sign_in};
 use crate::error::AppResult;
 use crate::mail::send_logged as send;
 use crate::state::AppState;
 use crate::web::context::SESSION_USER_KEY;
-use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
+use crate::web::tokens::sha256_hex as token_hash;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 type Errors = BTreeMap<&'static str, String>;
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The key of per-account rate limits: the normalised address, or the raw text lower-cased.
-fn account_key(typed: &str) -> String {
-    Email::parse(typed).map_or_else(|_| typed.trim().to_lowercase(), |e| e.as_str().to_owned())
-}
 
 /// A form refused by a rate limit: the same page again with status 429, what was typed (never a
 /// password: the caller clears it) and why, so that a classroom hitting a limit loses nothing.
@@ -56,10 +44,6 @@ fn refused<T: serde::Serialize>(
         template,
         context! { form => Serde(form), form_error => state.i18n.t(ctx.locale, message_key) },
     )
-}
-
-fn expires_in(hours: i64) -> String {
-    crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
 }
 
 pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -152,37 +136,6 @@ pub async fn signup(
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.signup_done", "/login"))
 }
 
-/// E-mails a fresh verification link (sign-up, resend, or an admin's resend).
-pub(crate) async fn send_verification(
-    state: &AppState,
-    ctx: &RequestContext,
-    user_id: i64,
-    name: &str,
-    email: &str,
-) {
-    let token = random_b64(32);
-    let stored = queries::create_token(
-        &state.db,
-        user_id,
-        TokenPurpose::VerifyEmail,
-        &token_hash(&token),
-        &expires_in(48),
-    )
-    .await;
-    if let Err(e) = stored {
-        tracing::error!(user.id = user_id, error = %e, "verification token could not be stored");
-        return;
-    }
-    let link = format!("{}/verify-email/{token}", state.config.base_url);
-    match state.templates.render(
-        "views/mail/verify_email.txt",
-        context! { locale => ctx.locale.code(), name, link },
-    ) {
-        Ok(body) => send(state, ctx, email, name, "mail.verify.subject", body).await,
-        Err(e) => tracing::error!(error = %e, "verification e-mail could not be rendered"),
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
     #[serde(default)]
@@ -216,92 +169,43 @@ pub async fn login(
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let email = Email::parse(&form.email);
-    let account_key = account_key(&form.email);
-    if state.limits.check(Action::LoginFromIp, &ctx.ip).is_err()
-        || state
-            .limits
-            .check(Action::LoginToAccount, &account_key)
-            .is_err()
-    {
-        let form = LoginForm {
-            password: String::new(),
-            next: safe_next(&form.next),
-            ..form
-        };
-        let key = "auth.error.too_many_password";
-        return refused(&state, &ctx, "views/auth/login.html", &form, key);
-    }
-    let credentials = match &email {
-        Ok(e) => queries::find_credentials(&state.db, e.as_str()).await?,
-        Err(_) => None,
+    let next = safe_next(&form.next);
+    let outcome = service::check_login(&state, &ctx, &form).await?;
+    let retyped = LoginForm {
+        password: String::new(),
+        next: next.clone(),
+        ..form
     };
-    let ok = password::verify(
-        form.password.clone(),
-        credentials.as_ref().map(|c| c.password_hash.clone()),
-    )
-    .await;
-    let (reason, error_key) = match &credentials {
-        _ if !ok => ("bad_credentials", "auth.error.bad_credentials"),
-        Some(c) if !c.active() => ("disabled", "auth.error.disabled"),
-        Some(c) if !c.verified() => ("unverified", "auth.error.unverified"),
-        Some(_) => ("ok", ""),
-        None => ("bad_credentials", "auth.error.bad_credentials"),
-    };
-    let user_id = credentials.as_ref().map(|c| c.id);
-    // With a second factor, the password alone is not a log-in: 'ok' is recorded after the code.
-    let second_factor = match (user_id, reason) {
-        (Some(id), "ok") => super::otp::requirement(&state, id).await?,
-        _ => None,
-    };
-    if second_factor.is_none() {
-        queries::record_login(
-            &state.db,
-            LoginAttempt {
-                user_id,
-                email: &account_key,
-                ip: &ctx.ip,
-                user_agent: &ctx.user_agent,
-                success: reason == "ok",
-                reason,
-            },
-        )
-        .await?;
-    }
-    let (Some(user_id), "ok") = (user_id, reason) else {
-        let form = LoginForm {
-            password: String::new(),
-            next: safe_next(&form.next),
-            ..form
-        };
-        return state.render_status(
+    match outcome {
+        LoginOutcome::Limited => {
+            let key = "auth.error.too_many_password";
+            refused(&state, &ctx, "views/auth/login.html", &retyped, key)
+        }
+        LoginOutcome::Refused {
+            error_key,
+            unverified,
+        } => state.render_status(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             "views/auth/login.html",
             context! {
-                form => Serde(form),
+                form => Serde(retyped),
                 form_error => state.i18n.t(ctx.locale, error_key),
-                unverified => reason == "unverified",
+                unverified,
             },
-        );
-    };
-    if let Some(requirement) = second_factor {
-        return super::otp::start(
-            &state,
-            &ctx,
-            &session,
-            user_id,
-            requirement,
-            safe_next(&form.next),
-        )
-        .await;
+        ),
+        LoginOutcome::SecondFactor(user_id, requirement) => {
+            super::otp::start(&state, &ctx, &session, user_id, requirement, next).await
+        }
+        LoginOutcome::SignedIn(user_id) => {
+            renew_for_sign_in(&state, &session).await?;
+            session
+                .insert(SESSION_USER_KEY, user_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("session: {e}"))?;
+            Ok(Redirect::to(&next).into_response())
+        }
     }
-    renew_for_sign_in(&state, &session).await?;
-    session
-        .insert(SESSION_USER_KEY, user_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
-    Ok(Redirect::to(&safe_next(&form.next)).into_response())
 }
 
 /// Ends this browser's session and the sockets its pages hold, and asks the browser to drop
@@ -432,33 +336,6 @@ pub async fn forgot(
         send_reset_link(&state, &ctx, c.id, &c.name, email.as_str()).await?;
     }
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "auth.flash.reset_sent", "/login"))
-}
-
-/// E-mails a single-use password-reset link valid for an hour (forgotten password, or an
-/// admin forcing a reset).
-pub(crate) async fn send_reset_link(
-    state: &AppState,
-    ctx: &RequestContext,
-    user_id: i64,
-    name: &str,
-    email: &str,
-) -> AppResult<()> {
-    let token = random_b64(32);
-    queries::create_token(
-        &state.db,
-        user_id,
-        TokenPurpose::ResetPassword,
-        &token_hash(&token),
-        &expires_in(1),
-    )
-    .await?;
-    let link = format!("{}/reset-password/{token}", state.config.base_url);
-    let body = state.templates.render(
-        "views/mail/reset_password.txt",
-        context! { locale => ctx.locale.code(), name, link },
-    )?;
-    send(state, ctx, email, name, "mail.reset.subject", body).await;
-    Ok(())
 }
 
 pub async fn reset_page(

@@ -6,6 +6,7 @@ pub mod model;
 pub mod otp;
 pub mod password;
 pub mod queries;
+pub mod service;
 pub mod sessions;
 
 use crate::web::Routes;

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Utf8Bytes, close_code};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tower_sessions::Session;
 use tower_sessions::session::Id;
@@ -31,10 +30,7 @@ pub fn topic(user_id: i64) -> String {
 
 /// What is published instead of a session id.
 fn digest(id: &Id) -> String {
-    Sha256::digest(format!("tlj-session:{id}").as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::web::tokens::short_digest(format!("tlj-session:{id}").as_bytes(), 16)
 }
 
 /// Which sessions of a user end.

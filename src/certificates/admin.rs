@@ -111,7 +111,7 @@ pub async fn reissue(
     }
     match super::reissue(&state, &cert, &reason, admin.id).await? {
         Some(new) => {
-            tracing::info!(certificate.code = %new.code, replaces = %code, admin.id = admin.id, "certificate re-issued");
+            tracing::info!(certificate.code = %new.code, certificate.replaces = %code, admin.id = admin.id, "certificate re-issued");
             Ok(ctx.redirect_with_flash(
                 FlashLevel::Success,
                 "certificates.flash.reissued",

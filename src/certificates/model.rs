@@ -74,6 +74,8 @@ impl Certificate {
     }
 }
 
+/// Escapes a field of the signed canonical text (backslash, line breaks) so that every field
+/// stays on its line: a format of its own, not HTML, hence not `markdown::escape_html`.
 fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")

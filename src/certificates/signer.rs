@@ -51,7 +51,7 @@ impl Signer {
         }
         let signer = Self::generate();
         write_private(&path, &signer.private_pem()?)?;
-        tracing::info!(path = %path.display(), "certificate signing key created");
+        tracing::info!(file.path = %path.display(), "certificate signing key created");
         Ok(signer)
     }
 

@@ -392,19 +392,6 @@ pub async fn report(
     ))
 }
 
-/// The reported chat messages with their bodies as safe HTML, for the moderation queue
-/// (`/admin/moderation`, shared with the forum).
-pub async fn report_views(state: &AppState) -> AppResult<Vec<(queries::OpenReport, String)>> {
-    Ok(queries::open_reports(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let html = model::body_html(&r.body);
-            (r, html)
-        })
-        .collect())
-}
-
 /// A moderator closes the reports of a message without hiding it.
 pub async fn dismiss(
     State(state): State<AppState>,

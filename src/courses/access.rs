@@ -10,6 +10,7 @@
 
 use sqlx::FromRow;
 
+use super::queries;
 use crate::auth::model::{Role, User};
 use crate::db::{Db, flag};
 use crate::error::{AppError, AppResult};
@@ -37,14 +38,7 @@ impl CourseRef {
 
 /// Loads a course by slug; `NotFound` if missing or unpublished for this user.
 pub async fn course_for(db: &Db, user: Option<&User>, slug: &str) -> AppResult<CourseRef> {
-    let course: Option<CourseRef> = sqlx::query_as(
-        "SELECT id, slug, title, trainer_id, published, price_minor, currency \
-         FROM courses WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(&db.pool)
-    .await?;
-    match course {
+    match queries::course_ref(db, slug).await? {
         Some(c) if c.is_published() || is_staff(user, &c) => Ok(c),
         _ => Err(AppError::NotFound),
     }
@@ -79,16 +73,6 @@ pub fn require_edit(user: &User, course: &CourseRef) -> AppResult<()> {
     }
 }
 
-pub async fn is_enrolled(db: &Db, user_id: i64, course_id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM enrolments WHERE user_id = $1 AND course_id = $2")
-            .bind(user_id)
-            .bind(course_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(found.is_some())
-}
-
 /// Whether `user` may open the course's lessons, resources and quizzes.
 pub async fn can_study(
     db: &Db,
@@ -99,7 +83,7 @@ pub async fn can_study(
         return Ok(true);
     }
     match user {
-        Some(u) => is_enrolled(db, u.id, course.id).await,
+        Some(u) => queries::is_enrolled(db, u.id, course.id).await,
         None => Ok(false),
     }
 }

@@ -149,7 +149,7 @@ pub async fn show_course(
     let staff = access::is_staff(user, &course);
     let (enrolled, done, passed, course_progress, resume) = match user {
         Some(u) => {
-            let enrolled = access::is_enrolled(&state.db, u.id, course.id).await?;
+            let enrolled = queries::is_enrolled(&state.db, u.id, course.id).await?;
             let done = progress::done_lessons(&state.db, u.id, course.id).await?;
             let passed = progress::passed_quizzes(&state.db, u.id, course.id).await?;
             let (p, resume) = if enrolled {

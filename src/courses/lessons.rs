@@ -1,20 +1,15 @@
 //! Lessons (reading, video on tap with its data use shown first, completion) and resumable
 //! resource downloads.
 
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use super::access::{self, CourseRef};
-use super::model::{
-    Lesson, Video, content_disposition, course_view, is_safe_file_name, neighbours,
-};
-use super::queries;
+use super::model::{Lesson, Video, course_view, neighbours};
+use super::{downloads, queries};
 use crate::db::flag;
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
@@ -190,18 +185,8 @@ pub async fn complete_lesson(
         .into_response())
 }
 
-/// The request headers `ServeFile` answers (range, validators); nothing else reaches it.
-const FILE_REQUEST_HEADERS: [header::HeaderName; 5] = [
-    header::RANGE,
-    header::IF_NONE_MATCH,
-    header::IF_MATCH,
-    header::IF_MODIFIED_SINCE,
-    header::IF_UNMODIFIED_SINCE,
-];
-
-/// A resource file, after the access check: `tower_http`'s `ServeFile` answers single byte
-/// ranges (206, 416), `ETag`/`Last-Modified` and their conditions (304, 412); this adds
-/// `If-Range` (a range only while the file is unchanged), the type, name and cache policy.
+/// A resource file, after the access check (served by [`downloads::serve`]); a download from
+/// its first byte is counted.
 pub async fn download_resource(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -215,130 +200,17 @@ pub async fn download_resource(
         .await?
         .ok_or(AppError::NotFound)?;
     access::require_study(&state.db, user, &course).await?;
-    if !is_safe_file_name(&resource.stored_name) {
-        return Err(AppError::NotFound);
-    }
-    let path = state
-        .config
-        .data_dir
-        .join("resources")
-        .join(&resource.stored_name);
-    if let Err(e) = tokio::fs::metadata(&path).await {
-        tracing::warn!(resource.id = resource.id, error = %e, "resource file missing");
-        return Err(AppError::NotFound);
-    }
-    let method = if request.method() == Method::HEAD {
-        Method::HEAD
-    } else {
-        Method::GET
-    };
-    let mut headers = HeaderMap::new();
-    for name in FILE_REQUEST_HEADERS {
-        if let Some(v) = request.headers().get(&name) {
-            headers.insert(name, v.clone());
-        }
-    }
-    let serve = ServeFile::new(&path).ignore_multi_range_requests(true);
-    if headers.contains_key(header::RANGE)
-        && let Some(if_range) = request.headers().get(header::IF_RANGE)
-    {
-        let probe = file_request(Method::HEAD, HeaderMap::new())?;
-        let current = serve
-            .clone()
-            .oneshot(probe)
-            .await
-            .unwrap_or_else(|e| match e {});
-        if !if_range_matches(if_range, current.headers()) {
-            headers.remove(header::RANGE);
-        }
-    }
-    let served = serve
-        .oneshot(file_request(method, headers)?)
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = served.status();
-    if status == StatusCode::NOT_FOUND {
-        return Err(AppError::NotFound);
-    }
-    let from_start = status == StatusCode::OK
-        || (status == StatusCode::PARTIAL_CONTENT
-            && served
-                .headers()
-                .get(header::CONTENT_RANGE)
-                .is_some_and(|v| v.as_bytes().starts_with(b"bytes 0-")));
-    if from_start && request.method() == Method::GET {
+    let (method, headers) = (request.method(), request.headers());
+    let served = downloads::serve(&state.config.data_dir, &resource, method, headers).await?;
+    if served.from_start && method == Method::GET {
         queries::count_download(&state.db, resource.id).await?;
     }
-    let mut response = served.map(Body::new);
-    let h = response.headers_mut();
-    if status.is_success() {
-        let content_type = HeaderValue::from_str(&resource.content_type)
-            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-        h.insert(header::CONTENT_TYPE, content_type);
-        if let Ok(v) = HeaderValue::from_str(&content_disposition(&resource.original_name)) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Course material, not account data, and often megabytes on paid mobile data: the browser
-    // may keep it to revalidate (ETag → 304) rather than download it again, never shared; the
-    // log-out's `Clear-Site-Data: "cache"` removes it from the phone.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
-}
-
-fn file_request(method: Method, headers: HeaderMap) -> AppResult<axum::http::Request<Body>> {
-    let mut request = axum::http::Request::builder()
-        .method(method)
-        .uri("/")
-        .body(Body::empty())
-        .map_err(|e| AppError::Internal(e.into()))?;
-    *request.headers_mut() = headers;
-    Ok(request)
-}
-
-/// `If-Range` (RFC 9110 §13.1.5): an entity tag must equal the current strong `ETag`; a date
-/// must equal `Last-Modified`. Anything else sends the whole file.
-fn if_range_matches(if_range: &HeaderValue, current: &HeaderMap) -> bool {
-    let value = if_range.as_bytes();
-    if value.starts_with(b"W/") {
-        return false;
-    }
-    let validator = if value.starts_with(b"\"") {
-        header::ETAG
-    } else {
-        header::LAST_MODIFIED
-    };
-    current
-        .get(validator)
-        .is_some_and(|v| v.as_bytes() == value && !v.as_bytes().starts_with(b"W/"))
+    Ok(served.response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn if_range_needs_the_same_strong_validator() {
-        let mut current = HeaderMap::new();
-        current.insert(header::ETAG, HeaderValue::from_static("\"12-abc\""));
-        current.insert(
-            header::LAST_MODIFIED,
-            HeaderValue::from_static("Wed, 25 Nov 2026 10:00:00 GMT"),
-        );
-        let matches = |v: &'static str| if_range_matches(&HeaderValue::from_static(v), &current);
-        assert!(matches("\"12-abc\""));
-        assert!(!matches("\"12-abd\""));
-        assert!(!matches("W/\"12-abc\""));
-        assert!(matches("Wed, 25 Nov 2026 10:00:00 GMT"));
-        assert!(!matches("Wed, 25 Nov 2026 09:00:00 GMT"));
-    }
 
     #[test]
     fn video_estimates_by_provider() {

@@ -2,6 +2,7 @@
 //! rules (`access.rs`) every feature uses for course content.
 
 pub mod access;
+pub mod downloads;
 pub mod handlers;
 pub mod lessons;
 pub mod model;

@@ -1,5 +1,6 @@
 //! SQL of courses and categories.
 
+use super::access::CourseRef;
 use super::model::{
     CatalogueFilter, Category, CourseCard, CourseDetail, Lesson, LessonItem, PriceFilter, QuizItem,
     ResourceRow, SectionRow,
@@ -265,4 +266,26 @@ pub async fn enrol_in(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The access facts of the course `slug` (`access::course_for` decides who sees it).
+pub async fn course_ref(db: &Db, slug: &str) -> Result<Option<CourseRef>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, slug, title, trainer_id, published, price_minor, currency \
+         FROM courses WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Whether `user_id` is enrolled in `course_id`.
+pub async fn is_enrolled(db: &Db, user_id: i64, course_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM enrolments WHERE user_id = $1 AND course_id = $2")
+            .bind(user_id)
+            .bind(course_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(found.is_some())
 }

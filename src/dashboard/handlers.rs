@@ -46,10 +46,10 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
     };
     let logins = crate::auth::queries::login_history(db, user.id, LOGINS).await?;
     let notifications =
-        crate::notifications::handlers::latest(&state, ctx.locale, user.id, NOTIFICATIONS).await?;
+        crate::notifications::latest(&state, ctx.locale, user.id, NOTIFICATIONS).await?;
     let mut conversations = crate::chat::access::rooms_of(db, user).await?;
     conversations.retain(|r| r.unread > 0);
-    let live_sessions = crate::live::handlers::upcoming_for(&state, user, 3).await?;
+    let live_sessions = crate::live::schedule::upcoming_for(&state, user, 3).await?;
     Ok(state
         .render(
             &ctx,

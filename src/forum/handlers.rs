@@ -18,9 +18,9 @@ use super::model::{
     self, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target, TopicItem, TopicRow,
 };
 use super::queries;
+use super::replies::{self, notify_mentions};
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
-use crate::notifications::{Kind, Notice, notify_many};
 use crate::state::AppState;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
@@ -419,41 +419,7 @@ pub async fn create_reply(
     }
     let body = model::parse_body(&form.body)?;
     check_can_post(&state, user).await?;
-    let reply_id = queries::create_reply(&state.db, id, user.id, &body).await?;
-    tracing::info!(
-        user.id = user.id,
-        topic.id = id,
-        reply.id = reply_id,
-        "forum reply posted"
-    );
-    if let Err(e) = state
-        .hub
-        .publish(&format!("forum:topic:{id}"), "reply", reply_id, "")
-        .await
-    {
-        tracing::warn!(error = %e, topic.id = id, "forum reply not published live");
-    }
-    let link = format!("/forum/topics/{id}#reply-{reply_id}");
-    let mentioned = notify_mentions(&state, &forum, user, &body, &topic.title, &link).await;
-    let followers: Vec<i64> = queries::followers(&state.db, id)
-        .await?
-        .into_iter()
-        .filter(|f| *f != user.id && !mentioned.contains(f))
-        .collect();
-    if !followers.is_empty()
-        && let Err(e) = notify_many(
-            &state,
-            &followers,
-            Notice {
-                kind: Kind::ForumReply,
-                subject: &topic.title,
-                link: &link,
-            },
-        )
-        .await
-    {
-        tracing::warn!(error = ?e, topic.id = id, "forum reply notifications failed");
-    }
+    let (reply_id, link) = replies::post(&state, &forum, user, &topic, &body).await?;
     if !ctx.partial {
         return Ok(Redirect::to(&link).into_response());
     }
@@ -478,64 +444,6 @@ pub async fn create_reply(
             },
         )?
         .into_response())
-}
-
-/// Notifies the users mentioned in `body` who may read the forum (not the author); returns
-/// who was notified.
-async fn notify_mentions(
-    state: &AppState,
-    forum: &Forum,
-    author: &User,
-    body: &str,
-    title: &str,
-    link: &str,
-) -> HashSet<i64> {
-    let names = model::mentioned_names(body);
-    if names.is_empty() {
-        return HashSet::new();
-    }
-    let mut ids = Vec::new();
-    let users = match queries::users_named(&state.db, &names).await {
-        Ok(u) => u,
-        Err(e) => {
-            tracing::warn!(error = %e, "forum mentions not resolved");
-            return HashSet::new();
-        }
-    };
-    for (uid, _) in users {
-        if uid == author.id {
-            continue;
-        }
-        let allowed = match forum {
-            Forum::Category(_) => true,
-            Forum::Course(_) => {
-                match crate::auth::queries::find_active_user(&state.db, uid).await {
-                    Ok(Some(u)) => super::access::can_read(&state.db, &u, forum)
-                        .await
-                        .unwrap_or(false),
-                    _ => false,
-                }
-            }
-        };
-        if allowed {
-            ids.push(uid);
-        }
-    }
-    if !ids.is_empty()
-        && let Err(e) = notify_many(
-            state,
-            &ids,
-            Notice {
-                kind: Kind::ForumMention,
-                subject: title,
-                link,
-            },
-        )
-        .await
-    {
-        tracing::warn!(error = ?e, "forum mention notifications failed");
-    }
-    ids.into_iter().collect()
 }
 
 /// `GET /forum/replies/{id}/quote`: the reply box prefilled with a quote (htmx), or the topic
@@ -753,8 +661,8 @@ pub async fn report_post(
     queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
     tracing::info!(
         user.id = user.id,
-        target = target.code(),
-        target.id = id,
+        report.target = target.code(),
+        report.target_id = id,
         "forum post reported"
     );
     if !ctx.partial {

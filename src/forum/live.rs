@@ -67,7 +67,7 @@ pub async fn stream(
         let db = state.db.clone();
         tokio::select! {
             end = sessions::ended(watch.as_mut(), &db) => {
-                tracing::debug!(end = ?end, topic.id = id, "forum stream closed: session revoked");
+                tracing::debug!(stream.end = ?end, topic.id = id, "forum stream closed: session revoked");
             }
             result = pump(&state, &ctx, id, rx, after, &tx) => {
                 if let Err(e) = result {

@@ -6,12 +6,14 @@
 //! name with underscores for spaces).
 
 pub mod access;
+pub mod actions;
 pub mod demo;
 pub mod handlers;
 pub mod live;
 pub mod model;
 pub mod moderation;
 pub mod queries;
+pub mod replies;
 
 use crate::auth::model::Role;
 use crate::web::{Guard, Routes};

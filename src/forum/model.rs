@@ -269,28 +269,6 @@ pub fn like_pattern(q: &str) -> Option<String> {
     Some(crate::db::like_anywhere(&q.to_lowercase()))
 }
 
-/// A slug from a category name ("Entraide générale" → "entraide-generale").
-pub fn slugify(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.to_lowercase().chars() {
-        let c = match c {
-            'à' | 'â' | 'ä' | 'á' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ç' => 'c',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').chars().take(60).collect()
-}
-
 /// Query string of a topic list.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -343,6 +321,5 @@ mod tests {
         assert!(parse_title("  Bonjour  ").is_ok());
         assert!(parse_body("   ").is_err());
         assert!(parse_body(&"x".repeat(BODY_MAX + 1)).is_err());
-        assert_eq!(slugify("Entraide générale !"), "entraide-generale");
     }
 }

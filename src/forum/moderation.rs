@@ -8,8 +8,9 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
+use super::actions::{self, Act};
 use super::model::{self, Target};
-use super::queries::{self, ModerationAction, TopicFlag};
+use super::queries::{self, ModerationAction};
 use crate::auth::model::safe_next;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -41,7 +42,14 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .collect();
     let categories = queries::categories(&state.db).await?;
     // One queue for the whole platform: chat reports are shown and acted on here too.
-    let chat_reports = crate::chat::handlers::report_views(&state).await?;
+    let chat_reports: Vec<_> = crate::chat::queries::open_reports(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let html = crate::chat::model::body_html(&r.body);
+            (r, html)
+        })
+        .collect();
     Ok(state
         .render(
             &ctx,
@@ -74,93 +82,24 @@ pub async fn act(
 ) -> AppResult<Response> {
     let target = Target::parse(&form.target)?;
     let reason = model::parse_reason(&form.reason, false)?;
-    let db = &state.db;
-    let (topic_id, author_id) = match target {
-        Target::Topic => {
-            let t = queries::topic(db, form.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            (t.id, t.author_id)
-        }
-        Target::Reply => {
-            let r = queries::reply(db, form.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            (r.topic_id, r.author_id)
-        }
+    let act = Act {
+        target,
+        id: form.id,
+        action: &form.action,
+        category_id: form.category_id.as_deref(),
+        reason: &reason,
     };
+    let done = actions::apply(&state.db, moderator.id, act).await?;
     let mut next = if form.next.starts_with("/forum") {
         safe_next(&form.next)
     } else {
         "/forum/moderation".to_owned()
     };
-    let action = form.action.as_str();
-    match (target, action) {
-        (Target::Topic, "hide") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Hidden, true).await?
-        }
-        (Target::Topic, "restore") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Hidden, false).await?
-        }
-        (Target::Topic, "lock") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Locked, true).await?
-        }
-        (Target::Topic, "unlock") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Locked, false).await?
-        }
-        (Target::Topic, "pin") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Pinned, true).await?
-        }
-        (Target::Topic, "unpin") => {
-            queries::set_topic_flag(db, topic_id, TopicFlag::Pinned, false).await?
-        }
-        (Target::Topic, "move") => {
-            let category_id = form
-                .category_id
-                .as_deref()
-                .and_then(|c| c.parse::<i64>().ok())
-                .ok_or(AppError::BadRequest("forum.error.category_required"))?;
-            queries::category_by_id(db, category_id)
-                .await?
-                .ok_or(AppError::BadRequest("forum.error.category_required"))?;
-            queries::move_topic(db, topic_id, category_id).await?;
-        }
-        (Target::Topic, "delete") => {
-            queries::delete_topic(db, topic_id).await?;
-            if next.starts_with(&format!("/forum/topics/{topic_id}")) {
-                next = "/forum/moderation".to_owned();
-            }
-        }
-        (Target::Reply, "hide") => queries::set_reply_hidden(db, form.id, true).await?,
-        (Target::Reply, "restore") => queries::set_reply_hidden(db, form.id, false).await?,
-        (Target::Reply, "delete") => queries::delete_reply(db, form.id).await?,
-        _ => return Err(AppError::BadRequest("forum.error.unknown_action")),
+    if let Some(topic_id) = done.deleted_topic
+        && next.starts_with(&format!("/forum/topics/{topic_id}"))
+    {
+        next = "/forum/moderation".to_owned();
     }
-    if action != "delete" || target == Target::Reply {
-        queries::resolve_reports(db, target, form.id, moderator.id).await?;
-    }
-    queries::record_action(
-        db,
-        ModerationAction {
-            actor_id: moderator.id,
-            action,
-            target_type: match target {
-                Target::Topic => "forum_topic",
-                Target::Reply => "forum_reply",
-            },
-            target_id: Some(form.id),
-            target_user_id: Some(author_id),
-            reason: &reason,
-        },
-    )
-    .await?;
-    tracing::info!(
-        moderator.id = moderator.id,
-        action,
-        target = target.code(),
-        target.id = form.id,
-        "forum moderation"
-    );
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "forum.flash.moderated", &next))
 }
 
@@ -246,7 +185,7 @@ pub async fn act_on_user(
         },
     )
     .await?;
-    tracing::info!(moderator.id = moderator.id, user.id = user_id, action = %form.action, "user moderation");
+    tracing::info!(moderator.id = moderator.id, user.id = user_id, moderation.action = %form.action, "user moderation");
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "forum.flash.moderated",
@@ -290,7 +229,7 @@ pub async fn create_category(
     if description.chars().count() > 300 {
         return Err(AppError::BadRequest("forum.error.category_description"));
     }
-    let slug = model::slugify(name);
+    let slug = crate::web::slug::slugify(name);
     if slug.is_empty() {
         return Err(AppError::BadRequest("forum.error.category_name"));
     }

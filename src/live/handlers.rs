@@ -1,7 +1,7 @@
 //! Live session pages: list, scheduling, editing, cancelling, starting and ending, the room,
 //! `.ics` files and the per-user calendar feed; the reminder sender.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -15,13 +15,13 @@ use time::{Duration, OffsetDateTime};
 use super::access;
 use super::model::{self, SessionForm, Status, ValidSession};
 use super::queries::{self, Question, Session};
+use super::schedule::{SessionView, is_upcoming};
 use crate::auth::model::User;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
-use crate::web::time::{Style, TimeZone};
+use crate::web::time::TimeZone;
 use crate::web::{Ctx, FlashLevel, SignedIn, Trainer};
 
 /// Chat lines shown when the room opens.
@@ -35,68 +35,6 @@ pub fn topic(id: i64) -> String {
 /// The hub topic of one WebSocket connection of a room (signalling addressed to it).
 pub fn conn_topic(id: i64, conn: &str) -> String {
     format!("live:{id}:conn:{conn}")
-}
-
-/// A session ready for a template.
-#[derive(Serialize)]
-pub struct SessionView {
-    pub id: i64,
-    pub title: String,
-    pub description: String,
-    pub trainer_name: String,
-    pub course_title: Option<String>,
-    pub course_slug: Option<String>,
-    /// Stored UTC time; templates show it with `when`.
-    pub starts_at: String,
-    pub duration_minutes: i64,
-    pub external_url: Option<String>,
-    pub status: Status,
-    pub editable: bool,
-}
-
-impl SessionView {
-    pub fn new(s: &Session, user: Option<&User>) -> Self {
-        Self {
-            id: s.id,
-            title: s.title.clone(),
-            description: s.description.clone(),
-            trainer_name: s.trainer_name.clone(),
-            course_title: s.course_title.clone(),
-            course_slug: s.course_slug.clone(),
-            starts_at: s.starts_at.clone(),
-            duration_minutes: s.duration_minutes,
-            external_url: s.external_url.clone(),
-            status: Status::parse(&s.status),
-            editable: user.is_some_and(|u| access::can_edit(u, s)),
-        }
-    }
-}
-
-fn is_upcoming(s: &Session, now: OffsetDateTime) -> bool {
-    match Status::parse(&s.status) {
-        Status::Live => true,
-        Status::Scheduled => db::parse_timestamp(&s.starts_at)
-            .is_some_and(|t| t + Duration::minutes(s.duration_minutes) > now),
-        Status::Ended | Status::Cancelled => false,
-    }
-}
-
-/// The next sessions `user` may attend (the dashboard's list).
-pub async fn upcoming_for(
-    state: &AppState,
-    user: &User,
-    limit: usize,
-) -> AppResult<Vec<SessionView>> {
-    let now = OffsetDateTime::now_utc();
-    let since = db::timestamp(now - Duration::hours(8));
-    let courses = access::attended_courses(&state.db, user).await?;
-    Ok(queries::coming_sessions(&state.db, &since)
-        .await?
-        .iter()
-        .filter(|s| access::visible(user, s, &courses) && is_upcoming(s, now))
-        .take(limit)
-        .map(|s| SessionView::new(s, Some(user)))
-        .collect())
 }
 
 /// `GET /live`: upcoming and past sessions the user may attend.
@@ -595,62 +533,4 @@ pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> A
         OffsetDateTime::now_utc(),
     );
     Ok(calendar(body, "techlearnjess-live.ics"))
-}
-
-/// Sends every reminder due at `now` exactly once (across instances and restarts): each is
-/// claimed by an update that only one caller wins, then notified.
-pub async fn send_due_reminders(state: &AppState, now: OffsetDateTime) -> AppResult<usize> {
-    let now_s = db::timestamp(now);
-    let mut sent = 0;
-    for r in queries::due_reminders(&state.db, &now_s).await? {
-        if !queries::claim_reminder(&state.db, r.id, &now_s).await? {
-            continue;
-        }
-        let Some(s) = queries::session(&state.db, r.session_id).await? else {
-            continue;
-        };
-        let prefix = match r.kind.as_str() {
-            "moved" => "Horaire modifié : ",
-            "24h" => "Demain : ",
-            "15m" => "Dans 15 minutes : ",
-            _ => "",
-        };
-        let link = format!("/live/{}", s.id);
-        // One notice per zone: each recipient reads the start in their own zone.
-        let mut by_zone: BTreeMap<String, (TimeZone, Vec<i64>)> = BTreeMap::new();
-        for (user_id, zone) in queries::audience(&state.db, &s).await? {
-            let zone = zone
-                .as_deref()
-                .and_then(TimeZone::parse)
-                .unwrap_or_else(|| state.config.timezone.clone());
-            by_zone
-                .entry(zone.name().to_owned())
-                .or_insert_with(|| (zone, Vec::new()))
-                .1
-                .push(user_id);
-        }
-        let at = crate::web::time::parse_timestamp(&s.starts_at);
-        for (zone, recipients) in by_zone.values() {
-            let when = at.map_or_else(String::new, |t| {
-                crate::web::time::instant(t, Style::DateTime, zone, Locale::Fr, t)
-            });
-            let subject = format!(
-                "{prefix}{} — {when}, {}",
-                s.title,
-                crate::web::time::zone_label(zone, at.unwrap_or_else(crate::web::time::now))
-            );
-            notifications::notify_many(
-                state,
-                recipients,
-                Notice {
-                    kind: Kind::LiveSession,
-                    subject: &subject,
-                    link: &link,
-                },
-            )
-            .await?;
-        }
-        sent += 1;
-    }
-    Ok(sent)
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod handlers;
 pub mod model;
 pub mod queries;
+pub mod schedule;
 pub mod ws;
 
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::auth::model::Role;
 use crate::state::AppState;
 use crate::web::{Guard, Routes};
 
-pub use handlers::send_due_reminders;
+pub use schedule::send_due_reminders;
 
 /// How often the reminder worker looks for due reminders.
 const REMINDER_TICK: Duration = Duration::from_secs(20);

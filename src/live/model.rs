@@ -262,7 +262,8 @@ fn ics_time(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes TEXT values: backslash, comma, semicolon and newlines.
+/// Escapes iCalendar TEXT values (RFC 5545 §3.3.11): backslash, comma, semicolon and newlines;
+/// not HTML, hence not `markdown::escape_html`.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

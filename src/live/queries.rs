@@ -576,7 +576,5 @@ pub async fn feed_owner(db: &Db, token: &str) -> Result<Option<i64>, sqlx::Error
 
 /// A random URL-safe secret (feed tokens, connection ids).
 pub fn new_token() -> String {
-    use rand::Rng;
-    let bytes: [u8; 18] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::web::tokens::random_hex(18)
 }

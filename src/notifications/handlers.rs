@@ -11,64 +11,22 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tower_sessions::Session;
 
-use super::queries::{self, Notification, Recipient};
+use super::model::{NotificationView, view};
+use super::queries;
 use super::{Kind, user_topic};
 use crate::auth::sessions::Watch;
 use crate::error::{AppError, AppResult};
-use crate::mail::Email;
 use crate::state::AppState;
-use crate::web::i18n::Locale;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const PAGE_SIZE: i64 = 20;
 /// At most this many missed notifications are replayed to a reconnecting stream.
 const REPLAY_LIMIT: i64 = 50;
-
-/// A notification with its text in the reader's language.
-#[derive(Serialize)]
-pub struct NotificationView {
-    id: i64,
-    kind: String,
-    text: String,
-    link: String,
-    unread: bool,
-    created_at: String,
-}
-
-fn view(state: &AppState, locale: Locale, n: Notification) -> NotificationView {
-    NotificationView {
-        text: text(state, locale, &n.kind, &n.subject),
-        id: n.id,
-        kind: n.kind,
-        link: n.link,
-        unread: n.read_at.is_none(),
-        created_at: n.created_at,
-    }
-}
-
-fn text(state: &AppState, locale: Locale, kind: &str, subject: &str) -> String {
-    state.i18n.format(
-        locale,
-        &format!("notifications.kind.{kind}"),
-        &[("subject", subject)],
-    )
-}
-
-/// The user's newest notifications, unread first (for the dashboard).
-pub async fn latest(
-    state: &AppState,
-    locale: Locale,
-    user_id: i64,
-    n: i64,
-) -> AppResult<Vec<NotificationView>> {
-    let rows = queries::page(&state.db, user_id, n, 0).await?;
-    Ok(rows.into_iter().map(|r| view(state, locale, r)).collect())
-}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -212,7 +170,7 @@ pub async fn stream(
         let db = state.db.clone();
         tokio::select! {
             end = watch.ended(&db) => {
-                tracing::debug!(end = ?end, "notification stream closed: session revoked");
+                tracing::debug!(stream.end = ?end, "notification stream closed: session revoked");
             }
             result = pump(&state, &ctx, rx, last_id, &tx) => {
                 if let Err(e) = result {
@@ -315,36 +273,4 @@ async fn send_badge(
 /// SSE data lines cannot hold raw newlines meaningfully for a swap; fragments are joined.
 fn one_line(html: &str) -> String {
     html.lines().map(str::trim).collect::<Vec<_>>().join(" ")
-}
-
-/// E-mails one notification (called in the background by `notify_many`).
-pub(super) async fn send_email(
-    state: &AppState,
-    r: &Recipient,
-    kind: Kind,
-    subject: &str,
-    link: &str,
-) {
-    let locale = Locale::parse(&r.locale).unwrap_or(Locale::Fr);
-    let line = text(state, locale, kind.code(), subject);
-    let url = format!("{}{}", state.config.base_url, link);
-    let body = match state.templates.render(
-        "views/mail/notification.txt",
-        context! { locale => locale.code(), name => &r.name, line => &line, url },
-    ) {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::error!(error = %e, "notification e-mail could not be rendered");
-            return;
-        }
-    };
-    let email = Email {
-        to_name: r.name.clone(),
-        to_address: r.email.clone(),
-        subject: line,
-        body,
-    };
-    if let Err(e) = state.mailer.send(email).await {
-        tracing::error!(mail.to = %r.email, error = %e, "notification e-mail could not be sent");
-    }
 }

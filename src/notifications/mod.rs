@@ -3,13 +3,19 @@
 //! settings.
 
 pub mod handlers;
+pub mod model;
 pub mod queries;
 
+use minijinja::context;
 use serde::Serialize;
 
+use self::model::{NotificationView, text, view};
+use self::queries::Recipient;
 use crate::error::AppResult;
+use crate::mail::Email;
 use crate::state::AppState;
 use crate::web::Routes;
+use crate::web::i18n::Locale;
 
 /// What a notification is about. The text shown is `notifications.kind.<code>` with the
 /// notice's `subject` (a course title, a sender's name, a topic title) put in.
@@ -76,6 +82,28 @@ pub async fn notify(state: &AppState, user_id: i64, notice: Notice<'_>) -> AppRe
 
 /// [`notify`] for several users (e.g. every follower of a topic, every enrolled learner).
 pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>) -> AppResult<()> {
+    let recipients = notify_many_without_email(state, user_ids, notice).await?;
+    if !recipients.is_empty() {
+        let state = state.clone();
+        let (subject, link) = (notice.subject.to_owned(), notice.link.to_owned());
+        let kind = notice.kind;
+        tokio::spawn(async move {
+            for r in recipients {
+                send_email(&state, &r, kind, &subject, &link).await;
+            }
+        });
+    }
+    Ok(())
+}
+
+/// [`notify_many`] for a feature that writes its own e-mail (live reminders): stores and
+/// pushes the notice, and returns the users whose settings ask for it by e-mail, with their
+/// language.
+pub async fn notify_many_without_email(
+    state: &AppState,
+    user_ids: &[i64],
+    notice: Notice<'_>,
+) -> AppResult<Vec<Recipient>> {
     for &user_id in user_ids {
         let id = queries::insert(&state.db, user_id, notice).await?;
         state
@@ -83,18 +111,44 @@ pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>)
             .publish(&user_topic(user_id), "notification", id, "")
             .await?;
     }
-    let recipients = queries::email_recipients(&state.db, user_ids, notice.kind).await?;
-    if !recipients.is_empty() {
-        let state = state.clone();
-        let (subject, link) = (notice.subject.to_owned(), notice.link.to_owned());
-        let kind = notice.kind;
-        tokio::spawn(async move {
-            for r in recipients {
-                handlers::send_email(&state, &r, kind, &subject, &link).await;
-            }
-        });
+    Ok(queries::email_recipients(&state.db, user_ids, notice.kind).await?)
+}
+
+/// E-mails one notification (called in the background by `notify_many`).
+async fn send_email(state: &AppState, r: &Recipient, kind: Kind, subject: &str, link: &str) {
+    let locale = Locale::parse(&r.locale).unwrap_or(Locale::Fr);
+    let line = text(state, locale, kind.code(), subject);
+    let url = format!("{}{}", state.config.base_url, link);
+    let body = match state.templates.render(
+        "views/mail/notification.txt",
+        context! { locale => locale.code(), name => &r.name, line => &line, url },
+    ) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "notification e-mail could not be rendered");
+            return;
+        }
+    };
+    let email = Email {
+        to_name: r.name.clone(),
+        to_address: r.email.clone(),
+        subject: line,
+        body,
+    };
+    if let Err(e) = state.mailer.send(email).await {
+        tracing::error!(mail.to = %r.email, error = %e, "notification e-mail could not be sent");
     }
-    Ok(())
+}
+
+/// The user's newest notifications, unread first (for the dashboard).
+pub async fn latest(
+    state: &AppState,
+    locale: Locale,
+    user_id: i64,
+    n: i64,
+) -> AppResult<Vec<NotificationView>> {
+    let rows = queries::page(&state.db, user_id, n, 0).await?;
+    Ok(rows.into_iter().map(|r| view(state, locale, r)).collect())
 }
 
 /// Tells the learners who follow the course's category or trainer (they are enrolled in one

@@ -25,6 +25,8 @@ pub struct Recipient {
     pub name: String,
     pub email: String,
     pub locale: String,
+    /// The recipient's time zone (`None`: the platform's).
+    pub timezone: Option<String>,
 }
 
 /// Among `user_ids`, the active accounts that get an e-mail for `kind` (their setting, or the
@@ -39,7 +41,7 @@ pub async fn email_recipients(
     }
     let placeholders: Vec<String> = (0..user_ids.len()).map(|i| format!("${}", i + 3)).collect();
     let sql = format!(
-        "SELECT u.name, u.email, u.locale FROM users u \
+        "SELECT u.name, u.email, u.locale, u.timezone FROM users u \
          LEFT JOIN notification_settings s ON s.user_id = u.id AND s.kind = $1 \
          WHERE u.active = 1 AND COALESCE(s.email, $2) = 1 AND u.id IN ({})",
         placeholders.join(", ")

@@ -108,12 +108,11 @@ const SHELL_ASSETS: [&str; 7] = [
 /// The worker's source: `VERSION` changes with any shell file (their URLs carry their hash) or
 /// the worker itself, so a deployment installs a new worker that fetches the new shell.
 fn service_worker_source(assets: &crate::web::assets::Assets) -> (String, String) {
-    use sha2::{Digest, Sha256};
     let mut shell: Vec<String> = SHELL_ASSETS.iter().map(|name| assets.url(name)).collect();
     shell.push("/offline".to_owned());
     let urls = serde_json::to_string(&shell).unwrap_or_else(|_| "[]".to_owned());
-    let digest = Sha256::digest(format!("{urls}\n{SERVICE_WORKER}"));
-    let version: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let version =
+        crate::web::tokens::short_digest(format!("{urls}\n{SERVICE_WORKER}").as_bytes(), 6);
     let source = format!("var VERSION = '{version}';\nvar SHELL = {urls};\n{SERVICE_WORKER}");
     (version, source)
 }

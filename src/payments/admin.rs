@@ -16,7 +16,7 @@ use super::providers::{ProviderKind, Wallet};
 use super::queries::{self, AdminFilter, PaymentRow};
 use super::{msisdn, rates, worker};
 use crate::error::{AppError, AppResult};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::{Admin, Ctx, FlashLevel};
 
@@ -52,23 +52,25 @@ pub async fn list(
     let rows = queries::admin_list(&state.db, &filter).await?;
     let rows: Vec<Row> = rows
         .iter()
-        .map(|p| Row {
-            reference: p.reference.clone(),
-            created_at: p
-                .created_at
-                .replace('T', " ")
-                .trim_end_matches('Z')
-                .to_owned(),
-            user_name: p.user_name.clone(),
-            course_title: p.course_title.clone(),
-            provider: p.provider.clone(),
-            wallet: p.wallet.clone(),
-            amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
-            status: p.status.clone(),
-            refunded: p.refunded_at.is_some(),
-            sandbox: p.is_sandbox(),
+        .map(|p| -> Result<Row, UnknownCurrency> {
+            Ok(Row {
+                reference: p.reference.clone(),
+                created_at: p
+                    .created_at
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .to_owned(),
+                user_name: p.user_name.clone(),
+                course_title: p.course_title.clone(),
+                provider: p.provider.clone(),
+                wallet: p.wallet.clone(),
+                amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+                status: p.status.clone(),
+                refunded: p.refunded_at.is_some(),
+                sandbox: p.is_sandbox(),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let amounts = queries::succeeded_amounts(&state.db, &filter).await?;
     let sandbox_succeeded = queries::succeeded_sandbox_count(&state.db, &filter).await?;
     let mut sums: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
@@ -79,17 +81,19 @@ pub async fn list(
             .or_default();
         e.0 += 1;
         e.1 += a.amount_minor;
-        usd_total += usd_equivalent(Money::new(a.amount_minor, &a.currency), a.rate_x10000);
+        usd_total += usd_equivalent(Money::parse(a.amount_minor, &a.currency)?, a.rate_x10000);
     }
     let totals: Vec<Total> = sums
         .into_iter()
-        .map(|((provider, currency), (count, sum))| Total {
-            amount: Money::new(sum, &currency).format(ctx.locale),
-            provider,
-            currency,
-            count,
+        .map(|((provider, currency), (count, sum))| {
+            Ok(Total {
+                amount: Money::parse(sum, &currency)?.format(ctx.locale),
+                provider,
+                currency,
+                count,
+            })
         })
-        .collect();
+        .collect::<Result<_, UnknownCurrency>>()?;
     Ok(state
         .render(
             &ctx,
@@ -97,7 +101,7 @@ pub async fn list(
             context! {
                 rows => Serde(&rows),
                 totals => Serde(&totals),
-                usd_total => Money::new(usd_total, "USD").format(ctx.locale),
+                usd_total => Money::new(usd_total, Currency::Usd).format(ctx.locale),
                 filter => Serde(&filter),
                 providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
                 statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
@@ -170,8 +174,8 @@ pub async fn detail(
             "views/payments/admin_detail.html",
             context! {
                 p => Serde(&p),
-                amount => Money::new(p.amount_minor, &p.currency).format(ctx.locale),
-                reference_price => Money::new(p.ref_amount_minor, &p.ref_currency).format(ctx.locale),
+                amount => Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+                reference_price => Money::parse(p.ref_amount_minor, &p.ref_currency)?.format(ctx.locale),
                 rate => super::model::format_rate(p.rate_x10000, ctx.locale),
                 phone => msisdn::display(&p.msisdn),
                 transitions => Serde(&transitions),
@@ -214,7 +218,7 @@ pub async fn refund(
     let note: String = form.note.trim().chars().take(500).collect();
     let back = format!("/admin/payments/{}", p.reference);
     if queries::refund(&state.db, p.id, &note, user.id).await? {
-        tracing::info!(payment = %p.reference, admin = user.id, "paiement remboursé");
+        tracing::info!(payment.reference = %p.reference, user.id = user.id, "payments: payment refunded");
         Ok(ctx.redirect_with_flash(FlashLevel::Success, "payments.admin.refunded", &back))
     } else {
         Ok(ctx.redirect_with_flash(FlashLevel::Error, "payments.admin.not_refundable", &back))
@@ -233,13 +237,13 @@ pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResu
         .await?
         .into_iter()
         .map(|p| {
-            (
+            Ok((
                 p.course_title,
                 p.course_slug,
-                Money::new(p.amount_minor, &p.currency).format(ctx.locale),
-            )
+                Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
+            ))
         })
-        .collect();
+        .collect::<Result<_, UnknownCurrency>>()?;
     Ok(state
         .render(
             &ctx,
@@ -283,7 +287,7 @@ pub async fn set_pinned(
     let amount = if form.amount.trim().is_empty() {
         None
     } else {
-        match super::model::parse_major(&form.amount) {
+        match crate::money::parse_amount(&form.amount) {
             Some(a) if a > 0 && currency.code() != course.currency => Some(match currency {
                 Currency::Cdf => super::model::whole_francs(a),
                 Currency::Usd => a,
@@ -327,7 +331,11 @@ pub async fn set_rate(
     };
     let note: String = form.note.trim().chars().take(200).collect();
     queries::insert_rate(&state.db, rate, "admin", &note, Some(user.id)).await?;
-    tracing::info!(rate, admin = user.id, "taux USD/CDF modifié");
+    tracing::info!(
+        payment.rate_x10000 = rate,
+        user.id = user.id,
+        "payments: USD/CDF rate changed"
+    );
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "payments.admin.rate_saved",

@@ -11,21 +11,18 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::model::{Status, new_reference};
-use super::providers::{PaymentRequest, ProviderError, ProviderKind, Wallet};
-use super::queries::{self, NewPayment, PaymentRow};
+use super::initiation::{self, Begun};
+use super::providers::Wallet;
+use super::queries::PaymentRow;
 use super::quotes::{self, reference_price};
-use super::{msisdn, rates, worker};
+use super::{msisdn, rates};
 use crate::courses::access::{self, CourseRef};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::money::{Currency, Money};
+use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::context::RequestContext;
-
-/// Payments a learner may start within 10 minutes.
-const MAX_PAYMENTS_PER_10_MIN: i64 = 6;
 
 /// What the checkout form sends: the learner's choices and the quote's token, never a rate or
 /// an amount (those stay on the server with the quote).
@@ -61,7 +58,9 @@ async fn buyable(
     if !course.is_published() {
         return Err(AppError::NotFound);
     }
-    if course.is_free() || access::is_enrolled(&state.db, user.id, course.id).await? {
+    if course.is_free()
+        || crate::courses::queries::is_enrolled(&state.db, user.id, course.id).await?
+    {
         return Ok(Err(
             Redirect::to(&format!("/courses/{}", course.slug)).into_response()
         ));
@@ -83,7 +82,7 @@ fn not_configured(
         "views/payments/checkout.html",
         context! {
             course => Serde(course),
-            price => reference_price(course).format(ctx.locale),
+            price => reference_price(course)?.format(ctx.locale),
             not_configured => true,
         },
     )
@@ -104,28 +103,28 @@ async fn render_form(
         .offers
         .iter()
         .map(|(c, offer)| match offer {
-            Ok(line) => QuoteView {
+            Ok(line) => Ok(QuoteView {
                 currency: c.code(),
-                amount: Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                amount: Money::parse(line.amount_minor, &line.currency)?.format(ctx.locale),
                 available: true,
                 error: None,
-            },
-            Err(key) => QuoteView {
+            }),
+            Err(key) => Ok(QuoteView {
                 currency: c.code(),
                 amount: String::new(),
                 available: false,
                 error: Some(state.i18n.t(ctx.locale, key).to_owned()),
-            },
+            }),
         })
-        .collect();
-    let reference = reference_price(course);
+        .collect::<Result<_, UnknownCurrency>>()?;
+    let reference = reference_price(course)?;
     let summary = issued
         .offers
         .iter()
         .find(|(c, _)| *c != reference.currency)
         .and_then(|(_, offer)| offer.as_ref().ok())
-        .map(|line| {
-            state.i18n.format(
+        .map(|line| -> Result<String, UnknownCurrency> {
+            Ok(state.i18n.format(
                 ctx.locale,
                 if db::flag(line.pinned) {
                     "payments.checkout.summary_pinned"
@@ -136,13 +135,14 @@ async fn render_form(
                     ("reference", &reference.format(ctx.locale)),
                     (
                         "converted",
-                        &Money::new(line.amount_minor, &line.currency).format(ctx.locale),
+                        &Money::parse(line.amount_minor, &line.currency)?.format(ctx.locale),
                     ),
                     ("rate", &rate_view.text),
                     ("date", &rate_view.date),
                 ],
-            )
-        });
+            ))
+        })
+        .transpose()?;
     let mut form = form.clone();
     if form.currency.is_empty() {
         form.currency = reference.currency.code().to_owned();
@@ -213,181 +213,14 @@ pub async fn start(
     if !state.payments.available() {
         return not_configured(&state, &ctx, &course, StatusCode::SERVICE_UNAVAILABLE);
     }
-    let invalid = |key: &'static str, status: StatusCode| {
-        let (state, ctx, course, form) = (&state, &ctx, &course, &form);
-        async move { render_form(state, ctx, course, form, Some(key), status).await }
-    };
-    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    // One open payment per learner and course: a second submit shows the first. (The unique
-    // index below makes it hold when two submits race.)
-    if let Some(open) = queries::open_for(&state.db, user.id, course.id).await? {
-        return Ok(Redirect::to(&format!("/payments/{}", open.reference)).into_response());
-    }
-    // Each payment pushes a PIN prompt to a phone: at most a few per learner per 10 minutes.
-    let since = db::timestamp(OffsetDateTime::now_utc() - time::Duration::minutes(10));
-    if queries::created_since(&state.db, user.id, &since).await? >= MAX_PAYMENTS_PER_10_MIN {
-        return Err(AppError::TooManyRequests);
-    }
-    let Some(wallet) = Wallet::parse(&form.wallet) else {
-        return invalid("payments.error.wallet", unprocessable).await;
-    };
-    let Some(currency) = Currency::parse(&form.currency) else {
-        return invalid("payments.error.currency", unprocessable).await;
-    };
-    let e164 = match msisdn::parse(&form.phone) {
-        Ok(n) => n,
-        Err(_) => return invalid("payments.error.phone", unprocessable).await,
-    };
-    // The amount, reference price and rate come from the quote stored when the page was shown.
-    let line = match quotes::redeem(&state, user.id, &course, &form.quote_id, currency).await? {
-        Ok(line) => line,
-        Err(key) => {
-            tracing::info!(
-                user.id = user.id,
-                course.id = course.id,
-                reason = key,
-                "payments: quote refused"
-            );
-            return invalid(key, unprocessable).await;
+    match initiation::begin(&state, user.id, &course, &form).await? {
+        Begun::Payment(reference) => {
+            Ok(Redirect::to(&format!("/payments/{reference}")).into_response())
         }
-    };
-    let Some(provider) = super::route(&state, wallet, currency).await? else {
-        return invalid("payments.error.unavailable", unprocessable).await;
-    };
-    let reference = new_reference();
-    let expires_at = db::timestamp(
-        OffsetDateTime::now_utc() + time::Duration::minutes(state.payments.config.expiry_minutes),
-    );
-    let created = queries::insert_payment(
-        &state.db,
-        NewPayment {
-            reference: &reference,
-            user_id: user.id,
-            course_id: course.id,
-            wallet: wallet.code(),
-            provider: provider.code(),
-            currency: currency.code(),
-            amount_minor: line.amount_minor,
-            ref_currency: &line.ref_currency,
-            ref_amount_minor: line.ref_amount_minor,
-            rate_id: line.rate_id,
-            rate_x10000: line.rate_x10000,
-            msisdn: &e164,
-            expires_at: &expires_at,
-            sandbox: state.payments.sandbox_enabled(),
-        },
-    )
-    .await?;
-    if created.is_none() {
-        // Another submit (a second tab) created the open payment meanwhile: show that one.
-        return match queries::open_for(&state.db, user.id, course.id).await? {
-            Some(open) => {
-                tracing::info!(
-                    payment.reference = %open.reference,
-                    user.id = user.id,
-                    "payments: concurrent checkout joined the open payment"
-                );
-                Ok(Redirect::to(&format!("/payments/{}", open.reference)).into_response())
-            }
-            None => invalid("payments.error.conflict", StatusCode::CONFLICT).await,
-        };
-    }
-    tracing::info!(
-        payment.reference = %reference,
-        provider = provider.code(),
-        "payments: payment created"
-    );
-    let payment = queries::by_reference(&state.db, &reference)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let bg = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = initiate(&bg, &payment).await {
-            tracing::warn!(
-                error = %e,
-                payment.reference = %payment.reference,
-                "payments: initiation failed"
-            );
-        }
-    });
-    Ok(Redirect::to(&format!("/payments/{reference}")).into_response())
-}
-
-/// Sends the payment to its provider and applies the answer. A transport failure leaves the
-/// outcome unknown (queried later, never re-sent blindly); a refusal fails the payment.
-pub async fn initiate(state: &AppState, p: &PaymentRow) -> Result<(), sqlx::Error> {
-    let base = &state.config.base_url;
-    let provider = ProviderKind::parse(&p.provider).and_then(|k| state.payments.provider(k));
-    let (Some(provider), Some(wallet), Some(currency)) = (
-        provider,
-        Wallet::parse(&p.wallet),
-        Currency::parse(&p.currency),
-    ) else {
-        worker::apply(
-            state,
-            p,
-            Status::Failed,
-            None,
-            "initiate",
-            "",
-            Some("payments.reason.unavailable"),
-        )
-        .await?;
-        return Ok(());
-    };
-    let mut description = format!("Cours : {}", p.course_title);
-    if description.chars().count() > 60 {
-        description = description.chars().take(60).collect();
-    }
-    let request = PaymentRequest {
-        reference: p.reference.clone(),
-        wallet,
-        currency,
-        amount_minor: p.amount_minor,
-        msisdn_e164: p.msisdn.clone(),
-        description,
-        callback_url: format!("{base}/payments/callback/{}/{}", p.provider, p.reference),
-        return_url: format!("{base}/payments/{}", p.reference),
-    };
-    match provider.initiate(&request).await {
-        Ok(init) => {
-            queries::record_initiation(
-                &state.db,
-                p.id,
-                init.provider_ref.as_deref(),
-                init.callback_secret.as_deref(),
-                init.redirect_url.as_deref(),
-            )
-            .await?;
-            let to = Status::from_provider(&init.status);
-            worker::apply(
-                state,
-                p,
-                to,
-                init.provider_ref.as_deref(),
-                "initiate",
-                &init.raw.to_string(),
-                None,
-            )
-            .await?;
-        }
-        Err(ProviderError::Unavailable(msg)) => {
-            worker::apply(state, p, Status::Unknown, None, "initiate", &msg, None).await?;
-        }
-        Err(e) => {
-            worker::apply(
-                state,
-                p,
-                Status::Failed,
-                None,
-                "initiate",
-                &e.to_string(),
-                Some("payments.reason.refused"),
-            )
-            .await?;
+        Begun::Refused(key, status) => {
+            render_form(&state, &ctx, &course, &form, Some(key), status).await
         }
     }
-    Ok(())
 }
 
 /// A payment of the signed-in learner; someone else's is "not found".
@@ -416,13 +249,17 @@ struct PaymentView {
     sandbox: bool,
 }
 
-fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> PaymentView {
+fn payment_view(
+    state: &AppState,
+    ctx: &RequestContext,
+    p: &PaymentRow,
+) -> Result<PaymentView, UnknownCurrency> {
     let status = p.status();
-    PaymentView {
+    Ok(PaymentView {
         reference: p.reference.clone(),
         status: status.code(),
         open: !status.is_final(),
-        amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+        amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
         course_title: p.course_title.clone(),
         course_slug: p.course_slug.clone(),
         wallet: p.wallet.clone(),
@@ -438,7 +275,7 @@ fn payment_view(state: &AppState, ctx: &RequestContext, p: &PaymentRow) -> Payme
             .filter(|k| k.starts_with("payments."))
             .map(|k| state.i18n.t(ctx.locale, k).to_owned()),
         sandbox: p.is_sandbox() && state.payments.sandbox_enabled(),
-    }
+    })
 }
 
 /// `GET /payments/{reference}`: the waiting page ("Confirmez le paiement sur votre téléphone").
@@ -448,7 +285,7 @@ pub async fn waiting_page(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     let p = own_payment(&state, &ctx, &reference).await?;
-    let view = payment_view(&state, &ctx, &p);
+    let view = payment_view(&state, &ctx, &p)?;
     Ok(state
         .render(
             &ctx,
@@ -466,7 +303,7 @@ pub async fn status(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     let p = own_payment(&state, &ctx, &reference).await?;
-    let view = payment_view(&state, &ctx, &p);
+    let view = payment_view(&state, &ctx, &p)?;
     Ok(state
         .render(
             &ctx,

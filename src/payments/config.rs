@@ -17,8 +17,9 @@
 //! confirm his own payment and unlock a course). With the sandbox on, every wallet is served by
 //! the embedded fakes; real credentials are ignored.
 
-use super::model::{parse_major, parse_rate};
+use super::model::parse_rate;
 use super::providers::settings::ProviderSettings;
+use crate::money::parse_amount;
 
 #[derive(Clone, Debug)]
 pub struct PaymentsConfig {
@@ -79,7 +80,7 @@ fn integer(
 fn amount(get: &impl Fn(&str) -> Option<String>, name: &str, default: i64) -> anyhow::Result<i64> {
     match value(get, name) {
         None => Ok(default),
-        Some(v) => parse_major(&v)
+        Some(v) => parse_amount(&v)
             .filter(|m| *m > 0)
             .ok_or_else(|| anyhow::anyhow!("{name} doit être un montant positif (reçu « {v} »)")),
     }

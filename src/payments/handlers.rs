@@ -15,7 +15,7 @@ use super::queries::{self, PaymentRow};
 use super::sandbox::SandboxOutcome;
 use super::{msisdn, worker};
 use crate::error::{AppError, AppResult};
-use crate::money::Money;
+use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::context::RequestContext;
 use crate::web::{Ctx, FlashLevel};
@@ -33,25 +33,28 @@ struct Line {
     refunded: bool,
 }
 
-fn line(p: &PaymentRow, ctx: &RequestContext) -> Line {
-    Line {
+fn line(p: &PaymentRow, ctx: &RequestContext) -> Result<Line, UnknownCurrency> {
+    Ok(Line {
         reference: p.reference.clone(),
         course_title: p.course_title.clone(),
         course_slug: p.course_slug.clone(),
-        amount: Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+        amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
         status: p.status.clone(),
         wallet: p.wallet.clone(),
         created_at: ctx.time(&p.created_at, crate::web::time::Style::DateTime),
         invoice_number: p.invoice_number.clone(),
         refunded: p.refunded_at.is_some(),
-    }
+    })
 }
 
 /// `GET /payments`: the learner's payments and receipts.
 pub async fn my_payments(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let rows = queries::for_user(&state.db, user.id).await?;
-    let lines: Vec<Line> = rows.iter().map(|p| line(p, &ctx)).collect();
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|p| line(p, &ctx))
+        .collect::<Result<_, _>>()?;
     Ok(state
         .render(
             &ctx,
@@ -59,14 +62,6 @@ pub async fn my_payments(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppRes
             context! { payments => Serde(&lines) },
         )?
         .into_response())
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn ack() -> Response {
@@ -114,14 +109,17 @@ async fn receive_callback(
     let hint = match adapter.parse_callback(&headers, &body) {
         Ok(h) => h,
         Err(e) => {
-            tracing::warn!(provider = kind.code(), error = %e, "rappel refusé");
+            tracing::warn!(payment.provider = kind.code(), error = %e, "payments: callback refused");
             return Ok(ack());
         }
     };
     if let (Some(path), Some(claimed)) = (&path_reference, &hint.reference)
         && path != claimed
     {
-        tracing::warn!(provider = kind.code(), "rappel : référence incohérente");
+        tracing::warn!(
+            payment.provider = kind.code(),
+            "payments: callback reference mismatch"
+        );
         return Ok(ack());
     }
     let mut payment = None;
@@ -135,7 +133,10 @@ async fn receive_callback(
         payment = queries::by_provider_ref(&state.db, kind.code(), pr).await?;
     }
     let Some(p) = payment.filter(|p| p.provider == kind.code()) else {
-        tracing::warn!(provider = kind.code(), "rappel pour un paiement inconnu");
+        tracing::warn!(
+            payment.provider = kind.code(),
+            "payments: callback for an unknown payment"
+        );
         return Ok(ack());
     };
     let raw = hint.raw.to_string();
@@ -143,9 +144,9 @@ async fn receive_callback(
         let ok = hint
             .secret
             .as_deref()
-            .is_some_and(|s| constant_time_eq(s, expected));
+            .is_some_and(|s| crate::web::tokens::constant_time_eq(s, expected));
         if !ok {
-            tracing::warn!(payment = %p.reference, "rappel avec un jeton invalide");
+            tracing::warn!(payment.reference = %p.reference, "payments: callback with an invalid token");
             queries::note(&state.db, p.id, &p.status, "callback_rejected", &raw).await?;
             return Ok(ack());
         }
@@ -154,7 +155,7 @@ async fn receive_callback(
     let bg = state.clone();
     tokio::spawn(async move {
         if let Err(e) = worker::check(&bg, &p, "callback").await {
-            tracing::warn!(error = %e, payment = %p.reference, "vérification après rappel");
+            tracing::warn!(error = %e, payment.reference = %p.reference, "payments: status check after a callback failed");
         }
     });
     Ok(ack())
@@ -195,7 +196,7 @@ pub async fn sandbox_phone(
             "views/payments/sandbox_phone.html",
             context! {
                 reference => &p.reference,
-                amount => Money::new(p.amount_minor, &p.currency).format(ctx.locale),
+                amount => Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
                 course_title => &p.course_title,
                 phone => msisdn::display(&p.msisdn),
                 wallet => &p.wallet,
@@ -230,7 +231,7 @@ pub async fn sandbox_resolve(
     let sandbox = state.payments.sandbox.clone().ok_or(AppError::NotFound)?;
     let back = format!("/payments/sandbox/{}", p.reference);
     if let Err(e) = sandbox.resolve(&p.reference, outcome).await {
-        tracing::info!(payment = %p.reference, error = %e, "bac à sable");
+        tracing::info!(payment.reference = %p.reference, error = %e, "payments: sandbox outcome not applied");
         return Ok(ctx.redirect_with_flash(
             FlashLevel::Error,
             "payments.sandbox.not_waiting",

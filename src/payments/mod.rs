@@ -1,8 +1,9 @@
 //! Mobile-money payments: Orange Money, Airtel Money, M-Pesa and the FlexPay aggregator behind
 //! one provider trait; quotes in CDF/USD; a state machine per payment; receipts.
 //!
-//! Flow: checkout (`checkout.rs`) creates a payment (`created`), initiates it with the routed
-//! provider in the background and shows a waiting page polled by htmx. A callback
+//! Flow: checkout (`checkout.rs`; the work in `initiation.rs`) creates a payment (`created`),
+//! initiates it with the routed provider in the background and shows a waiting page polled by
+//! htmx. A callback
 //! (`handlers::callback`) is only a hint: it makes the payment due for a status query; the
 //! worker (`worker.rs`) queries providers with back-off (15 s, 30 s, 60 s, then 2 min, stored in
 //! `next_check_at` so it survives restarts), expires late payments and re-queries unknown ones.
@@ -14,6 +15,7 @@ pub mod admin;
 pub mod checkout;
 pub mod config;
 pub mod handlers;
+pub mod initiation;
 pub mod model;
 pub mod msisdn;
 pub mod providers;

@@ -233,45 +233,14 @@ pub fn quote(
     })
 }
 
-/// Parses a decimal with up to `scale_digits` decimals into an integer scaled by 10^digits.
-fn parse_fixed(s: &str, scale_digits: u32) -> Option<i64> {
-    let s = s
-        .trim()
-        .replace([' ', '\u{202f}', '\u{a0}'], "")
-        .replace(',', ".");
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > scale_digits as usize
-        || int.len() > 12
-    {
-        return None;
-    }
-    let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let mut frac_v: i64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
-    };
-    frac_v *= 10_i64.pow(scale_digits - frac.len() as u32);
-    int.checked_mul(10_i64.pow(scale_digits))?
-        .checked_add(frac_v)
-}
-
 /// `"2850"`, `"2850.50"`, `"2 850,5"` → rate ×10 000; `None` if not a positive decimal.
 pub fn parse_rate(s: &str) -> Option<i64> {
-    parse_fixed(s, 4).filter(|r| *r > 0)
-}
-
-/// `"10"`, `"10.50"` → minor units (×100).
-pub fn parse_major(s: &str) -> Option<i64> {
-    parse_fixed(s, 2)
+    crate::money::parse_decimal(s, 4).filter(|r| *r > 0)
 }
 
 /// A rate for people: `2 850` or `2 850,50` (French) / `2,850.50` (English).
 pub fn format_rate(rate_x10000: i64, locale: Locale) -> String {
-    let m = Money::new(rate_x10000 / 100, "CDF").format(locale);
+    let m = Money::new(rate_x10000 / 100, Currency::Cdf).format(locale);
     m.replace("\u{a0}FC", "").replace("FC\u{a0}", "")
 }
 
@@ -313,12 +282,12 @@ mod tests {
 
     #[test]
     fn quotes_respect_limits_and_same_currency_is_unchanged() {
-        let ten = Money::new(1000, "USD");
+        let ten = Money::new(1000, Currency::Usd);
         let q = quote(ten, None, Currency::Usd, RATE, 100, (10, 100_000)).expect("ok");
         assert_eq!(q.pay, ten);
         assert!(!q.converted);
         let q = quote(ten, None, Currency::Cdf, RATE, 100, (100, 10_000_000)).expect("ok");
-        assert_eq!(q.pay, Money::new(2_850_000, "CDF"));
+        assert_eq!(q.pay, Money::new(2_850_000, Currency::Cdf));
         assert!(q.converted);
         assert_eq!(
             quote(ten, None, Currency::Cdf, RATE, 100, (100, 2_000_000)),
@@ -329,9 +298,9 @@ mod tests {
             Err(QuoteError::BelowMin)
         );
         // A pinned price replaces the conversion (29 000 FC instead of 28 500).
-        let pin = Some(Money::new(2_900_000, "CDF"));
+        let pin = Some(Money::new(2_900_000, Currency::Cdf));
         let q = quote(ten, pin, Currency::Cdf, RATE, 100, (100, 10_000_000)).expect("ok");
-        assert_eq!(q.pay, Money::new(2_900_000, "CDF"));
+        assert_eq!(q.pay, Money::new(2_900_000, Currency::Cdf));
         assert!(q.pinned && !q.converted);
         let q = quote(ten, pin, Currency::Usd, RATE, 100, (10, 100_000)).expect("ok");
         assert_eq!(q.pay, ten);
@@ -366,10 +335,13 @@ mod tests {
         assert_eq!(parse_rate("0"), None);
         assert_eq!(parse_rate("1.23456"), None);
         assert_eq!(parse_rate("-1"), None);
-        assert_eq!(parse_major("10.5"), Some(1050));
+        assert_eq!(crate::money::parse_amount("10.5"), Some(1050));
         assert_eq!(format_rate(28_500_000, Locale::Fr), "2\u{202f}850");
         assert_eq!(invoice_number(2026, 42), "TLJ-2026-000042");
-        assert_eq!(usd_equivalent(Money::new(2_850_000, "CDF"), RATE), 1000);
+        assert_eq!(
+            usd_equivalent(Money::new(2_850_000, Currency::Cdf), RATE),
+            1000
+        );
     }
 
     proptest! {
@@ -409,7 +381,7 @@ mod tests {
             cdf in any::<bool>(),
         ) {
             let currency = if cdf { Currency::Cdf } else { Currency::Usd };
-            match quote(Money::new(cents, "USD"), None, currency, rate, 100, (0, max)) {
+            match quote(Money::new(cents, Currency::Usd), None, currency, rate, 100, (0, max)) {
                 Ok(q) => {
                     prop_assert!(q.pay.amount_minor <= max);
                     prop_assert!(usd_equivalent(q.pay, rate) + 1 >= cents);

@@ -5,13 +5,14 @@
 use time::OffsetDateTime;
 
 use super::model::{QUOTE_MINUTES, Quote, quote};
-use super::providers::random_hex;
 use super::queries::{self, NewQuote, NewQuoteLine, QuoteRow, RateRow};
 use super::rates;
 use crate::courses::access::CourseRef;
 use crate::db;
-use crate::money::{Currency, Money};
+use crate::error::AppResult;
+use crate::money::{Currency, Money, UnknownCurrency};
 use crate::state::AppState;
+use crate::web::tokens::random_hex;
 
 /// A reload shows the same quote while it has at least this long to live (a reload loop adds
 /// no rows), else a fresh one.
@@ -23,30 +24,30 @@ const TOKEN_LEN: usize = 32;
 pub const QUOTE_EXPIRED: &str = "payments.error.quote_expired";
 pub const QUOTE_INVALID: &str = "payments.error.quote_invalid";
 
-pub fn reference_price(course: &CourseRef) -> Money {
-    Money::new(course.price_minor, &course.currency)
+pub fn reference_price(course: &CourseRef) -> Result<Money, UnknownCurrency> {
+    Money::parse(course.price_minor, &course.currency)
 }
 
-async fn pinned(state: &AppState, course: &CourseRef) -> Result<Vec<Money>, sqlx::Error> {
-    Ok(queries::pinned_prices(&state.db, course.id)
-        .await?
+async fn pinned(state: &AppState, course: &CourseRef) -> AppResult<Vec<Money>> {
+    let pins = queries::pinned_prices(&state.db, course.id).await?;
+    Ok(pins
         .into_iter()
-        .map(|(currency, amount)| Money::new(amount, &currency))
-        .collect())
+        .map(|(currency, amount)| Money::parse(amount, &currency))
+        .collect::<Result<_, _>>()?)
 }
 
 /// What the learner pays for `course` in `currency` at `rate_x10000`, or the message key of
 /// why that currency cannot be offered (provider limits).
 fn compute(
     state: &AppState,
-    course: &CourseRef,
+    reference: Money,
     pins: &[Money],
     currency: Currency,
     rate_x10000: i64,
 ) -> Result<Quote, &'static str> {
     let cfg = &state.payments.config;
     quote(
-        reference_price(course),
+        reference,
         pins.iter().copied().find(|p| p.currency == currency),
         currency,
         rate_x10000,
@@ -78,16 +79,13 @@ fn same_line(row: &QuoteRow, q: &Quote, rate_id: i64) -> bool {
 
 /// The quote for the checkout page of `course`: the learner's recent one when it still says
 /// the same (rate, price, pinned prices), else a new one valid [`QUOTE_MINUTES`] minutes.
-pub async fn issue(
-    state: &AppState,
-    user_id: i64,
-    course: &CourseRef,
-) -> Result<Issued, sqlx::Error> {
+pub async fn issue(state: &AppState, user_id: i64, course: &CourseRef) -> AppResult<Issued> {
     let rate = rates::current(state).await?;
+    let reference = reference_price(course)?;
     let pins = pinned(state, course).await?;
     let computed: Vec<(Currency, Result<Quote, &'static str>)> = [Currency::Usd, Currency::Cdf]
         .into_iter()
-        .map(|c| (c, compute(state, course, &pins, c, rate.rate_x10000)))
+        .map(|c| (c, compute(state, reference, &pins, c, rate.rate_x10000)))
         .collect();
     let offered: Vec<&Quote> = computed
         .iter()
@@ -112,7 +110,7 @@ pub async fn issue(
             db::parse_timestamp(&r.expires_at).unwrap_or(now),
         ),
         None => {
-            let token = random_hex(TOKEN_LEN);
+            let token = random_hex(TOKEN_LEN / 2);
             let expires_at = now + time::Duration::minutes(QUOTE_MINUTES);
             queries::insert_quote(
                 &state.db,
@@ -170,7 +168,7 @@ pub async fn redeem(
     course: &CourseRef,
     token: &str,
     currency: Currency,
-) -> Result<Result<QuoteRow, &'static str>, sqlx::Error> {
+) -> AppResult<Result<QuoteRow, &'static str>> {
     let token = token.trim();
     if !is_token(token) {
         return Ok(Err(QUOTE_INVALID));
@@ -187,10 +185,11 @@ pub async fn redeem(
     if !alive {
         return Ok(Err(QUOTE_EXPIRED));
     }
+    let reference = reference_price(course)?;
     let pins = pinned(state, course).await?;
     let still = match (
         line.rate_id,
-        compute(state, course, &pins, currency, line.rate_x10000),
+        compute(state, reference, &pins, currency, line.rate_x10000),
     ) {
         (Some(rate_id), Ok(q)) => same_line(&line, &q, rate_id),
         _ => false,

@@ -12,7 +12,7 @@ use super::model::{Status, format_rate};
 use super::msisdn;
 use super::queries::PaymentRow;
 use crate::error::{AppError, AppResult};
-use crate::money::Money;
+use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::i18n::Locale;
@@ -43,10 +43,15 @@ struct ReceiptData {
     footer: String,
 }
 
-fn receipt_data(state: &AppState, locale: Locale, zone: &TimeZone, p: &PaymentRow) -> ReceiptData {
+fn receipt_data(
+    state: &AppState,
+    locale: Locale,
+    zone: &TimeZone,
+    p: &PaymentRow,
+) -> Result<ReceiptData, UnknownCurrency> {
     let t = |k: &str| state.i18n.t(locale, k).to_owned();
-    let paid = Money::new(p.amount_minor, &p.currency).format(locale);
-    let reference = Money::new(p.ref_amount_minor, &p.ref_currency).format(locale);
+    let paid = Money::parse(p.amount_minor, &p.currency)?.format(locale);
+    let reference = Money::parse(p.ref_amount_minor, &p.ref_currency)?.format(locale);
     let mut rows = vec![
         (
             t("payments.receipt.date"),
@@ -86,7 +91,7 @@ fn receipt_data(state: &AppState, locale: Locale, zone: &TimeZone, p: &PaymentRo
         t("payments.receipt.provider_reference"),
         p.provider_ref.clone().unwrap_or_else(|| "—".into()),
     ));
-    ReceiptData {
+    Ok(ReceiptData {
         title: t("payments.receipt.title"),
         invoice_label: t("payments.receipt.invoice"),
         invoice: p.invoice_number.clone().unwrap_or_default(),
@@ -97,7 +102,7 @@ fn receipt_data(state: &AppState, locale: Locale, zone: &TimeZone, p: &PaymentRo
         } else {
             "payments.receipt.footer"
         }),
-    }
+    })
 }
 
 /// Renders the receipt PDF of a succeeded payment (CPU-bound: on the blocking pool), its date
@@ -108,7 +113,7 @@ pub async fn render(
     zone: &TimeZone,
     p: &PaymentRow,
 ) -> AppResult<Vec<u8>> {
-    let data = serde_json::to_vec(&receipt_data(state, locale, zone, p))
+    let data = serde_json::to_vec(&receipt_data(state, locale, zone, p)?)
         .map_err(|e| AppError::Internal(e.into()))?;
     let pdf = state.pdf.clone();
     tokio::task::spawn_blocking(move || pdf.render(TEMPLATE, &[("/data.json", &data)]))

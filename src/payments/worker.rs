@@ -30,7 +30,7 @@ pub fn spawn(state: AppState) {
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "paiements : vérification des paiements en attente");
+                tracing::warn!(error = %e, "payments: checking pending payments failed");
             }
             if purged.elapsed() >= QUOTE_PURGE_EVERY {
                 purged = std::time::Instant::now();
@@ -54,7 +54,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, sqlx::Error> {
             continue;
         }
         if let Err(e) = check(state, &p, "poll").await {
-            tracing::warn!(error = %e, payment = %p.reference, "paiements : vérification");
+            tracing::warn!(error = %e, payment.reference = %p.reference, "payments: status check failed");
         }
         checked += 1;
     }
@@ -87,7 +87,7 @@ pub async fn check(state: &AppState, p: &PaymentRow, source: &str) -> Result<Sta
                 p.id,
                 &p.status,
                 source,
-                "opérateur non configuré",
+                "provider not configured",
             )
             .await?;
         }
@@ -184,7 +184,7 @@ pub async fn apply(
         Status::Succeeded => {
             match queries::succeed(&state.db, p.id, provider_ref, source, raw).await? {
                 Some(invoice) => {
-                    tracing::info!(payment = %p.reference, invoice = %invoice, "paiement confirmé");
+                    tracing::info!(payment.reference = %p.reference, payment.invoice = %invoice, "payments: payment succeeded");
                     after_success(state, p).await;
                     Ok(true)
                 }
@@ -227,6 +227,6 @@ async fn after_success(state: &AppState, p: &PaymentRow) {
     )
     .await
     {
-        tracing::warn!(error = %e, payment = %p.reference, "notification de paiement");
+        tracing::warn!(error = %e, payment.reference = %p.reference, "payments: payment notification failed");
     }
 }

@@ -1,6 +1,7 @@
 //! The user's profile: personal information, photo, learning history, statistics, security.
 
 pub mod data_saver;
+pub mod email_change;
 pub mod handlers;
 pub mod model;
 pub mod photo;

@@ -8,30 +8,21 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
+use super::email_change;
 use super::model::{EmailForm, Errors, PasswordForm, SessionView};
 use super::queries::{self, EmailChange};
-use crate::auth::model::{Email, NewPassword};
+use crate::auth::model::NewPassword;
 use crate::auth::sessions::{Scope, end_sessions};
 use crate::auth::{password, queries as auth_queries};
 use crate::error::{AppError, AppResult};
-use crate::mail::send_logged as send;
 use crate::state::AppState;
-use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
+use crate::web::tokens::sha256_hex as token_hash;
 use crate::web::{Ctx, FlashLevel, RequestContext};
 
 const LOGIN_HISTORY_ROWS: i64 = 20;
-const EMAIL_CHANGE_HOURS: i64 = 24;
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session: {e}"))
@@ -92,7 +83,7 @@ async fn render_security(
 }
 
 /// Checks the current password (rate-limited like log-ins on the account).
-async fn current_password_ok(
+pub(super) async fn current_password_ok(
     state: &AppState,
     user_id: i64,
     email: &str,
@@ -151,88 +142,20 @@ pub async fn request_email_change(
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let mut errors = Errors::new();
-    let tr = |key: &str| state.i18n.t(ctx.locale, key).to_owned();
-    let email = match Email::parse(&form.new_email) {
-        Ok(e) if e.as_str() == user.email => {
-            errors.insert("new_email", tr("profile.error.email_same"));
-            None
+    match email_change::check(&state, ctx.locale, user, &form).await? {
+        Ok(email) => {
+            email_change::start(&state, &ctx, user, &email).await?;
+            Ok(ctx.redirect_with_flash(
+                FlashLevel::Info,
+                "profile.flash.email_link_sent",
+                "/profile/security",
+            ))
         }
-        Ok(e) => Some(e),
-        Err(k) => {
-            errors.insert("new_email", tr(k));
-            None
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_security(&state, &ctx, &session, status, errors, form).await
         }
-    };
-    if !current_password_ok(&state, user.id, &user.email, &form.current_password).await? {
-        errors.insert(
-            "email_current_password",
-            tr("profile.error.current_password"),
-        );
     }
-    if let Some(e) = &email
-        && errors.is_empty()
-        && queries::email_taken(&state.db, e.as_str()).await?
-    {
-        errors.insert("new_email", tr("profile.error.email_taken"));
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return render_security(
-            &state,
-            &ctx,
-            &session,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors,
-            form,
-        )
-        .await;
-    };
-    let token = random_b64(32);
-    let expires = crate::db::timestamp(
-        time::OffsetDateTime::now_utc() + time::Duration::hours(EMAIL_CHANGE_HOURS),
-    );
-    queries::create_email_change(
-        &state.db,
-        user.id,
-        email.as_str(),
-        &token_hash(&token),
-        &expires,
-    )
-    .await?;
-    let locale = ctx.locale.code();
-    let link = format!("{}/profile/email/confirm/{token}", state.config.base_url);
-    let confirm = state.templates.render(
-        "views/mail/email_change_confirm.txt",
-        context! { locale, name => &user.name, link },
-    )?;
-    send(
-        &state,
-        &ctx,
-        email.as_str(),
-        &user.name,
-        "mail.email_change_confirm.subject",
-        confirm,
-    )
-    .await;
-    let notice = state.templates.render(
-        "views/mail/email_change_notice.txt",
-        context! { locale, name => &user.name, new_email => email.as_str() },
-    )?;
-    send(
-        &state,
-        &ctx,
-        &user.email,
-        &user.name,
-        "mail.email_change_notice.subject",
-        notice,
-    )
-    .await;
-    tracing::info!(user.id = user.id, "e-mail change requested");
-    Ok(ctx.redirect_with_flash(
-        FlashLevel::Info,
-        "profile.flash.email_link_sent",
-        "/profile/security",
-    ))
 }
 
 /// The page the link opens: shows the new address and a button (GET never changes state).

@@ -202,7 +202,7 @@ async fn listen(hub: Hub, mut listener: sqlx::postgres::PgListener) {
                         (None, Some(id)) => match load_payload(&hub.inner.db, id).await {
                             Ok(d) => d,
                             Err(e) => {
-                                tracing::warn!(error = %e, "realtime payload {id} could not be read");
+                                tracing::warn!(realtime.payload_id = id, error = %e, "realtime payload could not be read");
                                 continue;
                             }
                         },

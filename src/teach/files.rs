@@ -5,7 +5,6 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader, Limits};
-use rand::RngCore;
 
 /// Widest cover stored, in pixels.
 const COVER_WIDTH: u32 = 800;
@@ -20,9 +19,7 @@ pub fn resources_dir(data_dir: &Path) -> PathBuf {
 
 /// 32 random hex digits.
 pub fn random_name() -> String {
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::web::tokens::random_hex(16)
 }
 
 /// Decodes a JPEG/PNG/WebP/GIF (recognised by content), scales it to at most 800 px wide and
@@ -158,7 +155,7 @@ pub async fn remove(dir: &Path, name: &str) {
     if let Err(e) = tokio::fs::remove_file(dir.join(name)).await
         && e.kind() != std::io::ErrorKind::NotFound
     {
-        tracing::warn!(file = %name, error = %e, "stored file could not be deleted");
+        tracing::warn!(file.name = %name, error = %e, "stored file could not be deleted");
     }
 }
 

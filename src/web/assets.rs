@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
-use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
@@ -89,8 +88,7 @@ impl Assets {
             let Some(file) = StaticFiles::get(&name) else {
                 continue;
             };
-            let hash = Sha256::digest(&file.data);
-            let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+            let short = crate::web::tokens::short_digest(&file.data, 5);
             let hashed = hashed_name(&name, &short);
             let asset = Arc::new(Asset::new(&file.data, &name));
             urls.insert(name.to_string(), format!("/static/{hashed}"));

@@ -21,9 +21,7 @@ pub fn new_token() -> String {
 
 /// A short random id for a request, shown on error pages and in logs.
 pub fn new_request_id() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    super::tokens::random_hex(6)
 }
 
 pub fn random_b64(len: usize) -> String {
@@ -39,13 +37,7 @@ pub fn is_well_formed(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+use super::tokens::constant_time_eq as same;
 
 /// Checks the request's token against the cookie; returns the request (body restored) when valid.
 /// Form bodies containing a NUL character are refused with 400.

@@ -15,8 +15,10 @@ pub mod rate_limit;
 pub mod routes;
 pub mod security;
 pub mod session_store;
+pub mod slug;
 pub mod templates;
 pub mod time;
+pub mod tokens;
 
 pub use context::{Ctx, FlashLevel, RequestContext};
 pub use guard::{Admin, Guard, Moderator, SignedIn, Trainer};

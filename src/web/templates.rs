@@ -89,7 +89,11 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Environment<'s
     env.add_filter(
         "money",
         |state: &State, amount_minor: i64, currency: &str| {
-            Money::new(amount_minor, currency).format(locale_of(state))
+            Money::parse(amount_minor, currency)
+                .map(|m| m.format(locale_of(state)))
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })
         },
     );
     // `{{ at|when }}` "3 déc. 2026 à 11:04", `|when("date")`, `|when("ago")`, `|when("clock")`:

@@ -65,7 +65,10 @@ async fn rig_with(tweak: impl FnOnce(&mut ProviderSettings)) -> Rig {
 }
 
 fn reference() -> String {
-    format!("T{}", providers::random_hex(12).to_uppercase())
+    format!(
+        "T{}",
+        techlearnjess::web::tokens::random_hex(6).to_uppercase()
+    )
 }
 
 impl Rig {
@@ -872,7 +875,7 @@ async fn mpesa_fake_checks_encryption_string_fields_msisdn_and_reference() {
     let body = |amount: Value, msisdn: &str, reference: &str| {
         json!({"input_Amount": amount, "input_Country": "DRC", "input_Currency": "USD",
             "input_CustomerMSISDN": msisdn, "input_ServiceProviderCode": cfg.service_provider_code,
-            "input_ThirdPartyConversationID": providers::random_hex(32),
+            "input_ThirdPartyConversationID": techlearnjess::web::tokens::random_hex(16),
             "input_TransactionReference": reference, "input_PurchasedItemsDesc": "Cours"})
     };
     let enc = || mpesa::encrypt(&key, &session_id).expect("encrypt");
@@ -1561,7 +1564,7 @@ async fn mpesa_refusals_answer_with_their_documented_codes_and_http_statuses() {
             &json!({"input_Amount": "10", "input_Country": "DRC", "input_Currency": "USD",
             "input_CustomerMSISDN": "243812345678",
             "input_ServiceProviderCode": cfg.service_provider_code,
-            "input_ThirdPartyConversationID": providers::random_hex(32),
+            "input_ThirdPartyConversationID": techlearnjess::web::tokens::random_hex(16),
             "input_TransactionReference": "RAW2006", "input_PurchasedItemsDesc": "Cours"}),
         )
         .send()

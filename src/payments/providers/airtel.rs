@@ -62,7 +62,7 @@ pub fn sign(key: &RsaPublicKey, body: &[u8]) -> Result<(String, String), Provide
     let mut os = rsa::rand_core::OsRng;
     let x_key = key
         .encrypt(&mut os, Pkcs1v15Encrypt, secret.as_bytes())
-        .map_err(|e| ProviderError::NotConfigured(format!("chiffrement Airtel : {e}")))?;
+        .map_err(|e| ProviderError::NotConfigured(format!("Airtel encryption: {e}")))?;
     Ok((signature, b64.encode(x_key)))
 }
 
@@ -202,7 +202,7 @@ impl Airtel {
             .await?;
         if status.is_server_error() {
             return Err(ProviderError::Unavailable(format!(
-                "clé Airtel : HTTP {status}"
+                "Airtel key: HTTP {status}"
             )));
         }
         let der = raw["data"]["key"]
@@ -212,9 +212,9 @@ impl Airtel {
                     .decode(k.trim())
                     .ok()
             })
-            .ok_or_else(|| ProviderError::NotConfigured(format!("clé Airtel absente : {raw}")))?;
+            .ok_or_else(|| ProviderError::NotConfigured(format!("Airtel key missing: {raw}")))?;
         let key = RsaPublicKey::from_public_key_der(&der)
-            .map_err(|e| ProviderError::NotConfigured(format!("clé Airtel illisible : {e}")))?;
+            .map_err(|e| ProviderError::NotConfigured(format!("Airtel key unreadable: {e}")))?;
         *self.signing_key.lock().await =
             Some((key.clone(), Instant::now() + Duration::from_secs(3600)));
         Ok(key)
@@ -249,12 +249,12 @@ impl Airtel {
         }
         if !status.is_success() {
             return Err(ProviderError::NotConfigured(format!(
-                "jeton Airtel refusé (HTTP {status}) : {body}"
+                "Airtel token refused (HTTP {status}): {body}"
             )));
         }
         let token = body["access_token"]
             .as_str()
-            .ok_or_else(|| ProviderError::Unavailable("jeton Airtel absent".into()))?
+            .ok_or_else(|| ProviderError::Unavailable("Airtel token missing".into()))?
             .to_string();
         let secs = match &body["expires_in"] {
             Value::String(s) => s.trim().parse::<u64>().unwrap_or(180),
@@ -347,7 +347,7 @@ impl Provider for Airtel {
 
     async fn initiate(&self, request: &PaymentRequest) -> Result<Initiated, ProviderError> {
         let msisdn = msisdn::for_provider(ProviderKind::Airtel, &request.msisdn_e164)
-            .ok_or_else(|| ProviderError::Rejected("numéro de téléphone invalide".into()))?;
+            .ok_or_else(|| ProviderError::Rejected("invalid phone number".into()))?;
         let currency = request.currency.code();
         let body = json!({
             "reference": request.description,
@@ -442,29 +442,29 @@ impl Provider for Airtel {
         body: &[u8],
     ) -> Result<CallbackHint, ProviderError> {
         let raw: Value = serde_json::from_slice(body)
-            .map_err(|_| ProviderError::InvalidCallback("corps JSON illisible".into()))?;
+            .map_err(|_| ProviderError::InvalidCallback("unreadable JSON body".into()))?;
         let transaction = &raw["transaction"];
         if !transaction.is_object() {
-            return Err(ProviderError::InvalidCallback("transaction absente".into()));
+            return Err(ProviderError::InvalidCallback("transaction missing".into()));
         }
         if let Some(key) = &self.cfg.callback_key {
             let hash = raw["hash"]
                 .as_str()
-                .ok_or_else(|| ProviderError::InvalidCallback("hash absent".into()))?;
+                .ok_or_else(|| ProviderError::InvalidCallback("hash missing".into()))?;
             let expected = base64::engine::general_purpose::STANDARD
                 .decode(hash.trim())
-                .map_err(|_| ProviderError::InvalidCallback("hash illisible".into()))?;
+                .map_err(|_| ProviderError::InvalidCallback("hash unreadable".into()))?;
             // The exact bytes Airtel hashes are unsure: the raw object, or its compact form.
             let raw_bytes = raw_object(body, "transaction").unwrap_or_default();
             let compact = serde_json::to_vec(transaction).unwrap_or_default();
             if !hash_matches(key, raw_bytes, &expected) && !hash_matches(key, &compact, &expected) {
-                return Err(ProviderError::InvalidCallback("hash invalide".into()));
+                return Err(ProviderError::InvalidCallback("hash invalid".into()));
             }
         }
         let reference = transaction["id"]
             .as_str()
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| ProviderError::InvalidCallback("transaction.id absent".into()))?
+            .ok_or_else(|| ProviderError::InvalidCallback("transaction.id missing".into()))?
             .to_string();
         let claimed = match transaction["status_code"].as_str().map(map_status) {
             Some(ProviderStatus::Succeeded) => ProviderStatus::Succeeded,
@@ -528,9 +528,7 @@ mod tests {
 
     fn hex<const N: usize>(s: &str) -> [u8; N] {
         let mut out = [0u8; N];
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex");
-        }
+        hex::decode_to_slice(s, &mut out).expect("hex");
         out
     }
 

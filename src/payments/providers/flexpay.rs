@@ -90,7 +90,7 @@ impl Provider for Flexpay {
 
     async fn initiate(&self, request: &PaymentRequest) -> Result<Initiated, ProviderError> {
         let phone = msisdn::for_provider(ProviderKind::Flexpay, &request.msisdn_e164)
-            .ok_or_else(|| ProviderError::Rejected("numéro de téléphone invalide".into()))?;
+            .ok_or_else(|| ProviderError::Rejected("invalid phone number".into()))?;
         let body = json!({
             "merchant": self.cfg.merchant,
             "type": 1,
@@ -125,11 +125,11 @@ impl Provider for Flexpay {
                 raw,
             }),
             Some(_) => Err(ProviderError::Rejected(format!(
-                "FlexPay : {}",
+                "FlexPay: {}",
                 raw["message"].as_str().unwrap_or("")
             ))),
             None => Err(ProviderError::Unavailable(format!(
-                "FlexPay HTTP {status} illisible"
+                "FlexPay HTTP {status} unreadable"
             ))),
         }
     }
@@ -175,7 +175,7 @@ impl Provider for Flexpay {
         body: &[u8],
     ) -> Result<CallbackHint, ProviderError> {
         let raw: Value = serde_json::from_slice(body)
-            .map_err(|_| ProviderError::InvalidCallback("corps JSON illisible".into()))?;
+            .map_err(|_| ProviderError::InvalidCallback("unreadable JSON body".into()))?;
         let reference = raw["reference"]
             .as_str()
             .filter(|s| !s.is_empty())
@@ -185,7 +185,7 @@ impl Provider for Flexpay {
             .filter(|s| !s.is_empty())
             .map(str::to_string);
         if reference.is_none() && provider_ref.is_none() {
-            return Err(ProviderError::InvalidCallback("référence absente".into()));
+            return Err(ProviderError::InvalidCallback("reference missing".into()));
         }
         let claimed = map_callback(&raw);
         Ok(CallbackHint {

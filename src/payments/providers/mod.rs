@@ -160,16 +160,16 @@ pub struct PaymentLookup {
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The provider refused the request as such (bad number, limits, duplicate…): final.
-    #[error("refusé par l'opérateur : {0}")]
+    #[error("refused by the provider: {0}")]
     Rejected(String),
     /// Network error, timeout, 5xx: the outcome is unknown; re-query later.
-    #[error("opérateur injoignable : {0}")]
+    #[error("provider unreachable: {0}")]
     Unavailable(String),
     /// A callback that does not verify (bad hash, malformed body).
-    #[error("rappel invalide : {0}")]
+    #[error("invalid callback: {0}")]
     InvalidCallback(String),
     /// The adapter is not configured (missing credentials).
-    #[error("opérateur non configuré : {0}")]
+    #[error("provider not configured: {0}")]
     NotConfigured(String),
 }
 
@@ -212,7 +212,7 @@ pub fn build(settings: &ProviderSettings) -> HashMap<ProviderKind, Arc<dyn Provi
             Ok(p) => {
                 out.insert(ProviderKind::Mpesa, Arc::new(p));
             }
-            Err(e) => tracing::error!("M-Pesa non configuré : {e}"),
+            Err(e) => tracing::error!(error = %e, "payments: M-Pesa adapter not configured"),
         }
     }
     if let Some(c) = &settings.flexpay {
@@ -237,32 +237,20 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 /// A transport failure (timeout, connection refused, unreadable body): the outcome is unknown.
 pub(crate) fn unavailable(e: reqwest::Error) -> ProviderError {
     if e.is_timeout() {
-        ProviderError::Unavailable("délai dépassé".into())
+        ProviderError::Unavailable("timed out".into())
     } else {
         ProviderError::Unavailable(e.to_string())
     }
 }
 
-/// The amount in major units as a decimal string without trailing zeros: `28600` (CDF),
-/// `10`, `12.5`, `12.05` (USD). CDF must be whole francs.
+/// The amount in major units as providers take it ([`crate::money::major_units_text`]);
+/// refused when not positive or, in CDF, not whole francs.
 pub fn major_amount(currency: Currency, amount_minor: i64) -> Result<String, ProviderError> {
     if amount_minor <= 0 {
-        return Err(ProviderError::Rejected("montant nul ou négatif".into()));
+        return Err(ProviderError::Rejected("zero or negative amount".into()));
     }
-    let scale = 10_i64.pow(currency.exponent());
-    let units = amount_minor / scale;
-    let rest = amount_minor % scale;
-    if rest == 0 {
-        return Ok(units.to_string());
-    }
-    if currency == Currency::Cdf {
-        return Err(ProviderError::Rejected(
-            "montant en francs congolais non entier".into(),
-        ));
-    }
-    let width = currency.exponent() as usize;
-    let frac = format!("{rest:0width$}");
-    Ok(format!("{units}.{}", frac.trim_end_matches('0')))
+    crate::money::major_units_text(currency, amount_minor)
+        .ok_or_else(|| ProviderError::Rejected("Congolese franc amount not whole".into()))
 }
 
 /// The same amount as a JSON number (Orange, Airtel, FlexPay take numbers).
@@ -278,38 +266,13 @@ pub fn major_amount_json(
 
 /// Reads a provider's major-unit amount (`"28600"`, `12.5`, `"12.50"`) back into minor units.
 pub fn minor_from_major(currency: Currency, value: &serde_json::Value) -> Option<i64> {
-    let text = match value {
-        serde_json::Value::String(s) => s.trim().to_string(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let exp = currency.exponent() as usize;
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > exp || int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    match value {
+        serde_json::Value::String(s) => crate::money::minor_from_major_text(currency, s),
+        serde_json::Value::Number(n) => {
+            crate::money::minor_from_major_text(currency, &n.to_string())
+        }
+        _ => None,
     }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let units: i64 = int.parse().ok()?;
-    let frac_value: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<exp$}").parse().ok()?
-    };
-    units
-        .checked_mul(10_i64.pow(exp as u32))?
-        .checked_add(frac_value)
-}
-
-/// A fresh random id of `len` lowercase hex characters (conversation ids, tokens).
-pub fn random_hex(len: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from_digit(rng.random_range(0..16u32), 16).unwrap_or('0'))
-        .collect()
 }
 
 #[cfg(test)]
@@ -374,13 +337,5 @@ mod tests {
                 proptest::prop_assert_eq!(minor_from_major(currency, &number), Some(minor));
             }
         }
-    }
-
-    #[test]
-    fn random_hex_has_the_asked_length() {
-        let a = random_hex(32);
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_ne!(a, random_hex(32));
     }
 }

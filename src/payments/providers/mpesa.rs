@@ -14,9 +14,10 @@ use tokio::sync::Mutex;
 
 use super::{
     CallbackHint, Initiated, MpesaConfig, PaymentLookup, PaymentRequest, Provider, ProviderError,
-    ProviderKind, ProviderStatus, StatusReport, http_client, major_amount, random_hex, unavailable,
+    ProviderKind, ProviderStatus, StatusReport, http_client, major_amount, unavailable,
 };
 use crate::payments::msisdn;
+use crate::web::tokens::random_hex;
 
 /// Assumed session lifetime (the real one is not documented).
 const SESSION_LIFETIME: Duration = Duration::from_secs(55 * 60);
@@ -44,7 +45,7 @@ pub fn encrypt(key: &RsaPublicKey, plain: &str) -> Result<String, ProviderError>
     let mut rng = rsa::rand_core::OsRng;
     let bytes = key
         .encrypt(&mut rng, Pkcs1v15Encrypt, plain.as_bytes())
-        .map_err(|e| ProviderError::NotConfigured(format!("chiffrement M-Pesa : {e}")))?;
+        .map_err(|e| ProviderError::NotConfigured(format!("M-Pesa encryption: {e}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -130,7 +131,7 @@ impl Mpesa {
             (Some("INS-0"), Some(id)) if !id.is_empty() => id.to_string(),
             _ => {
                 return Err(ProviderError::NotConfigured(format!(
-                    "session M-Pesa refusée (HTTP {status}) : {body}"
+                    "M-Pesa session refused (HTTP {status}): {body}"
                 )));
             }
         };
@@ -188,10 +189,10 @@ impl Provider for Mpesa {
     /// background task, not in a request handler.
     async fn initiate(&self, request: &PaymentRequest) -> Result<Initiated, ProviderError> {
         let msisdn = msisdn::for_provider(ProviderKind::Mpesa, &request.msisdn_e164)
-            .ok_or_else(|| ProviderError::Rejected("numéro de téléphone invalide".into()))?;
+            .ok_or_else(|| ProviderError::Rejected("invalid phone number".into()))?;
         if request.reference.is_empty() || request.reference.chars().count() > 20 {
             return Err(ProviderError::Rejected(
-                "référence de 1 à 20 caractères (INS-17)".into(),
+                "reference of 1 to 20 characters (INS-17)".into(),
             ));
         }
         let body = json!({
@@ -200,7 +201,7 @@ impl Provider for Mpesa {
             "input_Currency": request.currency.code(),
             "input_CustomerMSISDN": msisdn,
             "input_ServiceProviderCode": self.cfg.service_provider_code,
-            "input_ThirdPartyConversationID": random_hex(32),
+            "input_ThirdPartyConversationID": random_hex(16),
             "input_TransactionReference": request.reference,
             "input_PurchasedItemsDesc": request.description.chars().take(100).collect::<String>(),
         });
@@ -252,7 +253,7 @@ impl Provider for Mpesa {
                 "input_ServiceProviderCode",
                 self.cfg.service_provider_code.clone(),
             ),
-            ("input_ThirdPartyConversationID", random_hex(32)),
+            ("input_ThirdPartyConversationID", random_hex(16)),
             ("input_Country", self.cfg.country.clone()),
         ];
         let (status, raw) = self
@@ -292,7 +293,7 @@ impl Provider for Mpesa {
         body: &[u8],
     ) -> Result<CallbackHint, ProviderError> {
         let raw: Value = serde_json::from_slice(body)
-            .map_err(|_| ProviderError::InvalidCallback("corps JSON illisible".into()))?;
+            .map_err(|_| ProviderError::InvalidCallback("unreadable JSON body".into()))?;
         let reference = raw["input_ThirdPartyReference"]
             .as_str()
             .filter(|s| !s.is_empty())
@@ -302,7 +303,7 @@ impl Provider for Mpesa {
             .filter(|s| !s.is_empty())
             .map(str::to_string);
         if reference.is_none() && provider_ref.is_none() {
-            return Err(ProviderError::InvalidCallback("référence absente".into()));
+            return Err(ProviderError::InvalidCallback("reference missing".into()));
         }
         let claimed = match raw["input_ResultCode"].as_str() {
             Some("0") | Some("INS-0") => ProviderStatus::Succeeded,

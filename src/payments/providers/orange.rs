@@ -83,12 +83,12 @@ impl Orange {
         }
         if !status.is_success() {
             return Err(ProviderError::NotConfigured(format!(
-                "jeton Orange refusé (HTTP {status}) : {body}"
+                "Orange token refused (HTTP {status}): {body}"
             )));
         }
         let token = body["access_token"]
             .as_str()
-            .ok_or_else(|| ProviderError::Unavailable("jeton Orange absent".into()))?
+            .ok_or_else(|| ProviderError::Unavailable("Orange token missing".into()))?
             .to_string();
         // `expires_in` is a string ("7776000"); accept a number too.
         let secs = match &body["expires_in"] {
@@ -148,7 +148,7 @@ impl Provider for Orange {
     async fn initiate(&self, request: &PaymentRequest) -> Result<Initiated, ProviderError> {
         if request.reference.is_empty() || request.reference.chars().count() > MAX_FIELD {
             return Err(ProviderError::Rejected(
-                "référence de 1 à 30 caractères".into(),
+                "reference of 1 to 30 characters".into(),
             ));
         }
         let amount = major_amount_json(request.currency, request.amount_minor)?;
@@ -236,18 +236,18 @@ impl Provider for Orange {
         body: &[u8],
     ) -> Result<CallbackHint, ProviderError> {
         let raw: Value = serde_json::from_slice(body)
-            .map_err(|_| ProviderError::InvalidCallback("corps JSON illisible".into()))?;
+            .map_err(|_| ProviderError::InvalidCallback("unreadable JSON body".into()))?;
         let notif_token = raw["notif_token"]
             .as_str()
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ProviderError::InvalidCallback("notif_token absent".into()))?
+            .ok_or_else(|| ProviderError::InvalidCallback("notif_token missing".into()))?
             .to_string();
         let claimed = match raw["status"].as_str().map(map_status) {
             Some(ProviderStatus::Succeeded) => ProviderStatus::Succeeded,
             Some(ProviderStatus::Failed) => ProviderStatus::Failed,
             Some(ProviderStatus::Expired) => ProviderStatus::Expired,
             Some(_) => ProviderStatus::Unknown,
-            None => return Err(ProviderError::InvalidCallback("status absent".into())),
+            None => return Err(ProviderError::InvalidCallback("status missing".into())),
         };
         Ok(CallbackHint {
             reference: raw["order_id"].as_str().map(str::to_string),

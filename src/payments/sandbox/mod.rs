@@ -27,8 +27,9 @@ use time::OffsetDateTime;
 
 use crate::payments::providers::{
     AirtelConfig, FlexpayConfig, MpesaConfig, OrangeConfig, ProviderKind, ProviderSettings,
-    ProviderStatus, airtel, random_hex,
+    ProviderStatus, airtel,
 };
+use crate::web::tokens::random_hex;
 
 pub const ORANGE_CLIENT_ID: &str = "sandbox-orange-client";
 pub const ORANGE_CLIENT_SECRET: &str = "sandbox-orange-secret";
@@ -259,7 +260,7 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         handle.spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!("bac à sable des paiements arrêté : {e}");
+                tracing::error!(error = %e, "payments: sandbox server stopped");
             }
         });
         Ok(Self { inner })
@@ -371,10 +372,10 @@ impl Sandbox {
                 .rev()
                 .find(|p| matches(p, reference_or_provider_ref))
             else {
-                anyhow::bail!("paiement inconnu du bac à sable : {reference_or_provider_ref}");
+                anyhow::bail!("payment unknown to the sandbox: {reference_or_provider_ref}");
             };
             if p.phase.is_final() {
-                anyhow::bail!("paiement déjà finalisé : {reference_or_provider_ref}");
+                anyhow::bail!("payment already final: {reference_or_provider_ref}");
             }
             p.phase = match outcome {
                 SandboxOutcome::Confirm => Phase::Success,
@@ -398,7 +399,7 @@ impl Sandbox {
         if let Some((url, body)) = self.callback_for(&payment, outcome, false)
             && let Err(e) = self.post_callback(&url, body).await
         {
-            tracing::warn!("rappel du bac à sable non livré à {url} : {e}");
+            tracing::warn!(http.url = %url, error = %e, "payments: sandbox callback not delivered");
         }
         Ok(())
     }
@@ -458,7 +459,7 @@ impl Sandbox {
         match p.provider {
             ProviderKind::Orange => {
                 let token = if forge {
-                    random_hex(32)
+                    random_hex(16)
                 } else {
                     p.notif_token.clone().unwrap_or_default()
                 };
