@@ -311,6 +311,22 @@ async fn the_catalogue_filters_by_category_price_and_text_and_paginates_by_twelv
     let (_, page2) = app.page("/courses?page=2").await;
     assert_eq!(count(&page2, "[data-testid=course-card]"), 3);
     assert_eq!(count(&page2, "[data-testid=page-prev]"), 1);
+    // A page past the end is the last page, never "Page 999 sur 2".
+    let (status, past) = app.page("/courses?page=999").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        texts(&past, "[data-testid=course-card] h3"),
+        texts(&page2, "[data-testid=course-card] h3")
+    );
+    assert_eq!(
+        text_of(&past, "[data-testid=page-current] .sr-only").as_deref(),
+        Some("Page 2 sur 2")
+    );
+    assert_eq!(
+        attr(&past, "[data-testid=page-prev]", "href").as_deref(),
+        Some("/courses")
+    );
+    assert_eq!(text_of(&past, "[data-testid=course-count]").as_deref(), Some("15 cours trouvés"));
     let all_titles = [
         texts(&html, "[data-testid=course-card] h3"),
         texts(&page2, "[data-testid=course-card] h3"),
