@@ -103,10 +103,10 @@ async fn the_centre_lists_unread_first_and_marks_read() {
     );
     let body = html.html();
     assert!(
-        body.contains("Nouvelle réponse dans « Aide &lt;script&gt; »"),
+        body.contains("Nouvelle réponse dans «&nbsp;Aide &lt;script&gt;&nbsp;»"),
         "escaped, newest first"
     );
-    assert!(body.contains("Non lues\u{a0}: 26"));
+    assert!(body.contains("Non lues&nbsp;: 26"));
 
     // Reading one follows its link; someone else cannot touch it.
     let id: i64 = sqlx::query_scalar(
@@ -142,7 +142,7 @@ async fn the_centre_lists_unread_first_and_marks_read() {
     let r = amani.post_form("/notifications/read-all", &[]).await;
     assert_eq!(r.status(), 303);
     let (_, html) = amani.page("/notifications").await;
-    assert!(html.html().contains("Non lues\u{a0}: 0"));
+    assert!(html.html().contains("Non lues&nbsp;: 0"));
     // Out-of-range pages are not errors.
     assert_eq!(amani.get("/notifications?page=abc").await.status(), 200);
 }
@@ -199,7 +199,7 @@ async fn e_mails_follow_the_user_settings() {
         mails
             .last()
             .unwrap()
-            .contains("Nouvelle réponse dans « Sujet »")
+            .contains("Nouvelle réponse dans «\u{a0}Sujet\u{a0}»")
     );
 }
 
