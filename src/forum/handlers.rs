@@ -224,7 +224,10 @@ async fn create_topic(
     form: TopicForm,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let (title, body) = match (model::parse_title(&form.title), model::parse_body(&form.body)) {
+    let (title, body) = match (
+        model::parse_title(&form.title),
+        model::parse_body(&form.body),
+    ) {
         (Ok(title), Ok(body)) => (title, body),
         (title, body) => {
             // Sent back with what was typed (up to 10,000 characters) and a message per field.
@@ -363,7 +366,7 @@ async fn topic_page(
     refused: Option<RefusedReply>,
 ) -> AppResult<Response> {
     let user = ctx.user.as_ref();
-    let (topic, forum) = readable_topic(&state, user, id).await?;
+    let (topic, forum) = readable_topic(state, user, id).await?;
     let moderator = is_moderator(user);
     let replies = queries::replies(&state.db, id, 0, moderator).await?;
     let liked = match user {
@@ -686,7 +689,10 @@ pub async fn edit_topic(
     let (topic, _) = readable_topic(&state, Some(user), id).await?;
     require_editable(user, topic.author_id, &topic.created_at)?;
     let raw_title = form.title.unwrap_or_default();
-    let (title, body) = match (model::parse_title(&raw_title), model::parse_body(&form.body)) {
+    let (title, body) = match (
+        model::parse_title(&raw_title),
+        model::parse_body(&form.body),
+    ) {
         (Ok(title), Ok(body)) => (title, body),
         (title, body) => {
             let mut errors = Errors::new();

@@ -87,13 +87,7 @@ pub async fn list(
     let total = queries::count(&state.db, user.id).await?;
     let pagination = Pagination::new(Pagination::requested(q.page.as_deref()), PAGE_SIZE, total);
     let unread = queries::unread_count(&state.db, user.id).await?;
-    let rows = queries::page(
-        &state.db,
-        user.id,
-        pagination.limit(),
-        pagination.offset(),
-    )
-    .await?;
+    let rows = queries::page(&state.db, user.id, pagination.limit(), pagination.offset()).await?;
     let items: Vec<NotificationView> = rows
         .into_iter()
         .map(|n| view(&state, ctx.locale, n))

@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(size_label(&i18n, Locale::Fr, 1_258_291), "1,2\u{a0}Mo");
         assert_eq!(size_label(&i18n, Locale::En, 1_258_291), "1.2\u{a0}MB");
         assert_eq!(size_label(&i18n, Locale::Fr, 2 * 1024 * 1024), "2\u{a0}Mo");
-        assert_eq!(size_label(&i18n, Locale::Fr, 300 * 1024 * 1024), "300\u{a0}Mo");
+        assert_eq!(
+            size_label(&i18n, Locale::Fr, 300 * 1024 * 1024),
+            "300\u{a0}Mo"
+        );
         assert_eq!(
             size_label(&i18n, Locale::En, 3 * 1024 * 1024 * 1024 / 2),
             "1.5\u{a0}GB"

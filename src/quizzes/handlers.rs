@@ -204,7 +204,10 @@ async fn show_stored(
     )
 }
 
-#[expect(clippy::too_many_arguments, reason = "the render of one result, all of it needed")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the render of one result, all of it needed"
+)]
 fn render_result(
     state: &AppState,
     ctx: &Ctx,

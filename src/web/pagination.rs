@@ -188,7 +188,12 @@ mod tests {
             shown,
             [Some(1), None, Some(4), Some(5), Some(6), None, Some(10)]
         );
-        assert!(view.links.iter().filter(|l| l.current).all(|l| l.page == Some(5)));
+        assert!(
+            view.links
+                .iter()
+                .filter(|l| l.current)
+                .all(|l| l.page == Some(5))
+        );
         let shown: Vec<Option<i64>> = Pagination::new(1, 10, 30)
             .view("/forum")
             .links

@@ -326,7 +326,10 @@ async fn the_catalogue_filters_by_category_price_and_text_and_paginates_by_twelv
         attr(&past, "[data-testid=page-prev]", "href").as_deref(),
         Some("/courses")
     );
-    assert_eq!(text_of(&past, "[data-testid=course-count]").as_deref(), Some("15 cours trouvés"));
+    assert_eq!(
+        text_of(&past, "[data-testid=course-count]").as_deref(),
+        Some("15 cours trouvés")
+    );
     let all_titles = [
         texts(&html, "[data-testid=course-card] h3"),
         texts(&page2, "[data-testid=course-card] h3"),

@@ -584,10 +584,12 @@ async fn a_refused_topic_comes_back_with_422_what_was_typed_and_its_errors() {
         Some("topic-title-error")
     );
     assert!(
-        text_of(&page, "[data-testid=error-title]")
-            .is_some_and(|t| t.contains("entre 5 et 150"))
+        text_of(&page, "[data-testid=error-title]").is_some_and(|t| t.contains("entre 5 et 150"))
     );
-    assert_eq!(raw_text(&page, "[data-testid=topic-body]").as_deref(), Some(body));
+    assert_eq!(
+        raw_text(&page, "[data-testid=topic-body]").as_deref(),
+        Some(body)
+    );
     assert_eq!(count(&page, "[data-testid=error-body]"), 0);
 
     let long = "é".repeat(10_001);
@@ -621,7 +623,13 @@ async fn a_refused_topic_comes_back_with_422_what_was_typed_and_its_errors() {
 async fn a_refused_reply_comes_back_with_422_and_its_text_as_a_page_or_a_fragment() {
     let f = Forum::new().await;
     let learner = f.browser(LEARNER).await;
-    let topic = new_topic(&learner, "/forum/c/entraide", "Une question longue", "Voici.").await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Une question longue",
+        "Voici.",
+    )
+    .await;
     let url = format!("/forum/topics/{topic}/replies");
     let long = "Réponse détaillée ".repeat(600);
     assert!(long.trim().chars().count() > 10_000);
@@ -661,9 +669,7 @@ async fn a_refused_reply_comes_back_with_422_and_its_text_as_a_page_or_a_fragmen
         raw_text(&fragment, "[data-testid=reply-body]").as_deref(),
         Some("   ")
     );
-    assert!(
-        text_of(&fragment, "[data-testid=error-body]").is_some_and(|t| !t.is_empty())
-    );
+    assert!(text_of(&fragment, "[data-testid=error-body]").is_some_and(|t| !t.is_empty()));
     let r = learner
         .client
         .post(learner.url(&url))

@@ -284,7 +284,7 @@ async fn two_instances_on_postgresql_deliver_each_others_events() {
         "/forum",
     )
     .await;
-    stream.expect("mentionné dans « Entraide »").await;
+    stream.expect("mentionné dans «\u{a0}Entraide\u{a0}»").await;
 
     // A chat message posted on instance A reaches a socket on instance B.
     let (_, html) = amani.page("/chat").await;
