@@ -72,7 +72,7 @@ impl Config {
         let parsed = Url::parse(&base_url)
             .with_context(|| format!("TLJ_BASE_URL n'est pas une URL valide : {base_url}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            bail!("TLJ_BASE_URL doit être une URL http(s) (reçu : {base_url})");
+            bail!("TLJ_BASE_URL doit être une URL http ou https (reçu : {base_url})");
         }
         let smtp_url = get("TLJ_SMTP_URL");
         let mail_from = get("TLJ_MAIL_FROM")

@@ -11,6 +11,10 @@ use crate::db;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::Ctx;
+use crate::web::pagination::Pagination;
+
+/// Audit entries per page.
+const AUDIT_PAGE: i64 = 50;
 
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let month_ago = db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(30));
@@ -36,21 +40,14 @@ pub async fn audit(
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = page_number(q.page.as_deref());
-    let entries = queries::audit_log(&state.db, 50, (page - 1) * 50).await?;
-    let more = entries.len() == 50;
+    let total = queries::audit_count(&state.db).await?;
+    let pagination = Pagination::new(Pagination::requested(q.page.as_deref()), AUDIT_PAGE, total);
+    let entries = queries::audit_log(&state.db, pagination.limit(), pagination.offset()).await?;
     Ok(state
         .render(
             &ctx,
             "views/admin/audit.html",
-            context! { entries => Serde(entries), page, more },
+            context! { entries => Serde(entries), pagination => Serde(pagination.view(&ctx.path)) },
         )?
         .into_response())
-}
-
-/// `?page=` as a number from 1, whatever was typed.
-pub fn page_number(raw: Option<&str>) -> i64 {
-    raw.and_then(|p| p.trim().parse::<i64>().ok())
-        .filter(|p| (1..=100_000).contains(p))
-        .unwrap_or(1)
 }

@@ -5,6 +5,7 @@ pub mod exports;
 use serde::Serialize;
 
 use crate::db::{self, Db};
+use crate::web::pagination::Pagination;
 
 /// `%…%` for LIKE, lower-cased, with the wildcards of the input escaped (`ESCAPE '\'`).
 pub fn like_pattern(q: &str) -> String {
@@ -46,6 +47,13 @@ pub struct AuditEntry {
     pub target_id: Option<i64>,
     pub details: String,
     pub created_at: String,
+}
+
+/// How many entries the audit log holds.
+pub async fn audit_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit")
+        .fetch_one(&db.pool)
+        .await
 }
 
 pub async fn audit_log(db: &Db, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
@@ -115,13 +123,21 @@ pub struct UserRow {
 const USER_COLUMNS: &str =
     "u.id, u.name, u.email, u.roles, u.email_verified, u.active, u.created_at";
 
+/// One page of the users matching `filter` (a page past the end is the last one), newest first.
 pub async fn users(
     db: &Db,
     filter: &UserFilter,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    requested_page: i64,
+    per_page: i64,
+) -> Result<(Vec<UserRow>, Pagination), sqlx::Error> {
     let (clause, values) = filter.clause();
+    let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM users u WHERE {clause}"
+    )));
+    for v in &values {
+        c = c.bind(v.clone());
+    }
+    let pagination = Pagination::new(requested_page, per_page, c.fetch_one(&db.pool).await?);
     let n = values.len();
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE {clause} ORDER BY u.id DESC LIMIT ${} OFFSET ${}",
@@ -132,14 +148,12 @@ pub async fn users(
     for v in &values {
         q = q.bind(v.clone());
     }
-    let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
-    let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM users u WHERE {clause}"
-    )));
-    for v in &values {
-        c = c.bind(v.clone());
-    }
-    Ok((rows, c.fetch_one(&db.pool).await?))
+    let rows = q
+        .bind(pagination.limit())
+        .bind(pagination.offset())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((rows, pagination))
 }
 
 pub async fn user(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {

@@ -8,12 +8,12 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-use super::handlers::page_number;
 use super::queries::{self, UserFilter};
 use crate::auth::model::{Role, Roles};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Admin, Ctx, FlashLevel};
+use crate::web::pagination::Pagination;
+use crate::web::{Admin, Ctx, FlashLevel, Fragment};
 
 const PAGE: i64 = 50;
 
@@ -28,17 +28,28 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let page = page_number(q.page.as_deref());
-    let (users, total) = queries::users(&state.db, &q.filter, PAGE, (page - 1) * PAGE).await?;
-    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let requested = Pagination::requested(q.page.as_deref());
+    let (users, pagination) = queries::users(&state.db, &q.filter, requested, PAGE).await?;
     let query = serde_urlencoded_filter(&q.filter);
+    let name = if fragment {
+        "partials/admin/user_rows.html"
+    } else {
+        "views/admin/users.html"
+    };
     Ok(state
         .render(
             &ctx,
-            "views/admin/users.html",
-            context! { users => Serde(users), total, page, pages, filter => Serde(&q.filter), query },
+            name,
+            context! {
+                users => Serde(users),
+                total => pagination.total(),
+                pagination => Serde(pagination.view(&ctx.path)),
+                filter => Serde(&q.filter),
+                query,
+            },
         )?
         .into_response())
 }

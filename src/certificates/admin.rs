@@ -12,7 +12,7 @@ use super::model::normalize_code;
 use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Admin, Ctx, FlashLevel};
+use crate::web::{Admin, Ctx, FlashLevel, Fragment};
 
 /// How many certificates the admin list shows.
 const LIST_LIMIT: i64 = 100;
@@ -28,6 +28,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
     let q: String = query.q.trim().chars().take(100).collect();
@@ -38,7 +39,7 @@ pub async fn list(
         .map(|c| CertificateView::new(&state, c, locale))
         .collect();
     let values = context! { certificates => Serde(&certificates), q };
-    let template = if ctx.partial {
+    let template = if fragment {
         "partials/certificates/admin_rows.html"
     } else {
         "views/certificates/admin.html"

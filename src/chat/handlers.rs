@@ -18,7 +18,7 @@ use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::rate_limit::Action;
-use crate::web::{Ctx, FlashLevel, Moderator};
+use crate::web::{Ctx, FlashLevel, Fragment, Moderator};
 
 /// The moderation queue of the platform (forum and chat reports).
 pub const MODERATION_QUEUE: &str = "/admin/moderation";
@@ -321,6 +321,7 @@ pub async fn post_form(
 pub async fn hide(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Moderator(user): Moderator,
     Path(message_id): Path<i64>,
 ) -> AppResult<Response> {
@@ -336,7 +337,7 @@ pub async fn hide(
         queries::log_moderation(&state.db, user.id, "hide", message_id, author, "").await?;
     }
     queries::resolve_reports(&state.db, message_id, user.id).await?;
-    if ctx.partial {
+    if fragment {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Ok(ctx.redirect_with_flash(FlashLevel::Success, "chat.flash.hidden", MODERATION_QUEUE))

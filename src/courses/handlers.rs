@@ -19,7 +19,7 @@ use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel};
+use crate::web::{Ctx, FlashLevel, Fragment};
 
 #[derive(Serialize)]
 struct Chip {
@@ -31,6 +31,7 @@ struct Chip {
 pub async fn list_courses(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Query(raw): Query<CatalogueQuery>,
 ) -> AppResult<Response> {
     let filter = CatalogueFilter::parse(&raw);
@@ -40,7 +41,7 @@ pub async fn list_courses(
             queries::search_published(&state.db, &filter, PAGE_SIZE)
         })
         .await?;
-    let (cards, total) = (&results.0, results.1);
+    let (cards, pagination) = (&results.0, results.1);
     let mut progress_by_course = match &ctx.user {
         Some(u) => progress::enrolled_progress(&state.db, u.id).await?,
         None => HashMap::new(),
@@ -52,21 +53,14 @@ pub async fn list_courses(
             course: course.clone(),
         })
         .collect();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let prev_url =
-        (filter.page > 1).then(|| filter.url(&[("page", &(filter.page - 1).to_string())]));
-    let next_url =
-        (filter.page < pages).then(|| filter.url(&[("page", &(filter.page + 1).to_string())]));
+    // Links from the canonical URL of these filters, whatever the request's spelling.
     let values = context! {
         cards => Serde(&cards),
-        total,
-        page => filter.page,
-        pages,
-        prev_url,
-        next_url,
+        total => pagination.total(),
+        pagination => Serde(pagination.view(&filter.url(&[]))),
         filter => Serde(&filter),
     };
-    let mut response = if ctx.partial {
+    let response = if fragment {
         state.render(&ctx, "partials/courses/results.html", values)?
     } else {
         let categories = state
@@ -110,9 +104,6 @@ pub async fn list_courses(
         )?
     }
     .into_response();
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
     Ok(response)
 }
 

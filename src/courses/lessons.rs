@@ -14,7 +14,7 @@ use crate::db::flag;
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
 use crate::state::AppState;
-use crate::web::Ctx;
+use crate::web::{Ctx, Fragment};
 
 /// An id from the path; anything but a positive integer is a page that does not exist.
 fn parse_id(raw: &str) -> AppResult<i64> {
@@ -129,6 +129,7 @@ fn video_estimate(
 pub async fn lesson_video(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((slug, raw_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let (_, lesson) = readable_lesson(&state, &ctx, &slug, &raw_id).await?;
@@ -136,7 +137,7 @@ pub async fn lesson_video(
     let Some(embed_url) = Video::parse(&url).embed_url() else {
         return Err(AppError::NotFound);
     };
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&url).into_response());
     }
     Ok(state
@@ -151,6 +152,7 @@ pub async fn lesson_video(
 pub async fn complete_lesson(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((slug, raw_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
@@ -166,7 +168,7 @@ pub async fn complete_lesson(
         crate::certificates::issue_on_completion(&state, user.id, course.id).await?;
     }
     let lesson_url = format!("/courses/{}/lessons/{}", course.slug, lesson.id);
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&lesson_url).into_response());
     }
     let order = queries::lesson_order(&state.db, course.id).await?;

@@ -102,10 +102,6 @@ impl CatalogueFilter {
         Some(crate::db::like_anywhere(&self.q))
     }
 
-    pub fn offset(&self) -> i64 {
-        (self.page - 1) * PAGE_SIZE
-    }
-
     /// The catalogue URL with these filters, `changes` applied (empty value = removed).
     pub fn url(&self, changes: &[(&str, &str)]) -> String {
         let page = self.page.to_string();

@@ -6,6 +6,7 @@ use super::model::{
     ResourceRow, SectionRow,
 };
 use crate::db::{self, Db};
+use crate::web::pagination::Pagination;
 
 const CARD_SELECT: &str = "SELECT c.id, c.title, c.slug, c.summary, c.level, c.duration_minutes, \
      c.price_minor, c.currency, cat.name AS category_name, cat.slug AS category_slug, \
@@ -84,12 +85,13 @@ pub async fn count_courses(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// One page of published courses matching `filter`, and how many match in all.
+/// One page of published courses matching `filter` (a page past the end is the last one), and
+/// its pagination over all that match.
 pub async fn search_published(
     db: &Db,
     filter: &CatalogueFilter,
-    limit: i64,
-) -> Result<(Vec<CourseCard>, i64), sqlx::Error> {
+    per_page: i64,
+) -> Result<(Vec<CourseCard>, Pagination), sqlx::Error> {
     let mut conditions = vec!["c.published = 1".to_owned()];
     let mut binds: Vec<String> = Vec::new();
     if !filter.category.is_empty() {
@@ -118,6 +120,7 @@ pub async fn search_published(
         count = count.bind(b);
     }
     let total = count.fetch_one(&db.pool).await?;
+    let pagination = Pagination::new(filter.page, per_page, total);
     let n = binds.len();
     let page_sql = format!(
         "{CARD_SELECT} WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC \
@@ -130,11 +133,11 @@ pub async fn search_published(
         page = page.bind(b);
     }
     let cards = page
-        .bind(limit)
-        .bind(filter.offset())
+        .bind(pagination.limit())
+        .bind(pagination.offset())
         .fetch_all(&db.pool)
         .await?;
-    Ok((cards, total))
+    Ok((cards, pagination))
 }
 
 /// Categories that have at least one published course, in their display order.

@@ -1,10 +1,10 @@
 //! Forum pages: index, topic lists (public categories and course forums), topics, replies,
 //! likes, follows, reports, editing and quoting.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::{Serde, Value};
@@ -15,14 +15,18 @@ use super::access::{
     readable_topic, require_editable,
 };
 use super::model::{
-    self, ListQuery, PAGE_SIZE, POSTS_PER_MINUTE, PostView, ReplyRow, Target, TopicItem, TopicRow,
+    self, ListQuery, POSTS_PER_MINUTE, PostView, ReplyRow, Target, TopicItem, TopicRow,
 };
 use super::queries;
 use super::replies::{self, notify_mentions};
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, RequestContext};
+use crate::web::pagination::Pagination;
+use crate::web::{Ctx, FlashLevel, Fragment, RequestContext};
+
+/// A refused form's messages, by field.
+type Errors = BTreeMap<&'static str, String>;
 
 impl Forum {
     fn view(&self) -> ForumView {
@@ -61,11 +65,9 @@ async fn check_can_post(state: &AppState, user: &User) -> AppResult<()> {
     Ok(())
 }
 
-fn vary(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
-    response
+/// The message of a refused field, in the viewer's language.
+fn field_error(state: &AppState, ctx: &RequestContext, field: &'static str, key: &str) -> Errors {
+    Errors::from([(field, state.i18n.t(ctx.locale, key).to_owned())])
 }
 
 // ---- index and topic lists --------------------------------------------------------------
@@ -102,67 +104,56 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 pub async fn show_category(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let forum = category_forum(&state, &slug).await?;
-    topic_list(&state, &ctx, forum, q).await
+    topic_list(&state, &ctx, fragment, forum, q).await
 }
 
 pub async fn show_course_forum(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let forum = course_forum(&state, ctx.user.as_ref(), &slug).await?;
-    topic_list(&state, &ctx, forum, q).await
+    topic_list(&state, &ctx, fragment, forum, q).await
 }
 
 async fn topic_list(
     state: &AppState,
     ctx: &RequestContext,
+    fragment: bool,
     forum: Forum,
     q: ListQuery,
 ) -> AppResult<Response> {
-    let page = q.page();
     let pattern = model::like_pattern(&q.q);
     let moderator = is_moderator(ctx.user.as_ref());
-    let (rows, total) = queries::list_topics(
+    let (rows, pagination) = queries::list_topics(
         &state.db,
         forum.place(),
         pattern.as_deref(),
         moderator,
-        page,
+        Pagination::requested(q.page.as_deref()),
     )
     .await?;
     let topics: Vec<TopicItem> = rows.into_iter().map(TopicItem::from).collect();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let base = forum.url();
-    let query = crate::web::context::urlencode(q.q.trim());
-    let page_url = |p: i64| {
-        if query.is_empty() {
-            format!("{base}?page={p}")
-        } else {
-            format!("{base}?q={query}&page={p}")
-        }
-    };
     let values = context! {
         forum => Serde(forum.view()),
         topics => Serde(topics),
-        total,
-        page,
-        pages,
+        total => pagination.total(),
+        pagination => Serde(pagination.view(&ctx.path)),
         q => q.q.trim(),
-        prev_url => (page > 1).then(|| page_url(page - 1)),
-        next_url => (page < pages).then(|| page_url(page + 1)),
     };
-    let name = if ctx.partial {
+    let name = if fragment {
         "partials/forum/topics.html"
     } else {
         "views/forum/forum.html"
     };
-    Ok(vary(state.render(ctx, name, values)?.into_response()))
+    Ok(state.render(ctx, name, values)?.into_response())
 }
 
 // ---- new topic --------------------------------------------------------------------------
@@ -200,7 +191,7 @@ fn new_topic_page(state: &AppState, ctx: &RequestContext, forum: &Forum) -> AppR
         .render(
             ctx,
             "views/forum/new_topic.html",
-            context! { forum => Serde(forum.view()) },
+            context! { forum => Serde(forum.view()), form => context! { title => "", body => "" } },
         )?
         .into_response())
 }
@@ -233,8 +224,32 @@ async fn create_topic(
     form: TopicForm,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let title = model::parse_title(&form.title)?;
-    let body = model::parse_body(&form.body)?;
+    let (title, body) = match (
+        model::parse_title(&form.title),
+        model::parse_body(&form.body),
+    ) {
+        (Ok(title), Ok(body)) => (title, body),
+        (title, body) => {
+            // Sent back with what was typed (up to 10,000 characters) and a message per field.
+            let mut errors = Errors::new();
+            if let Err(key) = title {
+                errors.extend(field_error(state, ctx, "title", key));
+            }
+            if let Err(key) = body {
+                errors.extend(field_error(state, ctx, "body", key));
+            }
+            return state.render_status(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "views/forum/new_topic.html",
+                context! {
+                    forum => Serde(forum.view()),
+                    form => context! { title => form.title, body => form.body },
+                    errors,
+                },
+            );
+        }
+    };
     check_can_post(state, user).await?;
     let id = queries::create_topic(&state.db, forum.place(), user.id, &title, &body).await?;
     tracing::info!(user.id = user.id, topic.id = id, "forum topic created");
@@ -333,8 +348,25 @@ pub async fn show_topic(
     Path(id): Path<i64>,
     Query(q): Query<TopicQuery>,
 ) -> AppResult<Response> {
+    topic_page(&state, &ctx, id, q.quote, None).await
+}
+
+/// A reply the topic page sends back (422) with its text and the reason.
+struct RefusedReply {
+    body: String,
+    errors: Errors,
+}
+
+/// The topic page; its reply box holds a quote, or the text of a refused reply.
+async fn topic_page(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: i64,
+    quote: Option<i64>,
+    refused: Option<RefusedReply>,
+) -> AppResult<Response> {
     let user = ctx.user.as_ref();
-    let (topic, forum) = readable_topic(&state, user, id).await?;
+    let (topic, forum) = readable_topic(state, user, id).await?;
     let moderator = is_moderator(user);
     let replies = queries::replies(&state.db, id, 0, moderator).await?;
     let liked = match user {
@@ -353,7 +385,7 @@ pub async fn show_topic(
         liked,
         now: time::OffsetDateTime::now_utc(),
     };
-    let quote = match q.quote {
+    let quote = match quote {
         Some(rid) => replies
             .iter()
             .find(|r| r.id == rid && !crate::db::flag(r.hidden))
@@ -369,9 +401,13 @@ pub async fn show_topic(
         Vec::new()
     };
     let can_reply = user.is_some_and(|u| can_reply(u, &topic));
-    Ok(state
-        .render(
-            &ctx,
+    let (quote, errors, status) = match refused {
+        Some(r) => (r.body, r.errors, StatusCode::UNPROCESSABLE_ENTITY),
+        None => (quote, Errors::new(), StatusCode::OK),
+    };
+    state.render_status(
+            ctx,
+            status,
             "views/forum/topic.html",
             context! {
                 forum => Serde(forum.view()),
@@ -392,10 +428,10 @@ pub async fn show_topic(
                 quote,
                 last_id,
                 categories => Serde(categories),
+                errors,
                 mention_example => user.map(|u| model::mention_handle(&u.name)).unwrap_or_else(|| "Patrick_Mavungu".into()),
             },
-        )?
-        .into_response())
+        )
 }
 
 // ---- replies ----------------------------------------------------------------------------
@@ -409,6 +445,7 @@ pub struct ReplyForm {
 pub async fn create_reply(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<ReplyForm>,
 ) -> AppResult<Response> {
@@ -417,10 +454,19 @@ pub async fn create_reply(
     if !can_reply(user, &topic) {
         return Err(AppError::BadRequest("forum.error.locked"));
     }
-    let body = model::parse_body(&form.body)?;
+    let body = match model::parse_body(&form.body) {
+        Ok(body) => body,
+        Err(key) => {
+            let refused = RefusedReply {
+                errors: field_error(&state, &ctx, "body", key),
+                body: form.body,
+            };
+            return refuse_reply(&state, &ctx, fragment, id, refused).await;
+        }
+    };
     check_can_post(&state, user).await?;
     let (reply_id, link) = replies::post(&state, &forum, user, &topic, &body).await?;
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&link).into_response());
     }
     let reply = queries::reply(&state.db, reply_id)
@@ -446,11 +492,38 @@ pub async fn create_reply(
         .into_response())
 }
 
+/// A refused reply, kept: the reply box with its text and message for htmx, else the topic page.
+async fn refuse_reply(
+    state: &AppState,
+    ctx: &RequestContext,
+    fragment: bool,
+    topic_id: i64,
+    refused: RefusedReply,
+) -> AppResult<Response> {
+    if !fragment {
+        return topic_page(state, ctx, topic_id, None, Some(refused)).await;
+    }
+    let user = ctx.require_user()?;
+    state.render_status(
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "partials/forum/reply_form.html",
+        context! {
+            topic => context! { id => topic_id },
+            quote => refused.body,
+            errors => refused.errors,
+            mention_example => model::mention_handle(&user.name),
+            autofocus => true,
+        },
+    )
+}
+
 /// `GET /forum/replies/{id}/quote`: the reply box prefilled with a quote (htmx), or the topic
 /// page with it.
 pub async fn quote_reply(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(rid): Path<i64>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
@@ -461,7 +534,7 @@ pub async fn quote_reply(
         return Err(AppError::NotFound);
     }
     readable_topic(&state, Some(user), reply.topic_id).await?;
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&format!(
             "/forum/topics/{}?quote={rid}#reply-form",
             reply.topic_id
@@ -523,8 +596,34 @@ pub async fn edit_topic(
     let user = ctx.require_user()?;
     let (topic, _) = readable_topic(&state, Some(user), id).await?;
     require_editable(user, topic.author_id, &topic.created_at)?;
-    let title = model::parse_title(form.title.as_deref().unwrap_or_default())?;
-    let body = model::parse_body(&form.body)?;
+    let raw_title = form.title.unwrap_or_default();
+    let (title, body) = match (
+        model::parse_title(&raw_title),
+        model::parse_body(&form.body),
+    ) {
+        (Ok(title), Ok(body)) => (title, body),
+        (title, body) => {
+            let mut errors = Errors::new();
+            if let Err(key) = title {
+                errors.extend(field_error(&state, &ctx, "title", key));
+            }
+            if let Err(key) = body {
+                errors.extend(field_error(&state, &ctx, "body", key));
+            }
+            return state.render_status(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "views/forum/edit.html",
+                context! {
+                    action => format!("/forum/topics/{id}/edit"),
+                    back => format!("/forum/topics/{id}"),
+                    title => Some(raw_title),
+                    body => form.body,
+                    errors,
+                },
+            );
+        }
+    };
     queries::update_topic(&state.db, id, &title, &body).await?;
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
@@ -576,7 +675,23 @@ pub async fn edit_reply(
     }
     readable_topic(&state, Some(user), reply.topic_id).await?;
     require_editable(user, reply.author_id, &reply.created_at)?;
-    let body = model::parse_body(&form.body)?;
+    let body = match model::parse_body(&form.body) {
+        Ok(body) => body,
+        Err(key) => {
+            return state.render_status(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "views/forum/edit.html",
+                context! {
+                    action => format!("/forum/replies/{rid}/edit"),
+                    back => format!("/forum/topics/{}#reply-{rid}", reply.topic_id),
+                    title => Value::from(()),
+                    body => form.body,
+                    errors => field_error(&state, &ctx, "body", key),
+                },
+            );
+        }
+    };
     queries::update_reply(&state.db, rid, &body).await?;
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
@@ -590,6 +705,7 @@ pub async fn edit_reply(
 pub async fn toggle_like(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((target, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
@@ -599,7 +715,7 @@ pub async fn toggle_like(
         return Err(AppError::BadRequest("forum.error.own_like"));
     }
     let liked = queries::toggle_like(&state.db, user.id, target, id).await?;
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&format!("/forum/topics/{topic_id}")).into_response());
     }
     let like_count = queries::like_count(&state.db, target, id).await?;
@@ -623,6 +739,7 @@ pub struct FollowForm {
 pub async fn follow_topic(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<FollowForm>,
 ) -> AppResult<Response> {
@@ -630,7 +747,7 @@ pub async fn follow_topic(
     readable_topic(&state, Some(user), id).await?;
     let follow = form.follow == "1";
     queries::set_follow(&state.db, id, user.id, follow).await?;
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&format!("/forum/topics/{id}")).into_response());
     }
     Ok(state
@@ -651,6 +768,7 @@ pub struct ReportForm {
 pub async fn report_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((target, id)): Path<(String, i64)>,
     axum::Form(form): axum::Form<ReportForm>,
 ) -> AppResult<Response> {
@@ -665,7 +783,7 @@ pub async fn report_post(
         report.target_id = id,
         "forum post reported"
     );
-    if !ctx.partial {
+    if !fragment {
         return Ok(ctx.redirect_with_flash(
             FlashLevel::Success,
             "forum.flash.reported",

@@ -174,24 +174,24 @@ pub fn within_edit_window(created_at: &str, now: time::OffsetDateTime) -> bool {
 }
 
 /// A topic title: 5 to 150 characters once trimmed.
-pub fn parse_title(raw: &str) -> AppResult<String> {
+pub fn parse_title(raw: &str) -> Result<String, &'static str> {
     let title = raw.trim();
     let n = title.chars().count();
     if !(TITLE_MIN..=TITLE_MAX).contains(&n) {
-        return Err(AppError::BadRequest("forum.error.title_length"));
+        return Err("forum.error.title_length");
     }
     Ok(title.to_owned())
 }
 
 /// A post body: 1 to 10 000 characters once trimmed.
-pub fn parse_body(raw: &str) -> AppResult<String> {
+pub fn parse_body(raw: &str) -> Result<String, &'static str> {
     let body = raw.trim();
     let n = body.chars().count();
     if n == 0 {
-        return Err(AppError::BadRequest("forum.error.body_empty"));
+        return Err("forum.error.body_empty");
     }
     if n > BODY_MAX {
-        return Err(AppError::BadRequest("forum.error.body_too_long"));
+        return Err("forum.error.body_too_long");
     }
     Ok(body.to_owned())
 }
@@ -276,16 +276,6 @@ pub struct ListQuery {
     pub q: String,
     #[serde(default)]
     pub page: Option<String>,
-}
-
-impl ListQuery {
-    pub fn page(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.parse::<i64>().ok())
-            .filter(|p| *p >= 1 && *p <= 10_000)
-            .unwrap_or(1)
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::model::{
     CategoryRow, CategorySummary, CourseForum, PAGE_SIZE, ReplyRow, Target, TopicRow,
 };
 use crate::db::{self, Db};
+use crate::web::pagination::Pagination;
 
 const TOPIC_SELECT: &str = "SELECT t.id, t.category_id, t.course_id, t.author_id, \
      u.name AS author_name, t.title, t.body, t.pinned, t.locked, t.hidden, t.last_activity_at, \
@@ -123,14 +124,15 @@ pub async fn course_slug(db: &Db, course_id: i64) -> Result<Option<String>, sqlx
 
 // ---- topics -----------------------------------------------------------------------------
 
-/// One page of a forum's topics (pinned first, then by last activity), and the total.
+/// One page of a forum's topics (pinned first, then by last activity; a page past the end is
+/// the last one), and its pagination.
 pub async fn list_topics(
     db: &Db,
     place: Place,
     pattern: Option<&str>,
     include_hidden: bool,
-    page: i64,
-) -> Result<(Vec<TopicRow>, i64), sqlx::Error> {
+    requested_page: i64,
+) -> Result<(Vec<TopicRow>, Pagination), sqlx::Error> {
     let (column, place_id) = place.column();
     let mut conditions = format!("{column} = $1");
     if !include_hidden {
@@ -149,6 +151,7 @@ pub async fn list_topics(
         count = count.bind(p);
     }
     let total = count.fetch_one(&db.pool).await?;
+    let pagination = Pagination::new(requested_page, PAGE_SIZE, total);
     let n = if pattern.is_some() { 3 } else { 2 };
     let sql = format!(
         "{TOPIC_SELECT} WHERE {conditions} ORDER BY t.pinned DESC, t.last_activity_at DESC, t.id DESC \
@@ -160,11 +163,11 @@ pub async fn list_topics(
         q = q.bind(p);
     }
     let rows = q
-        .bind(PAGE_SIZE)
-        .bind((page - 1) * PAGE_SIZE)
+        .bind(pagination.limit())
+        .bind(pagination.offset())
         .fetch_all(&db.pool)
         .await?;
-    Ok((rows, total))
+    Ok((rows, pagination))
 }
 
 pub async fn topic(db: &Db, id: i64) -> Result<Option<TopicRow>, sqlx::Error> {

@@ -22,7 +22,8 @@ use super::{Kind, user_topic};
 use crate::auth::sessions::Watch;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, RequestContext};
+use crate::web::pagination::Pagination;
+use crate::web::{Ctx, FlashLevel, Fragment, RequestContext};
 
 const PAGE_SIZE: i64 = 20;
 /// At most this many missed notifications are replayed to a reconnecting stream.
@@ -37,28 +38,33 @@ pub struct PageQuery {
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let page = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
     let total = queries::count(&state.db, user.id).await?;
+    let pagination = Pagination::new(Pagination::requested(q.page.as_deref()), PAGE_SIZE, total);
     let unread = queries::unread_count(&state.db, user.id).await?;
-    let rows = queries::page(&state.db, user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let rows = queries::page(&state.db, user.id, pagination.limit(), pagination.offset()).await?;
     let items: Vec<NotificationView> = rows
         .into_iter()
         .map(|n| view(&state, ctx.locale, n))
         .collect();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let name = if fragment {
+        "partials/notifications/items.html"
+    } else {
+        "views/notifications/list.html"
+    };
     Ok(state
         .render(
             &ctx,
-            "views/notifications/list.html",
-            context! { notifications => Serde(&items), page, pages, unread, total },
+            name,
+            context! {
+                notifications => Serde(&items),
+                pagination => Serde(pagination.view(&ctx.path)),
+                unread,
+                total,
+            },
         )?
         .into_response())
 }

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::SAVER_COOKIE;
 use crate::web::i18n::{I18n, Locale};
-use crate::web::{Ctx, RequestContext};
+use crate::web::{Ctx, Fragment, RequestContext};
 
 /// Images larger than this wait for a tap when the data saver is on.
 pub const IMAGE_BUDGET_BYTES: u64 = 40 * 1024;
@@ -156,6 +156,7 @@ fn is_image_src(src: &str) -> bool {
 pub async fn load_image(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Query(q): Query<ImageQuery>,
 ) -> AppResult<Response> {
     if !is_image_src(&q.src) {
@@ -166,7 +167,7 @@ pub async fn load_image(
         "photo" => "photo",
         _ => return Err(AppError::BadRequest("data_saver.error.image")),
     };
-    if !ctx.partial {
+    if !fragment {
         return Ok(Redirect::to(&q.src).into_response());
     }
     let alt: String = q.alt.chars().take(200).collect();
@@ -184,17 +185,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_read_naturally_in_both_languages() {
+    fn sizes_read_naturally_in_both_languages_with_the_unit_held_to_the_number() {
         let i18n = I18n::load().expect("catalogues");
-        assert_eq!(size_label(&i18n, Locale::Fr, 10), "1 Ko");
-        assert_eq!(size_label(&i18n, Locale::Fr, 85 * 1024), "85 Ko");
-        assert_eq!(size_label(&i18n, Locale::Fr, 1_258_291), "1,2 Mo");
-        assert_eq!(size_label(&i18n, Locale::En, 1_258_291), "1.2 MB");
-        assert_eq!(size_label(&i18n, Locale::Fr, 2 * 1024 * 1024), "2 Mo");
-        assert_eq!(size_label(&i18n, Locale::Fr, 300 * 1024 * 1024), "300 Mo");
+        assert_eq!(size_label(&i18n, Locale::Fr, 10), "1\u{a0}Ko");
+        assert_eq!(size_label(&i18n, Locale::Fr, 85 * 1024), "85\u{a0}Ko");
+        assert_eq!(size_label(&i18n, Locale::Fr, 1_258_291), "1,2\u{a0}Mo");
+        assert_eq!(size_label(&i18n, Locale::En, 1_258_291), "1.2\u{a0}MB");
+        assert_eq!(size_label(&i18n, Locale::Fr, 2 * 1024 * 1024), "2\u{a0}Mo");
+        assert_eq!(
+            size_label(&i18n, Locale::Fr, 300 * 1024 * 1024),
+            "300\u{a0}Mo"
+        );
         assert_eq!(
             size_label(&i18n, Locale::En, 3 * 1024 * 1024 * 1024 / 2),
-            "1.5 GB"
+            "1.5\u{a0}GB"
         );
     }
 

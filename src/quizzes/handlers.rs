@@ -12,7 +12,7 @@ use super::queries::{self, NewAttempt, Recorded};
 use crate::courses::access;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::Ctx;
+use crate::web::{Ctx, Fragment};
 
 /// Loads the course and quiz after checking the user may study the course.
 async fn load(
@@ -37,7 +37,7 @@ pub async fn show_quiz(
 ) -> AppResult<Response> {
     let (course, quiz) = load(&state, &ctx, &slug, &quiz_id).await?;
     let questions = queries::questions(&state.db, quiz.id).await?;
-    render_form(&state, &ctx, &course, &quiz, &questions, None).await
+    render_form(&state, &ctx, false, &course, &quiz, &questions, None).await
 }
 
 /// The quiz page (or, for htmx, the form fragment), with `error` (a catalogue key) above the
@@ -45,6 +45,7 @@ pub async fn show_quiz(
 async fn render_form(
     state: &AppState,
     ctx: &Ctx,
+    fragment: bool,
     course: &access::CourseRef,
     quiz: &Quiz,
     questions: &[Question],
@@ -68,7 +69,7 @@ async fn render_form(
     } else {
         StatusCode::OK
     };
-    let name = if ctx.partial && error.is_some() {
+    let name = if fragment && error.is_some() {
         "partials/quizzes/form.html"
     } else {
         "views/quizzes/show.html"
@@ -100,6 +101,7 @@ fn client_key(form: &[(String, String)]) -> AppResult<Option<String>> {
 pub async fn submit_quiz(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((slug, quiz_id)): Path<(String, String)>,
     body: Bytes,
 ) -> AppResult<Response> {
@@ -114,13 +116,14 @@ pub async fn submit_quiz(
     if let Some(key) = &key
         && let Some(stored) = queries::attempt_by_key(&state.db, user.id, quiz.id, key).await?
     {
-        return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
+        return show_stored(&state, &ctx, fragment, &course, &quiz, &questions, stored).await;
     }
     let answers = parse_answers(&form, &questions);
     if answers.is_empty() {
         return render_form(
             &state,
             &ctx,
+            fragment,
             &course,
             &quiz,
             &questions,
@@ -146,7 +149,7 @@ pub async fn submit_quiz(
     let number = match recorded {
         Recorded::New(number) => number,
         Recorded::Replay(stored) => {
-            return show_stored(&state, &ctx, &course, &quiz, &questions, stored).await;
+            return show_stored(&state, &ctx, fragment, &course, &quiz, &questions, stored).await;
         }
         Recorded::NoAttemptsLeft => {
             return Err(AppError::BadRequest("quiz.error.no_attempts_left"));
@@ -163,6 +166,7 @@ pub async fn submit_quiz(
     render_result(
         &state,
         &ctx,
+        fragment,
         &course,
         &quiz,
         &result,
@@ -175,6 +179,7 @@ pub async fn submit_quiz(
 async fn show_stored(
     state: &AppState,
     ctx: &Ctx,
+    fragment: bool,
     course: &access::CourseRef,
     quiz: &Quiz,
     questions: &[Question],
@@ -187,12 +192,26 @@ async fn show_stored(
     result.passed = stored.passed != 0;
     let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
     let attempts_left = quiz.max_attempts.map(|max| (max - summary.attempts).max(0));
-    render_result(state, ctx, course, quiz, &result, attempts_left, false)
+    render_result(
+        state,
+        ctx,
+        fragment,
+        course,
+        quiz,
+        &result,
+        attempts_left,
+        false,
+    )
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the render of one result, all of it needed"
+)]
 fn render_result(
     state: &AppState,
     ctx: &Ctx,
+    fragment: bool,
     course: &access::CourseRef,
     quiz: &Quiz,
     result: &Grade,
@@ -210,7 +229,7 @@ fn render_result(
         attempts_left,
         course_completed,
     };
-    if ctx.partial {
+    if fragment {
         state.render_status(ctx, StatusCode::OK, "partials/quizzes/result.html", values)
     } else {
         state.render_status(ctx, StatusCode::OK, "views/quizzes/result.html", values)

@@ -13,7 +13,7 @@ use super::model::{Errors, LessonForm, MoveForm, TitleForm, move_in, parse_secti
 use super::queries::{self, Ordered};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, RequestContext};
+use crate::web::{Ctx, FlashLevel, Fragment, RequestContext};
 
 async fn render_curriculum(
     state: &AppState,
@@ -36,8 +36,13 @@ async fn render_curriculum(
 }
 
 /// After a successful change: the fresh fragment for htmx, a redirect otherwise.
-async fn changed(state: &AppState, ctx: &RequestContext, course_id: i64) -> AppResult<Response> {
-    if ctx.partial {
+async fn changed(
+    state: &AppState,
+    ctx: &RequestContext,
+    fragment: bool,
+    course_id: i64,
+) -> AppResult<Response> {
+    if fragment {
         render_curriculum(state, ctx, course_id, StatusCode::OK, Errors::new()).await
     } else {
         Ok(back_to_editor(course_id, "curriculum"))
@@ -48,10 +53,11 @@ async fn changed(state: &AppState, ctx: &RequestContext, course_id: i64) -> AppR
 async fn refused(
     state: &AppState,
     ctx: &RequestContext,
+    fragment: bool,
     course_id: i64,
     errors: Errors,
 ) -> AppResult<Response> {
-    if ctx.partial {
+    if fragment {
         return render_curriculum(
             state,
             ctx,
@@ -87,6 +93,7 @@ fn one_error(
 pub async fn add_section(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path(id): Path<i64>,
     Form(form): Form<TitleForm>,
 ) -> AppResult<Response> {
@@ -94,12 +101,13 @@ pub async fn add_section(
     match parse_section_title(&form.title) {
         Ok(title) => {
             queries::add_section(&state.db, id, &title).await?;
-            changed(&state, &ctx, id).await
+            changed(&state, &ctx, fragment, id).await
         }
         Err(key) => {
             refused(
                 &state,
                 &ctx,
+                fragment,
                 id,
                 one_error(&state, &ctx, "section_title", key),
             )
@@ -111,6 +119,7 @@ pub async fn add_section(
 pub async fn rename_section(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((id, section_id)): Path<(i64, i64)>,
     Form(form): Form<TitleForm>,
 ) -> AppResult<Response> {
@@ -120,12 +129,12 @@ pub async fn rename_section(
             if !queries::rename_section(&state.db, id, section_id, &title).await? {
                 return Err(AppError::NotFound);
             }
-            changed(&state, &ctx, id).await
+            changed(&state, &ctx, fragment, id).await
         }
         Err(key) => {
             let mut errors = Errors::new();
             errors.insert("section", state.i18n.t(ctx.locale, key).to_owned());
-            refused(&state, &ctx, id, errors).await
+            refused(&state, &ctx, fragment, id, errors).await
         }
     }
 }
@@ -133,18 +142,20 @@ pub async fn rename_section(
 pub async fn delete_section(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((id, section_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     editable(&state, &ctx, id).await?;
     if !queries::delete_section(&state.db, id, section_id).await? {
         return Err(AppError::NotFound);
     }
-    changed(&state, &ctx, id).await
+    changed(&state, &ctx, fragment, id).await
 }
 
 pub async fn move_section(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((id, section_id)): Path<(i64, i64)>,
     Form(form): Form<MoveForm>,
 ) -> AppResult<Response> {
@@ -156,7 +167,7 @@ pub async fn move_section(
     if move_in(&mut ids, section_id, form.direction) {
         queries::set_positions(&state.db, id, Ordered::Sections, &ids).await?;
     }
-    changed(&state, &ctx, id).await
+    changed(&state, &ctx, fragment, id).await
 }
 
 async fn render_lesson_form(
@@ -303,18 +314,20 @@ pub async fn edit_lesson(
 pub async fn delete_lesson(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((id, lesson_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     editable(&state, &ctx, id).await?;
     if !queries::delete_lesson(&state.db, id, lesson_id).await? {
         return Err(AppError::NotFound);
     }
-    changed(&state, &ctx, id).await
+    changed(&state, &ctx, fragment, id).await
 }
 
 pub async fn move_lesson(
     State(state): State<AppState>,
     ctx: Ctx,
+    Fragment(fragment): Fragment,
     Path((id, lesson_id)): Path<(i64, i64)>,
     Form(form): Form<MoveForm>,
 ) -> AppResult<Response> {
@@ -326,5 +339,5 @@ pub async fn move_lesson(
     if move_in(&mut ids, lesson_id, form.direction) {
         queries::set_positions(&state.db, id, Ordered::Lessons, &ids).await?;
     }
-    changed(&state, &ctx, id).await
+    changed(&state, &ctx, fragment, id).await
 }

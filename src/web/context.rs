@@ -57,8 +57,9 @@ pub struct RequestContext {
     pub flash: Option<FlashView>,
     /// Path and query of the request (for `?next=` and navigation highlighting).
     pub path: String,
-    /// True for an htmx request that wants a fragment (not a boosted navigation).
-    pub partial: bool,
+    /// True for an htmx request that wants a fragment (not a boosted navigation), for error
+    /// rendering only: handlers take the [`super::Fragment`] extractor, which sets `Vary`.
+    pub(in crate::web) partial: bool,
     pub ip: String,
     pub user_agent: String,
     pub request_id: String,
@@ -305,8 +306,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         _ => saver_cookie(headers),
     };
     let data_saver_hint = browser_saves_data(headers);
-    let is_htmx = header_str(&req, "hx-request") == Some("true");
-    let boosted = header_str(&req, "hx-boosted") == Some("true");
+    let partial = super::fragment::wants_fragment(req.headers());
     let ctx = Arc::new(RequestContext {
         user,
         locale,
@@ -318,7 +318,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into()),
-        partial: is_htmx && !boosted,
+        partial,
         ip: client_ip(&req, &state.config),
         user_agent: header_str(&req, "user-agent")
             .unwrap_or("")
@@ -451,6 +451,9 @@ fn render_error(state: &AppState, ctx: &RequestContext, response: Response) -> R
                 .into_response()
         }
     };
+    // The same URL answers a toast to htmx and a page otherwise.
+    out.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("HX-Request"));
     if ctx.partial {
         let h = out.headers_mut();
         h.insert("hx-retarget", HeaderValue::from_static("#toast"));

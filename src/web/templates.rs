@@ -1,6 +1,7 @@
-//! The minijinja environment: `views/` pages and `partials/` fragments, with the `t` (catalogue),
-//! `asset` (hashed URL), `money` and `when` (a stored time in the viewer's zone) helpers. Debug
-//! builds re-read templates from disk on every render; release builds embed them.
+//! The minijinja environment: `views/` pages and `partials/` fragments, with the `t` (catalogue,
+//! plural forms chosen by `count=`), `asset` (hashed URL), `money` and `when` (a stored time in
+//! the viewer's zone) helpers. Debug builds re-read templates from disk on every render; release
+//! builds embed them.
 
 use std::sync::Arc;
 
@@ -73,7 +74,13 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Environment<'s
     env.set_loader(load);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
-        let text = i18n.t(locale_of(state), key);
+        let locale = locale_of(state);
+        // `count=` picks the plural form of a key that has them (`one`, `other`).
+        let count: Option<Value> = kwargs.get("count")?;
+        let text = count
+            .and_then(|c| plural_count(&c))
+            .and_then(|n| i18n.plural_text(locale, key, n))
+            .unwrap_or_else(|| i18n.t(locale, key));
         let mut args = Vec::new();
         for name in kwargs.args() {
             let value: Value = kwargs.get(name)?;
@@ -117,6 +124,17 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Environment<'s
         },
     );
     env
+}
+
+/// A `count=` value as a number (templates pass integers, sometimes their text).
+fn plural_count(value: &Value) -> Option<f64> {
+    if let Ok(n) = i64::try_from(value.clone()) {
+        return Some(n as f64);
+    }
+    if let Ok(n) = f64::try_from(value.clone()) {
+        return Some(n);
+    }
+    value.as_str().and_then(|s| s.trim().parse().ok())
 }
 
 fn locale_of(state: &State) -> Locale {

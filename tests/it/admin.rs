@@ -618,3 +618,51 @@ async fn every_export_defuses_formulas_and_keeps_numbers_as_numbers() {
         assert_eq!(cell(&header, &rows[0], "portefeuille"), "orange");
     }
 }
+
+#[tokio::test]
+async fn the_user_list_past_its_last_page_shows_the_last_page_with_the_filters_kept() {
+    let app = TestApp::with_demo().await;
+    let hash = techlearnjess::auth::password::hash(DEMO.to_owned())
+        .await
+        .expect("hash");
+    for i in 0..60 {
+        techlearnjess::auth::queries::create_user(
+            &app.state.db,
+            techlearnjess::auth::queries::NewUser {
+                name: &format!("Apprenant {i}"),
+                email: &format!("lotx{i}@exemple.cd"),
+                password_hash: &hash,
+                roles: &techlearnjess::auth::model::Roles::of(&[
+                    techlearnjess::auth::model::Role::Learner,
+                ]),
+                verified: true,
+                locale: "fr",
+            },
+        )
+        .await
+        .expect("insert")
+        .expect("new e-mail");
+    }
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+    let (status, past) = admin.page("/admin/users?q=lotx&page=999").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text_of(&past, "[data-testid=page-current] .sr-only").as_deref(),
+        Some("Page 2 sur 2")
+    );
+    assert_eq!(count(&past, "[data-testid=users-list] li"), 10);
+    let sel = scraper::Selector::parse("[data-testid=page-prev]").expect("selector");
+    let prev = past
+        .select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("href"))
+        .map(str::to_owned);
+    assert_eq!(prev.as_deref(), Some("/admin/users?q=lotx"));
+    let (_, first) = admin.page("/admin/users?q=lotx").await;
+    assert_eq!(count(&first, "[data-testid=users-list] li"), 50);
+    assert!(
+        text_of(&first, "[data-testid=users-count]").is_some_and(|t| t == "60 comptes"),
+        "{:?}",
+        text_of(&first, "[data-testid=users-count]")
+    );
+}

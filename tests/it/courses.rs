@@ -311,6 +311,25 @@ async fn the_catalogue_filters_by_category_price_and_text_and_paginates_by_twelv
     let (_, page2) = app.page("/courses?page=2").await;
     assert_eq!(count(&page2, "[data-testid=course-card]"), 3);
     assert_eq!(count(&page2, "[data-testid=page-prev]"), 1);
+    // A page past the end is the last page, never "Page 999 sur 2".
+    let (status, past) = app.page("/courses?page=999").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        texts(&past, "[data-testid=course-card] h3"),
+        texts(&page2, "[data-testid=course-card] h3")
+    );
+    assert_eq!(
+        text_of(&past, "[data-testid=page-current] .sr-only").as_deref(),
+        Some("Page 2 sur 2")
+    );
+    assert_eq!(
+        attr(&past, "[data-testid=page-prev]", "href").as_deref(),
+        Some("/courses")
+    );
+    assert_eq!(
+        text_of(&past, "[data-testid=course-count]").as_deref(),
+        Some("15 cours trouvés")
+    );
     let all_titles = [
         texts(&html, "[data-testid=course-card] h3"),
         texts(&page2, "[data-testid=course-card] h3"),
@@ -380,9 +399,11 @@ async fn search_as_you_type_gets_only_the_results_fragment_and_boosted_navigatio
     assert_eq!(r.status(), 200);
     let vary = r
         .headers()
-        .get("vary")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(", ")
         .to_ascii_lowercase();
     assert!(vary.contains("hx-request"), "{vary}");
     let body = r.text().await.expect("body");
@@ -471,7 +492,7 @@ async fn a_learner_enrols_in_a_free_course_once_and_then_sees_progress_and_resum
         Some(format!("/courses/python/lessons/{}", course.lessons[0]))
     );
     assert_eq!(count(&page, "[data-testid=resource-link]"), 1);
-    assert!(page.html().contains("Résumé du cours.pdf · 1 Ko"));
+    assert!(page.html().contains("Résumé du cours.pdf · 1&nbsp;Ko"));
     assert_eq!(
         attr(&page, "[data-testid=quiz-link]", "href"),
         Some(format!("/courses/python/quizzes/{}", course.quiz))

@@ -209,7 +209,7 @@ async fn a_trainer_sees_their_courses_with_enrolment_and_completion_figures() {
         .find(|c| c.contains("Cours compté"))
         .expect("the new course");
     assert!(
-        card.contains("2 inscrit(s)") && card.contains("1 l'ont terminé"),
+        card.contains("2 inscrits") && card.contains("1 l'a terminé"),
         "{card}"
     );
     assert!(card.contains("Publié"));

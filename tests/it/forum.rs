@@ -517,7 +517,7 @@ async fn posting_is_rate_limited_and_lengths_are_checked() {
             &[("title", "abc"), ("body", "Bonjour")],
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     assert!(error_text(r).await.contains("entre 5 et 150"));
     let long = "x".repeat(10_001);
     let r = learner
@@ -526,7 +526,7 @@ async fn posting_is_rate_limited_and_lengths_are_checked() {
             &[("title", "Un titre"), ("body", &long)],
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     let topic = new_topic(&learner, "/forum/c/entraide", "Beaucoup de messages", "1").await;
     for i in 0..4 {
         reply(&learner, topic, &format!("Message {i}")).await;
@@ -545,7 +545,205 @@ async fn posting_is_rate_limited_and_lengths_are_checked() {
             &[("body", "   ")],
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
+}
+
+fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
+    let sel = Selector::parse(selector).expect("selector");
+    html.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
+}
+
+/// The text of the first element matching `selector`, exactly as sent (no trimming).
+fn raw_text(html: &Html, selector: &str) -> Option<String> {
+    let sel = Selector::parse(selector).expect("selector");
+    html.select(&sel).next().map(|e| e.text().collect())
+}
+
+#[tokio::test]
+async fn a_refused_topic_comes_back_with_422_what_was_typed_and_its_errors() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let body = "Un message rédigé avec soin,\nsur deux lignes.";
+    let r = learner
+        .post_form("/forum/c/entraide", &[("title", "abc"), ("body", body)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(
+        attr(&page, "[data-testid=topic-title]", "value").as_deref(),
+        Some("abc")
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=topic-title]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=topic-title]", "aria-describedby").as_deref(),
+        Some("topic-title-error")
+    );
+    assert!(
+        text_of(&page, "[data-testid=error-title]").is_some_and(|t| t.contains("entre 5 et 150"))
+    );
+    assert_eq!(
+        raw_text(&page, "[data-testid=topic-body]").as_deref(),
+        Some(body)
+    );
+    assert_eq!(count(&page, "[data-testid=error-body]"), 0);
+
+    let long = "é".repeat(10_001);
+    let r = learner
+        .post_form(
+            "/forum/c/entraide",
+            &[("title", "Un bon titre"), ("body", &long)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(
+        raw_text(&page, "[data-testid=topic-body]").as_deref(),
+        Some(long.as_str()),
+        "the whole text is kept"
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=topic-title]", "value").as_deref(),
+        Some("Un bon titre")
+    );
+    assert!(text_of(&page, "[data-testid=error-body]").is_some());
+    let topics: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM forum_topics WHERE title = $1")
+        .bind("Un bon titre")
+        .fetch_one(&f.app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(topics, 0);
+}
+
+#[tokio::test]
+async fn a_refused_reply_comes_back_with_422_and_its_text_as_a_page_or_a_fragment() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(
+        &learner,
+        "/forum/c/entraide",
+        "Une question longue",
+        "Voici.",
+    )
+    .await;
+    let url = format!("/forum/topics/{topic}/replies");
+    let long = "Réponse détaillée ".repeat(600);
+    assert!(long.trim().chars().count() > 10_000);
+
+    // Without JavaScript: the topic page again, its reply box holding the text.
+    let r = learner.post_form(&url, &[("body", &long)]).await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(count(&page, "[data-testid=replies]"), 1, "the topic page");
+    assert_eq!(
+        raw_text(&page, "[data-testid=reply-body]").as_deref(),
+        Some(long.as_str())
+    );
+    assert!(text_of(&page, "[data-testid=error-body]").is_some());
+    assert_eq!(
+        attr(&page, "[data-testid=reply-body]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+
+    // With htmx: the reply box alone, swapped in place.
+    let token = learner.csrf().await;
+    let r = learner
+        .client
+        .post(learner.url(&url))
+        .header("hx-request", "true")
+        .header("x-csrf-token", &token)
+        .form(&[("body", "   ")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("body");
+    assert!(!html.contains("<html"), "a fragment");
+    let fragment = Html::parse_fragment(&html);
+    assert_eq!(count(&fragment, "form#reply-form"), 1);
+    assert_eq!(
+        raw_text(&fragment, "[data-testid=reply-body]").as_deref(),
+        Some("   ")
+    );
+    assert!(text_of(&fragment, "[data-testid=error-body]").is_some_and(|t| !t.is_empty()));
+    let r = learner
+        .client
+        .post(learner.url(&url))
+        .header("hx-request", "true")
+        .header("x-csrf-token", &token)
+        .form(&[("body", long.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let fragment = Html::parse_fragment(&r.text().await.expect("body"));
+    assert_eq!(
+        raw_text(&fragment, "[data-testid=reply-body]").as_deref(),
+        Some(long.as_str())
+    );
+    let replies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM forum_replies WHERE topic_id = $1")
+        .bind(topic)
+        .fetch_one(&f.app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(replies, 0);
+
+    // Editing keeps the text too.
+    let rid = reply(&learner, topic, "Première version").await;
+    let r = learner
+        .post_form(&format!("/forum/replies/{rid}/edit"), &[("body", &long)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(
+        raw_text(&page, "[data-testid=edit-body]").as_deref(),
+        Some(long.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_topic_list_page_past_the_end_shows_the_last_page() {
+    let f = Forum::new().await;
+    let author = f.user_id(LEARNER).await;
+    let category: i64 = sqlx::query_scalar("SELECT id FROM forum_categories WHERE slug = $1")
+        .bind("entraide")
+        .fetch_one(&f.app.state.db.pool)
+        .await
+        .expect("category");
+    for i in 0..25 {
+        techlearnjess::forum::queries::create_topic(
+            &f.app.state.db,
+            techlearnjess::forum::queries::Place::Category(category),
+            author,
+            &format!("Sujet numéro {i}"),
+            "Corps",
+        )
+        .await
+        .expect("topic");
+    }
+    let learner = f.browser(LEARNER).await;
+    let (_, first) = learner.page("/forum/c/entraide").await;
+    let pages = count(&first, "[data-testid=page-link]") + 1;
+    assert_eq!(pages, 2, "25 topics and more, 20 a page");
+    let (status, past) = learner.page("/forum/c/entraide?page=999").await;
+    assert_eq!(status, 200);
+    let (_, last) = learner.page("/forum/c/entraide?page=2").await;
+    assert_eq!(
+        text_of(&past, "[data-testid=page-current] .sr-only").as_deref(),
+        Some("Page 2 sur 2")
+    );
+    assert_eq!(
+        text_of(&past, "[data-testid=topic-list]"),
+        text_of(&last, "[data-testid=topic-list]")
+    );
+    assert_eq!(
+        attr(&past, "[data-testid=page-prev]", "href").as_deref(),
+        Some("/forum/c/entraide")
+    );
 }
 
 #[tokio::test]

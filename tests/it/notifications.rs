@@ -6,7 +6,7 @@ use std::time::Duration;
 use techlearnjess::AppState;
 use techlearnjess::notifications::{Kind, Notice, notify};
 
-use crate::helpers::{Browser, TestApp, count, location};
+use crate::helpers::{Browser, TestApp, count, location, text_of};
 
 const PASSWORD: &str = "Mot-de-passe-2026";
 
@@ -103,10 +103,10 @@ async fn the_centre_lists_unread_first_and_marks_read() {
     );
     let body = html.html();
     assert!(
-        body.contains("Nouvelle réponse dans « Aide &lt;script&gt; »"),
+        body.contains("Nouvelle réponse dans «&nbsp;Aide &lt;script&gt;&nbsp;»"),
         "escaped, newest first"
     );
-    assert!(body.contains("Non lues : 26"));
+    assert!(body.contains("Non lues&nbsp;: 26"));
 
     // Reading one follows its link; someone else cannot touch it.
     let id: i64 = sqlx::query_scalar(
@@ -127,6 +127,13 @@ async fn the_centre_lists_unread_first_and_marks_read() {
     assert_eq!(location(&r), "/forum");
     let (_, html) = amani.page("/notifications?page=2").await;
     assert_eq!(count(&html, "[data-testid=notification]"), 6);
+    let (status, past) = amani.page("/notifications?page=999").await;
+    assert_eq!(status, 200, "a page past the end is the last page");
+    assert_eq!(count(&past, "[data-testid=notification]"), 6);
+    assert_eq!(
+        text_of(&past, "[data-testid=page-current] .sr-only").as_deref(),
+        Some("Page 2 sur 2")
+    );
     assert_eq!(
         count(&html, "[data-testid=notification][data-unread=false]"),
         1,
@@ -135,7 +142,7 @@ async fn the_centre_lists_unread_first_and_marks_read() {
     let r = amani.post_form("/notifications/read-all", &[]).await;
     assert_eq!(r.status(), 303);
     let (_, html) = amani.page("/notifications").await;
-    assert!(html.html().contains("Non lues : 0"));
+    assert!(html.html().contains("Non lues&nbsp;: 0"));
     // Out-of-range pages are not errors.
     assert_eq!(amani.get("/notifications?page=abc").await.status(), 200);
 }
@@ -192,7 +199,7 @@ async fn e_mails_follow_the_user_settings() {
         mails
             .last()
             .unwrap()
-            .contains("Nouvelle réponse dans « Sujet »")
+            .contains("Nouvelle réponse dans «\u{a0}Sujet\u{a0}»")
     );
 }
 
@@ -277,7 +284,7 @@ async fn two_instances_on_postgresql_deliver_each_others_events() {
         "/forum",
     )
     .await;
-    stream.expect("mentionné dans « Entraide »").await;
+    stream.expect("mentionné dans «\u{a0}Entraide\u{a0}»").await;
 
     // A chat message posted on instance A reaches a socket on instance B.
     let (_, html) = amani.page("/chat").await;

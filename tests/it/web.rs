@@ -281,3 +281,55 @@ async fn no_form_answers_500_to_hostile_input() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_url_that_serves_a_page_or_a_fragment_varies_on_hx_request() {
+    let app = TestApp::with_demo().await;
+    let admin = app.new_browser();
+    admin.login("admin@techlearnjess.cd", "Demo-2026-tlj").await;
+    for path in [
+        "/courses",
+        "/courses?q=python",
+        "/forum/c/entraide",
+        "/notifications",
+        "/admin/users",
+        "/admin/certificates",
+    ] {
+        for htmx in [false, true] {
+            let mut request = admin.client.get(admin.url(path));
+            if htmx {
+                request = request.header("hx-request", "true");
+            }
+            let r = request.send().await.expect("GET");
+            assert_eq!(r.status(), 200, "{path}");
+            let vary: Vec<String> = r
+                .headers()
+                .get_all("vary")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(|v| v.trim().to_ascii_lowercase())
+                .collect();
+            assert!(
+                vary.iter().any(|v| v == "hx-request"),
+                "{path} (htmx: {htmx}) varies on {vary:?}"
+            );
+            let body = r.text().await.expect("body");
+            assert_eq!(body.contains("<html"), !htmx, "{path}: page or fragment");
+        }
+    }
+    // An error is a page or a toast too.
+    let r = admin
+        .client
+        .get(admin.url("/forum/c/inconnue"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.headers()
+            .get_all("vary")
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.contains("HX-Request")))
+    );
+}
