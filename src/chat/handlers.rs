@@ -18,7 +18,7 @@ use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::rate_limit::Action;
-use crate::web::{Ctx, FlashLevel, Fragment, Moderator};
+use crate::web::{Ctx, FlashLevel, Fragment, Moderator, RequestContext};
 
 /// The moderation queue of the platform (forum and chat reports).
 pub const MODERATION_QUEUE: &str = "/admin/moderation";
@@ -354,14 +354,26 @@ pub async fn report_page(
         .await?
         .ok_or(AppError::NotFound)?;
     enter(&state, user, message.room_id).await?;
-    let view = MessageView::from(&message);
-    Ok(state
-        .render(
-            &ctx,
-            "views/chat/report.html",
-            context! { m => Serde(&view), room_id => message.room_id },
-        )?
-        .into_response())
+    render_report(&state, &ctx, StatusCode::OK, &message, "", None)
+}
+
+/// The report form, fresh or with the reason typed and its error (422).
+fn render_report(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    message: &Message,
+    reason: &str,
+    error: Option<&'static str>,
+) -> AppResult<Response> {
+    let view = MessageView::from(message);
+    let errors = error.map(|key| context! { reason => state.i18n.t(ctx.locale, key) });
+    state.render_status(
+        ctx,
+        status,
+        "views/chat/report.html",
+        context! { m => Serde(&view), room_id => message.room_id, reason, errors },
+    )
 }
 
 #[derive(Deserialize)]
@@ -383,7 +395,14 @@ pub async fn report(
     enter(&state, user, message.room_id).await?;
     let reason = form.reason.trim();
     if reason.chars().count() < 3 || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest("chat.error.reason"));
+        return render_report(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &message,
+            &form.reason,
+            Some("chat.error.reason"),
+        );
     }
     queries::report(&state.db, message_id, user.id, reason).await?;
     Ok(ctx.redirect_with_flash(

@@ -253,6 +253,43 @@ async fn limits_answer_with_clear_messages() {
 }
 
 #[tokio::test]
+async fn a_report_with_too_short_a_reason_comes_back_with_422_and_the_reason_typed() {
+    let app = TestApp::with_demo().await;
+    let (amani, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    let general = general_room(&app, &amani).await;
+    let mut ws = ws_open(&amani, general, 0).await;
+    ws_say(&mut ws, "un message à signaler").await;
+    let frame = ws_expect(&mut ws, "un message à signaler").await;
+    let id: i64 = frame
+        .split("id=\"msg-")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .expect("message id");
+
+    let r = amani
+        .post_form(&format!("/chat/messages/{id}/report"), &[("reason", "ab")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = scraper::Html::parse_document(&r.text().await.expect("body"));
+    let reason = scraper::Selector::parse("[data-testid=report-reason]").expect("selector");
+    let field = page.select(&reason).next().expect("the reason field");
+    assert_eq!(field.text().collect::<String>(), "ab");
+    assert_eq!(field.value().attr("aria-invalid"), Some("true"));
+    assert!(
+        crate::helpers::text_of(&page, "[data-testid=error-reason]")
+            .is_some_and(|t| t.contains("3 à 500"))
+    );
+    let reports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM chat_reports WHERE message_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(reports, 0);
+}
+
+#[tokio::test]
 async fn a_hidden_message_disappears_live_and_a_report_is_stored() {
     let app = TestApp::with_demo().await;
     let (amani, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
