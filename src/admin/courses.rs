@@ -1,17 +1,23 @@
 //! Course management: every course with its figures, publish / unpublish, feature on the
 //! home page; categories; testimonials shown on the home page.
 
+use std::collections::BTreeMap;
+
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Admin, Ctx, FlashLevel};
+use crate::web::{Admin, Ctx, FlashLevel, RequestContext};
+
+/// Field key → translated message of a form to correct.
+type Errors = BTreeMap<String, String>;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -120,14 +126,25 @@ pub async fn toggle_feature(
 }
 
 pub async fn categories(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    render_categories(&state, &ctx, StatusCode::OK, "", Errors::new()).await
+}
+
+/// The categories page; after a refusal, the name typed in the new-category form (`typed`)
+/// and the errors (`name` for that form, `name-<id>` for the row of a renamed category).
+async fn render_categories(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    typed: &str,
+    errors: Errors,
+) -> AppResult<Response> {
     let categories = queries::categories(&state.db).await?;
-    Ok(state
-        .render(
-            &ctx,
-            "views/admin/categories.html",
-            context! { categories => Serde(categories) },
-        )?
-        .into_response())
+    state.render_status(
+        ctx,
+        status,
+        "views/admin/categories.html",
+        context! { categories => Serde(categories), typed, errors },
+    )
 }
 
 #[derive(Deserialize)]
@@ -137,13 +154,21 @@ pub struct CategoryForm {
 }
 
 /// A name of 2–60 characters.
-fn category_name(raw: &str) -> AppResult<String> {
+fn category_name(raw: &str) -> Option<String> {
     let name = raw.trim();
-    if (2..=60).contains(&name.chars().count()) && !name.contains('\0') {
-        Ok(name.to_owned())
-    } else {
-        Err(AppError::BadRequest("admin.error.category_name"))
-    }
+    ((2..=60).contains(&name.chars().count()) && !name.contains('\0')).then(|| name.to_owned())
+}
+
+/// The categories page again with 422, `key` naming the refused field.
+async fn refuse_category(
+    state: &AppState,
+    ctx: &RequestContext,
+    typed: &str,
+    field: String,
+    message: &'static str,
+) -> AppResult<Response> {
+    let errors = Errors::from([(field, state.i18n.t(ctx.locale, message).to_owned())]);
+    render_categories(state, ctx, StatusCode::UNPROCESSABLE_ENTITY, typed, errors).await
 }
 
 pub async fn create_category(
@@ -152,14 +177,17 @@ pub async fn create_category(
     Admin(admin): Admin,
     Form(form): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let name = category_name(&form.name)?;
+    let refuse = |message| refuse_category(&state, &ctx, &form.name, "name".to_owned(), message);
+    let Some(name) = category_name(&form.name) else {
+        return refuse("admin.error.category_name").await;
+    };
     let slug = crate::web::slug::slugify(&name);
     if slug.is_empty() {
-        return Err(AppError::BadRequest("admin.error.category_name"));
+        return refuse("admin.error.category_name").await;
     }
-    let id = queries::create_category(&state.db, &slug, &name)
-        .await?
-        .ok_or(AppError::BadRequest("admin.error.category_taken"))?;
+    let Some(id) = queries::create_category(&state.db, &slug, &name).await? else {
+        return refuse("admin.error.category_taken").await;
+    };
     state.page_cache.invalidate();
     queries::audit(
         &state.db,
@@ -184,7 +212,10 @@ pub async fn rename_category(
     Path(id): Path<i64>,
     Form(form): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    let name = category_name(&form.name)?;
+    let Some(name) = category_name(&form.name) else {
+        let field = format!("name-{id}");
+        return refuse_category(&state, &ctx, "", field, "admin.error.category_name").await;
+    };
     let before = queries::rename_category(&state.db, id, &name)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -206,17 +237,27 @@ pub async fn rename_category(
 }
 
 pub async fn testimonials(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let testimonials = queries::testimonials(&state.db).await?;
-    Ok(state
-        .render(
-            &ctx,
-            "views/admin/testimonials.html",
-            context! { testimonials => Serde(testimonials) },
-        )?
-        .into_response())
+    let fresh = TestimonialForm::default();
+    render_testimonials(&state, &ctx, StatusCode::OK, &fresh, Errors::new()).await
 }
 
-#[derive(Deserialize)]
+async fn render_testimonials(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    form: &TestimonialForm,
+    errors: Errors,
+) -> AppResult<Response> {
+    let testimonials = queries::testimonials(&state.db).await?;
+    state.render_status(
+        ctx,
+        status,
+        "views/admin/testimonials.html",
+        context! { testimonials => Serde(testimonials), form => Serde(form), errors },
+    )
+}
+
+#[derive(Default, Deserialize, Serialize)]
 pub struct TestimonialForm {
     #[serde(default)]
     author_name: String,
@@ -240,8 +281,26 @@ pub async fn create_testimonial(
     let ok = |s: &str, min: usize, max: usize| {
         (min..=max).contains(&s.chars().count()) && !s.contains('\0')
     };
-    if !ok(name, 2, 80) || !ok(title, 0, 80) || !ok(quote, 10, 600) {
-        return Err(AppError::BadRequest("admin.error.testimonial"));
+    let errors: Errors = [
+        (
+            "author_name",
+            ok(name, 2, 80),
+            "admin.error.testimonial_author",
+        ),
+        (
+            "author_title",
+            ok(title, 0, 80),
+            "admin.error.testimonial_role",
+        ),
+        ("quote", ok(quote, 10, 600), "admin.error.testimonial_quote"),
+    ]
+    .into_iter()
+    .filter(|(_, valid, _)| !valid)
+    .map(|(field, _, key)| (field.to_owned(), state.i18n.t(ctx.locale, key).to_owned()))
+    .collect();
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_testimonials(&state, &ctx, status, &form, errors).await;
     }
     let position = queries::testimonials(&state.db).await?.len() as i64;
     crate::pages::queries::create_testimonial(&state.db, name, title, quote, position).await?;

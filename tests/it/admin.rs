@@ -666,3 +666,53 @@ async fn the_user_list_past_its_last_page_shows_the_last_page_with_the_filters_k
         text_of(&first, "[data-testid=users-count]")
     );
 }
+
+#[tokio::test]
+async fn a_refused_category_or_testimonial_comes_back_with_422_what_was_typed_and_its_error() {
+    let app = TestApp::with_demo().await;
+    let admin = as_role(&app, "admin@techlearnjess.cd").await;
+
+    let r = admin.post_form("/admin/categories", &[("name", "x")]).await;
+    assert_eq!(r.status(), 422);
+    let page = scraper::Html::parse_document(&r.text().await.expect("body"));
+    let field = scraper::Selector::parse("[data-testid=new-category]").expect("selector");
+    let field = page.select(&field).next().expect("the new-category field");
+    assert_eq!(field.value().attr("value"), Some("x"));
+    assert_eq!(field.value().attr("aria-invalid"), Some("true"));
+    assert!(text_of(&page, "[data-testid=error-name]").is_some_and(|t| t.contains("2 à 60")));
+
+    // A name already taken is refused the same way, keeping the name.
+    let (_, html) = admin.page("/admin/categories").await;
+    let row = scraper::Selector::parse("li.card input[name=name]").expect("selector");
+    let name = html
+        .select(&row)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("a category name")
+        .to_owned();
+    let r = admin
+        .post_form("/admin/categories", &[("name", &name)])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = scraper::Html::parse_document(&r.text().await.expect("body"));
+    assert!(text_of(&page, "[data-testid=error-name]").is_some_and(|t| t.contains("déjà")));
+
+    let r = admin
+        .post_form(
+            "/admin/testimonials",
+            &[("author_name", "Maman Béatrice"), ("quote", "Bien")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = scraper::Html::parse_document(&r.text().await.expect("body"));
+    let author = scraper::Selector::parse("[data-testid=testimonial-author]").expect("selector");
+    let author = page.select(&author).next().expect("the author field");
+    assert_eq!(author.value().attr("value"), Some("Maman Béatrice"));
+    assert_eq!(author.value().attr("aria-invalid"), None);
+    assert_eq!(
+        text_of(&page, "[data-testid=testimonial-quote]").as_deref(),
+        Some("Bien")
+    );
+    assert_eq!(count(&page, "[data-testid=error-quote]"), 1);
+    assert_eq!(count(&page, "[data-testid=error-author_name]"), 0);
+}
