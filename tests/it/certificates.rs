@@ -442,7 +442,15 @@ async fn downloads_are_for_the_owner_or_an_admin_and_the_key_is_published() {
             &[("reason", "  ")],
         )
         .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
+    let page = scraper::Html::parse_document(&r.text().await.expect("body"));
+    let field = scraper::Selector::parse(&format!("#reason-{code}")).expect("selector");
+    let field = page.select(&field).next().expect("the reason field");
+    assert_eq!(field.value().attr("aria-invalid"), Some("true"));
+    assert_eq!(
+        crate::helpers::count(&page, &format!("[data-testid=error-reason-{code}]")),
+        1
+    );
     let r = admin
         .post_form(
             &format!("/admin/certificates/{code}/revoke"),
