@@ -197,13 +197,13 @@ pub fn parse_body(raw: &str) -> Result<String, &'static str> {
 }
 
 /// A report or moderation reason: required for reports, at most 500 characters.
-pub fn parse_reason(raw: &str, required: bool) -> AppResult<String> {
+pub fn parse_reason(raw: &str, required: bool) -> Result<String, &'static str> {
     let reason = raw.trim();
     if required && reason.is_empty() {
-        return Err(AppError::BadRequest("forum.error.reason_required"));
+        return Err("forum.error.reason_required");
     }
     if reason.chars().count() > REASON_MAX {
-        return Err(AppError::BadRequest("forum.error.reason_too_long"));
+        return Err("forum.error.reason_too_long");
     }
     Ok(reason.to_owned())
 }

@@ -81,7 +81,7 @@ pub async fn act(
     axum::Form(form): axum::Form<ActForm>,
 ) -> AppResult<Response> {
     let target = Target::parse(&form.target)?;
-    let reason = model::parse_reason(&form.reason, false)?;
+    let reason = model::parse_reason(&form.reason, false).map_err(AppError::BadRequest)?;
     let act = Act {
         target,
         id: form.id,
@@ -152,7 +152,7 @@ pub async fn act_on_user(
     queries::user_name(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let reason = model::parse_reason(&form.reason, true)?;
+    let reason = model::parse_reason(&form.reason, true).map_err(AppError::BadRequest)?;
     let mut recorded_reason = reason.clone();
     match form.action.as_str() {
         "warn" => {}

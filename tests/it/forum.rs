@@ -259,7 +259,7 @@ async fn a_reported_reply_hidden_by_a_moderator_disappears_for_learners_only() {
     let r = learner
         .post_form(&format!("/forum/reports/reply/{bad}"), &[("reason", "  ")])
         .await;
-    assert_eq!(r.status(), 400, "a report needs a reason");
+    assert_eq!(r.status(), 422, "a report needs a reason");
 
     assert_eq!(learner.get("/forum/moderation").await.status(), 403);
     let moderator = f.browser(MODERATOR).await;
@@ -957,4 +957,54 @@ async fn admins_create_public_categories_and_moderators_move_topics() {
         text_of(&page, "[data-testid=topic-link]").as_deref(),
         Some("Je cherche un stage")
     );
+}
+
+#[tokio::test]
+async fn a_refused_report_comes_back_with_422_and_its_reason_as_a_page_or_a_fragment() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet signalé", "Bonjour").await;
+    let (_, troll) = f.learner("Troll Anonyme", "troll@example.cd").await;
+    let bad = reply(&troll, topic, "Message à signaler").await;
+    let url = format!("/forum/reports/reply/{bad}");
+    let long = "Trop long. ".repeat(60);
+    assert!(long.trim().chars().count() > 500);
+
+    // Without JavaScript: the topic page, that post's report form open with the reason typed.
+    let r = learner.post_form(&url, &[("reason", &long)]).await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(count(&page, "[data-testid=replies]"), 1, "the topic page");
+    let field = format!("#report-reply-{bad}");
+    assert_eq!(attr(&page, &field, "value").as_deref(), Some(long.as_str()));
+    assert_eq!(attr(&page, &field, "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(count(&page, "details[data-testid=report][open]"), 1);
+    assert!(text_of(&page, "[data-testid=error-reason]").is_some_and(|t| t.contains("500")));
+
+    // With htmx: the report form alone, swapped in place.
+    let token = learner.csrf().await;
+    let r = learner
+        .client
+        .post(learner.url(&url))
+        .header("hx-request", "true")
+        .header("x-csrf-token", &token)
+        .form(&[("reason", "   ")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("body");
+    assert!(!html.contains("<html"), "a fragment");
+    let fragment = Html::parse_fragment(&html);
+    assert_eq!(
+        attr(&fragment, "[data-testid=report-reason]", "value").as_deref(),
+        Some("   ")
+    );
+    assert!(text_of(&fragment, "[data-testid=error-reason]").is_some_and(|t| !t.is_empty()));
+
+    let reports: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM forum_reports")
+        .fetch_one(&f.app.state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(reports, 0);
 }

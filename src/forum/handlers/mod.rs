@@ -146,6 +146,20 @@ struct RefusedReply {
     errors: Errors,
 }
 
+/// A report of a post the topic page sends back (422), its form open with the reason typed.
+struct RefusedReport {
+    target: Target,
+    id: i64,
+    reason: String,
+    errors: Errors,
+}
+
+/// The form of a topic page refused (422), if any.
+enum Refused {
+    Reply(RefusedReply),
+    Report(RefusedReport),
+}
+
 #[derive(Deserialize)]
 pub struct EditForm {
     #[serde(default)]

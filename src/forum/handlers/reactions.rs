@@ -1,16 +1,18 @@
 //! Forum actions on a post: likes, follows and reports.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::{Refused, RefusedReport, field_error, topics};
 use crate::error::{AppError, AppResult};
 use crate::forum::access::{readable_post, readable_topic};
 use crate::forum::model::{self, Target};
 use crate::forum::queries;
 use crate::state::AppState;
-use crate::web::{Ctx, FlashLevel, Fragment};
+use crate::web::{Ctx, FlashLevel, Fragment, RequestContext};
 
 pub async fn toggle_like(
     State(state): State<AppState>,
@@ -85,7 +87,18 @@ pub async fn report_post(
     let user = ctx.require_user()?;
     let target = Target::parse(&target)?;
     let (topic_id, _) = readable_post(&state, user, target, id).await?;
-    let reason = model::parse_reason(&form.reason, true)?;
+    let reason = match model::parse_reason(&form.reason, true) {
+        Ok(reason) => reason,
+        Err(key) => {
+            let refused = RefusedReport {
+                target,
+                id,
+                errors: field_error(&state, &ctx, "reason", key),
+                reason: form.reason,
+            };
+            return refuse_report(&state, &ctx, fragment, topic_id, refused).await;
+        }
+    };
     queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
     tracing::info!(
         user.id = user.id,
@@ -103,4 +116,31 @@ pub async fn report_post(
     Ok(state
         .render(&ctx, "partials/forum/reported.html", context! {})?
         .into_response())
+}
+
+/// A refused report, kept: its form with the reason typed for htmx, else the topic page.
+async fn refuse_report(
+    state: &AppState,
+    ctx: &RequestContext,
+    fragment: bool,
+    topic_id: i64,
+    refused: RefusedReport,
+) -> AppResult<Response> {
+    if !fragment {
+        return topics::topic_page(state, ctx, topic_id, None, Some(Refused::Report(refused)))
+            .await;
+    }
+    state.render_status(
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "partials/forum/report_form.html",
+        context! {
+            report => context! {
+                target => refused.target.code(),
+                id => refused.id,
+                reason => refused.reason,
+                errors => refused.errors,
+            },
+        },
+    )
 }

@@ -10,7 +10,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::topics;
-use super::{EditForm, RefusedReply, Viewer, check_can_post, field_error};
+use super::{EditForm, Refused, RefusedReply, Viewer, check_can_post, field_error};
 use crate::error::{AppError, AppResult};
 use crate::forum::access::{can_reply, is_moderator, readable_topic, require_editable};
 use crate::forum::model::{self};
@@ -84,7 +84,7 @@ async fn refuse_reply(
     refused: RefusedReply,
 ) -> AppResult<Response> {
     if !fragment {
-        return topics::topic_page(state, ctx, topic_id, None, Some(refused)).await;
+        return topics::topic_page(state, ctx, topic_id, None, Some(Refused::Reply(refused))).await;
     }
     let user = ctx.require_user()?;
     state.render_status(

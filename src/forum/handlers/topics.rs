@@ -9,7 +9,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-use super::{EditForm, Errors, RefusedReply, Viewer, check_can_post, field_error};
+use super::{EditForm, Errors, Refused, Viewer, check_can_post, field_error};
 use crate::error::AppResult;
 use crate::forum::access::{
     Forum, can_reply, category_forum, course_forum, is_moderator, readable_topic, require_editable,
@@ -219,13 +219,14 @@ pub async fn show_topic(
     topic_page(&state, &ctx, id, q.quote, None).await
 }
 
-/// The topic page; its reply box holds a quote, or the text of a refused reply.
+/// The topic page; its reply box holds a quote, or the text of a refused reply; a refused
+/// report comes back open on its post with the reason typed.
 pub(super) async fn topic_page(
     state: &AppState,
     ctx: &RequestContext,
     id: i64,
     quote: Option<i64>,
-    refused: Option<RefusedReply>,
+    refused: Option<Refused>,
 ) -> AppResult<Response> {
     let user = ctx.user.as_ref();
     let (topic, forum) = readable_topic(state, user, id).await?;
@@ -263,9 +264,20 @@ pub(super) async fn topic_page(
         Vec::new()
     };
     let can_reply = user.is_some_and(|u| can_reply(u, &topic));
-    let (quote, errors, status) = match refused {
-        Some(r) => (r.body, r.errors, StatusCode::UNPROCESSABLE_ENTITY),
-        None => (quote, Errors::new(), StatusCode::OK),
+    let (quote, errors, refused_report, status) = match refused {
+        Some(Refused::Reply(r)) => (r.body, r.errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+        Some(Refused::Report(r)) => {
+            let report = context! {
+                target => r.target.code(), id => r.id, reason => r.reason, errors => r.errors,
+            };
+            (
+                quote,
+                Errors::new(),
+                Some(report),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        None => (quote, Errors::new(), None, StatusCode::OK),
     };
     state.render_status(
             ctx,
@@ -291,6 +303,7 @@ pub(super) async fn topic_page(
                 last_id,
                 categories => Serde(categories),
                 errors,
+                refused_report,
                 mention_example => user.map(|u| model::mention_handle(&u.name)).unwrap_or_else(|| "Patrick_Mavungu".into()),
             },
         )
