@@ -3,6 +3,7 @@
 //! public categories.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -14,9 +15,20 @@ use super::queries::{self, ModerationAction};
 use crate::auth::model::safe_next;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::{Admin, Ctx, FlashLevel, Moderator};
+use crate::web::{Admin, Ctx, FlashLevel, Moderator, RequestContext};
 
 pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    render_queue(&state, &ctx, StatusCode::OK, None).await
+}
+
+/// The queue; after a refused user action, the form it came from (`refused.form`) comes back
+/// open with what was typed and its errors.
+async fn render_queue(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    refused: Option<minijinja::Value>,
+) -> AppResult<Response> {
     let reports: Vec<_> = queries::open_reports(&state.db)
         .await?
         .into_iter()
@@ -50,13 +62,15 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
             (r, html)
         })
         .collect();
-    Ok(state
-        .render(
-            &ctx,
-            "views/forum/moderation.html",
-            context! { reports, actions, categories => Serde(categories), chat_reports => Serde(chat_reports) },
-        )?
-        .into_response())
+    state.render_status(
+        ctx,
+        status,
+        "views/forum/moderation.html",
+        context! {
+            reports, actions, categories => Serde(categories), chat_reports => Serde(chat_reports),
+            refused_user => refused,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -139,6 +153,15 @@ pub struct UserActForm {
     days: Option<String>,
     #[serde(default)]
     reason: String,
+    /// Which form of the queue this is (several can act on one user), to reopen it if refused.
+    #[serde(default)]
+    form: String,
+}
+
+/// The number of days of a suspension: 1 to 365.
+fn suspension_days(raw: Option<&str>) -> Option<i64> {
+    raw.and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| (1..=365).contains(d))
 }
 
 /// `POST /forum/moderation/users/{id}`: warn, suspend posting for some days, or lift it.
@@ -152,17 +175,35 @@ pub async fn act_on_user(
     queries::user_name(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let reason = model::parse_reason(&form.reason, true).map_err(AppError::BadRequest)?;
+    let reason = model::parse_reason(&form.reason, true);
+    let days = suspension_days(form.days.as_deref());
+    let mut errors = std::collections::BTreeMap::new();
+    if let Err(key) = reason {
+        errors.insert("reason", state.i18n.t(ctx.locale, key).to_owned());
+    }
+    if form.action == "suspend" && days.is_none() {
+        errors.insert(
+            "days",
+            state.i18n.t(ctx.locale, "forum.error.days").to_owned(),
+        );
+    }
+    let (Ok(reason), true) = (reason, errors.is_empty()) else {
+        let refused = context! {
+            form => &form.form, reason => &form.reason, days => &form.days, errors,
+        };
+        return render_queue(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(refused),
+        )
+        .await;
+    };
     let mut recorded_reason = reason.clone();
     match form.action.as_str() {
         "warn" => {}
         "suspend" => {
-            let days = form
-                .days
-                .as_deref()
-                .and_then(|d| d.trim().parse::<i64>().ok())
-                .filter(|d| (1..=365).contains(d))
-                .ok_or(AppError::BadRequest("forum.error.days"))?;
+            let days = days.ok_or(AppError::BadRequest("forum.error.days"))?;
             let until =
                 crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(days));
             crate::auth::queries::set_posting_suspension(&state.db, user_id, Some(&until)).await?;

@@ -383,7 +383,7 @@ async fn a_suspended_user_cannot_post_until_the_suspension_is_lifted() {
             &[("action", "suspend"), ("days", "0"), ("reason", "Spam")],
         )
         .await;
-    assert_eq!(r.status(), 400, "a suspension needs 1 to 365 days");
+    assert_eq!(r.status(), 422, "a suspension needs 1 to 365 days");
     let r = moderator
         .post_form(
             &url,
@@ -1007,4 +1007,44 @@ async fn a_refused_report_comes_back_with_422_and_its_reason_as_a_page_or_a_frag
         .await
         .expect("count");
     assert_eq!(reports, 0);
+
+    // A moderator's refused suspension comes back on the queue, that form open and kept.
+    let r = learner.post_form(&url, &[("reason", "Hors sujet")]).await;
+    assert_eq!(r.status(), 303);
+    let report: i64 = sqlx::query_scalar("SELECT id FROM forum_reports")
+        .fetch_one(&f.app.state.db.pool)
+        .await
+        .expect("report");
+    let troll_id = f.user_id("troll@example.cd").await;
+    let moderator = f.browser(MODERATOR).await;
+    let form = format!("user-{report}");
+    let r = moderator
+        .post_form(
+            &format!("/forum/moderation/users/{troll_id}"),
+            &[
+                ("action", "suspend"),
+                ("days", "400"),
+                ("reason", "Insultes répétées"),
+                ("form", form.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    let days = format!("#days-{report}");
+    assert_eq!(attr(&page, &days, "value").as_deref(), Some("400"));
+    assert_eq!(attr(&page, &days, "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        attr(&page, &format!("#user-reason-{report}"), "value").as_deref(),
+        Some("Insultes répétées")
+    );
+    assert_eq!(count(&page, "[data-testid=error-days]"), 1);
+    assert_eq!(count(&page, "[data-testid=error-reason]"), 0);
+    let suspended: Option<String> =
+        sqlx::query_scalar("SELECT posting_suspended_until FROM users WHERE id = $1")
+            .bind(troll_id)
+            .fetch_one(&f.app.state.db.pool)
+            .await
+            .expect("user");
+    assert_eq!(suspended, None);
 }
