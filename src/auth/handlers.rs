@@ -20,7 +20,7 @@ use super::password;
 use super::queries::{self, LoginAttempt, NewUser, TokenPurpose};
 use super::sessions::{Scope, end_sessions, renew_for_sign_in};
 use crate::error::AppResult;
-use crate::mail::send_logged as send;
+use crate::state::send_logged as send;
 use crate::state::AppState;
 use crate::web::context::SESSION_USER_KEY;
 use crate::web::csrf::random_b64;

@@ -17,7 +17,7 @@ use crate::auth::model::{Email, NewPassword};
 use crate::auth::sessions::{Scope, end_sessions};
 use crate::auth::{password, queries as auth_queries};
 use crate::error::{AppError, AppResult};
-use crate::mail::send_logged as send;
+use crate::state::send_logged as send;
 use crate::state::AppState;
 use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;

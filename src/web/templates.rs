@@ -28,18 +28,35 @@ pub struct Templates {
     env: Arc<Environment<'static>>,
     i18n: Arc<I18n>,
     assets: Arc<Assets>,
+    /// An undefined value is an error rather than empty (the test harness; production is lenient).
+    strict: bool,
 }
 
 impl Templates {
     pub fn new(i18n: Arc<I18n>, assets: Arc<Assets>) -> Self {
-        let env = Arc::new(build(i18n.clone(), assets.clone()));
-        Self { env, i18n, assets }
+        let env = Arc::new(build(i18n.clone(), assets.clone(), false));
+        Self {
+            env,
+            i18n,
+            assets,
+            strict: false,
+        }
+    }
+
+    /// The same templates, failing on any undefined value (`UndefinedBehavior::Strict`).
+    pub fn strict(self) -> Self {
+        let env = Arc::new(build(self.i18n.clone(), self.assets.clone(), true));
+        Self {
+            env,
+            strict: true,
+            ..self
+        }
     }
 
     /// Renders `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
         if cfg!(debug_assertions) {
-            let env = build(self.i18n.clone(), self.assets.clone());
+            let env = build(self.i18n.clone(), self.assets.clone(), self.strict);
             env.get_template(name)?.render(ctx)
         } else {
             self.env.get_template(name)?.render(ctx)
@@ -60,10 +77,14 @@ fn load(name: &str) -> Result<Option<String>, minijinja::Error> {
     }
 }
 
-fn build(i18n: Arc<I18n>, assets: Arc<Assets>) -> Environment<'static> {
+fn build(i18n: Arc<I18n>, assets: Arc<Assets>, strict: bool) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(load);
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    env.set_undefined_behavior(if strict {
+        minijinja::UndefinedBehavior::Strict
+    } else {
+        minijinja::UndefinedBehavior::Chainable
+    });
     env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
         let text = i18n.t(locale_of(state), key);
         let mut args = Vec::new();

@@ -6,7 +6,8 @@
 use crate::authz::{ADMIN, LEARNER, PASSWORD, concrete, routes, world};
 use crate::helpers::{Browser, TestApp};
 
-/// Routes that take no CSRF token, with the reason (src/web/csrf.rs): mobile-money providers'
+/// Routes that take no CSRF token, with the reason (mounted outside the CSRF layer, see
+/// `payments::callback_routes`): mobile-money providers'
 /// server-to-server callbacks, verified by the payments feature instead.
 const EXEMPT: &[&str] = &["/payments/callback/"];
 
