@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::model::{Status, backoff_secs};
 use super::providers::{PaymentLookup, ProviderKind};
 use super::queries::{self, PaymentRow};
@@ -197,9 +195,7 @@ pub async fn apply(
         Status::Created => Ok(false),
         other => {
             let next = (!other.is_final()).then(|| {
-                db::timestamp(
-                    state.clock.now() + time::Duration::seconds(backoff_secs(p.attempts)),
-                )
+                db::timestamp(state.clock.now() + time::Duration::seconds(backoff_secs(p.attempts)))
             });
             let changed =
                 queries::transition(&state.db, p.id, other, source, raw, reason, next.as_deref())

@@ -28,8 +28,11 @@ pub struct Templates {
     env: Arc<Environment<'static>>,
     i18n: Arc<I18n>,
     assets: Arc<Assets>,
-    /// An undefined value is an error rather than empty (the test harness; production is lenient).
+    /// Printing, iterating or reading into an undefined value is an error rather than empty (the
+    /// test harness; production is lenient).
     strict: bool,
+    /// Re-read the files at each render, so a debug server shows edits at once.
+    reload: bool,
 }
 
 impl Templates {
@@ -40,22 +43,27 @@ impl Templates {
             i18n,
             assets,
             strict: false,
+            reload: cfg!(debug_assertions),
         }
     }
 
-    /// The same templates, failing on any undefined value (`UndefinedBehavior::Strict`).
+    /// The test harness's templates: failing on any use of an undefined value but a truth test
+    /// (`UndefinedBehavior::SemiStrict`: `{% if errors.title %}` is how a template asks for an
+    /// optional value; `{{ form.titel }}` is a mistake), and parsed once (tests render the same
+    /// files throughout).
     pub fn strict(self) -> Self {
         let env = Arc::new(build(self.i18n.clone(), self.assets.clone(), true));
         Self {
             env,
             strict: true,
+            reload: false,
             ..self
         }
     }
 
     /// Renders `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
-        if cfg!(debug_assertions) {
+        if self.reload {
             let env = build(self.i18n.clone(), self.assets.clone(), self.strict);
             env.get_template(name)?.render(ctx)
         } else {
@@ -81,7 +89,7 @@ fn build(i18n: Arc<I18n>, assets: Arc<Assets>, strict: bool) -> Environment<'sta
     let mut env = Environment::new();
     env.set_loader(load);
     env.set_undefined_behavior(if strict {
-        minijinja::UndefinedBehavior::Strict
+        minijinja::UndefinedBehavior::SemiStrict
     } else {
         minijinja::UndefinedBehavior::Chainable
     });

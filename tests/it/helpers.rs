@@ -22,7 +22,6 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
 use techlearnjess::AppState;
-use techlearnjess::clock::Clock;
 use techlearnjess::config::Config;
 use techlearnjess::state::Options;
 use tower::ServiceExt;
@@ -65,20 +64,30 @@ pub fn random_suffix() -> String {
 
 /// Waits until `check` holds, polling every 20 ms; fails with `what` after 10 s. For things that
 /// will happen (a background task finishing, a message arriving); what must *not* happen is
-/// checked by moving the clock and running the worker step, never by waiting.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+/// checked after moving the clock and letting the background work settle
+/// (`app.state.tasks.settled()`), never by waiting a while.
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    eventually_within(Duration::from_secs(10), what, check).await;
+}
+
+/// [`eventually`] with another deadline (a spawned process).
+pub async fn eventually_within<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         if check().await {
             return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "still not true after 10 s: {what}"
+            "still not true after {limit:?}: {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -126,6 +135,11 @@ impl TestApp {
 
     /// Spawns the app after `tweak` adjusts the configuration.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        // Server errors (a 500's detail, a template error) show in the output of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("error")
+            .with_test_writer()
+            .try_init();
         let tmp = TempDir::new();
         let (database_url, pg_database) = fresh_database(&tmp.0).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -165,11 +179,6 @@ impl TestApp {
     /// housekeeping, presence heartbeat), for the tests about them.
     pub fn start_workers(&self) {
         techlearnjess::spawn_workers(self.state.clone());
-    }
-
-    /// The app's clock (adjustable: see [`TestApp::advance`]).
-    pub fn clock(&self) -> &Clock {
-        &self.state.clock
     }
 
     /// Moves the app's clock forward: deadlines and delays pass without waiting.
@@ -335,6 +344,11 @@ impl Browser {
     pub fn in_process(base: &str, router: Router) -> Self {
         let jar = Arc::new(Jar::default());
         let peer: SocketAddr = ([127, 0, 0, 1], 40000 + rand::random_range(0..20000u16)).into();
+        let socket = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
         Self {
             base: base.to_owned(),
             client: Client {
@@ -343,6 +357,7 @@ impl Browser {
                     router,
                     jar: jar.clone(),
                     peer,
+                    socket,
                 },
             },
             jar,
@@ -355,16 +370,6 @@ impl Browser {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
-    }
-
-    /// A client on the app's real socket with this browser's cookies (for what must cross a
-    /// socket: a request whose connection the test breaks, a streaming client of the socket).
-    pub fn socket_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_provider(self.jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .expect("client")
     }
 
     /// Fetches a page and parses it.
@@ -433,11 +438,13 @@ impl Browser {
 enum Transport {
     /// Through the network (the `reqwest` client holds the cookie jar).
     Socket,
-    /// Into the router, with what a connection would give it (peer address, cookies, `Host`).
+    /// Into the router, with what a connection would give it (peer address, cookies, `Host`);
+    /// a WebSocket handshake still goes through `socket` (an upgrade needs a connection).
     InProcess {
         router: Router,
         jar: Arc<Jar>,
         peer: SocketAddr,
+        socket: reqwest::Client,
     },
 }
 
@@ -515,10 +522,19 @@ impl RequestBuilder {
     }
 
     pub async fn send(self) -> reqwest::Result<reqwest::Response> {
-        let Transport::InProcess { router, jar, peer } = self.transport else {
+        let Transport::InProcess {
+            router,
+            jar,
+            peer,
+            socket,
+        } = self.transport
+        else {
             return self.inner.send().await;
         };
         let request = self.inner.build()?;
+        if request.headers().contains_key(header::UPGRADE) {
+            return socket.execute(request).await;
+        }
         let url = request.url().clone();
         let length = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::len);
         let request: axum::http::Request<reqwest::Body> = request.try_into()?;
@@ -548,7 +564,10 @@ impl RequestBuilder {
         parts.extensions.insert(ConnectInfo(peer));
         let request = axum::http::Request::from_parts(parts, axum::body::Body::new(body));
         let response = router.oneshot(request).await.expect("infallible");
-        jar.set_cookies(&mut response.headers().get_all(header::SET_COOKIE).iter(), &url);
+        jar.set_cookies(
+            &mut response.headers().get_all(header::SET_COOKIE).iter(),
+            &url,
+        );
         let (parts, body) = response.into_parts();
         let body = reqwest::Body::wrap(SyncBody(Mutex::new(body)));
         Ok(axum::http::Response::from_parts(parts, body).into())
