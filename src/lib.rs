@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod certificates;
 pub mod chat;
+pub mod clock;
 pub mod config;
 pub mod courses;
 pub mod dashboard;
@@ -27,6 +28,7 @@ pub mod quizzes;
 pub mod realtime;
 pub mod recommendations;
 pub mod state;
+pub mod tasks;
 pub mod teach;
 pub mod web;
 
@@ -48,11 +50,13 @@ use web::Routes;
 /// Largest request body accepted by default (forms); upload routes raise their own limit.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Routes answered without the request context (no session, no CSRF): assets and health.
+/// Routes answered without the request context (no session, no CSRF): assets, health, and the
+/// payment providers' callbacks.
 fn outer_routes() -> Routes {
     Routes::new()
         .get("/static/{*path}", web::assets::serve_static)
         .get("/healthz", pages::handlers::healthz)
+        .merge(payments::callback_routes())
 }
 
 /// Every feature's routes, each area behind its guard.

@@ -1,21 +1,28 @@
-//! Application state shared by every handler.
+//! Application state shared by every handler; each service in it is also a `FromRef` substate.
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
+
 use crate::certificates::Signer;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::mail::Mailer;
+use crate::mail::{Email, Mailer};
 use crate::payments::Payments;
 use crate::pdf::PdfEngine;
 use crate::realtime::Hub;
+use crate::tasks::Tasks;
 use crate::web::assets::Assets;
 use crate::web::i18n::I18n;
 use crate::web::page_cache::PageCache;
 use crate::web::rate_limit::RateLimits;
 use crate::web::templates::Templates;
 
-#[derive(Clone)]
+/// Everything a handler may need. The services (`Mailer`, `Signer`, `Payments`, `Hub`,
+/// `PdfEngine`) know nothing of it: each is built from configuration pieces, and a handler that
+/// needs only one takes it as `State<Mailer>` (or `State<Arc<Signer>>`, …).
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
@@ -30,17 +37,47 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     /// Database reads of the public pages, shared by every visitor (`web::page_cache`).
     pub page_cache: Arc<PageCache>,
+    /// "Now" for every deadline and delay (tests move it instead of sleeping).
+    pub clock: Clock,
+    /// Background work started by requests (tests wait for it to settle).
+    pub tasks: Tasks,
+}
+
+/// How the state is built: production's defaults, or what the test harness needs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub clock: Clock,
+    /// Templates fail on an undefined value instead of rendering it empty.
+    pub strict_templates: bool,
+}
+
+impl Options {
+    /// A clock the test moves, strict templates.
+    pub fn for_tests() -> Self {
+        Self {
+            clock: Clock::adjustable(),
+            strict_templates: true,
+        }
+    }
 }
 
 impl AppState {
     /// Connects to the database, applies migrations and loads catalogues, templates and assets.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        Self::with_options(config, Options::default()).await
+    }
+
+    /// [`AppState::new`] with the test harness's choices ([`Options::for_tests`]).
+    pub async fn with_options(config: Config, options: Options) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
-        let templates = Templates::new(i18n.clone(), assets.clone(), config.timezone.clone());
+        let mut templates = Templates::new(i18n.clone(), assets.clone(), config.timezone.clone());
+        if options.strict_templates {
+            templates = templates.strict();
+        }
         let mailer = Mailer::from_config(&config)?;
         let hub = Hub::start(db.clone(), &config.database_url).await?;
         let pdf = Arc::new(PdfEngine::new()?);
@@ -59,6 +96,27 @@ impl AppState {
             signer,
             payments,
             page_cache: Arc::new(PageCache::default()),
+            clock: options.clock,
+            tasks: Tasks::default(),
         })
     }
+}
+
+/// Sends a user an e-mail whose subject is a catalogue key, in the request's language; a failure
+/// is logged, not returned (the page the user sees does not depend on the mail server).
+pub async fn send_logged(
+    state: &AppState,
+    ctx: &crate::web::RequestContext,
+    to: &str,
+    name: &str,
+    subject_key: &str,
+    body: String,
+) {
+    let email = Email {
+        to_name: name.to_owned(),
+        to_address: to.to_owned(),
+        subject: state.i18n.t(ctx.locale, subject_key).to_owned(),
+        body,
+    };
+    state.mailer.send_logged(email).await;
 }

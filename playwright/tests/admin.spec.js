@@ -2,19 +2,8 @@
 // download that parses back.
 'use strict';
 const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
-
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 test('the analytics page draws its charts on a phone and on a desktop', async ({ page }, testInfo) => {
   await login(page, 'admin@techlearnjess.cd', DEMO_PASSWORD);

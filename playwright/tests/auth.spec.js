@@ -1,7 +1,7 @@
 // Sign-up, e-mail verification, login and logout, as a learner on a phone would do it.
 'use strict';
 const { test, expect } = require('@playwright/test');
-const { uniqueEmail, waitForEmail, verificationLink, revealInNav, clickInNav } = require('./helpers');
+const { uniqueEmail, waitForEmail, verificationLink, revealInNav, clickInNav, signUp, submitLogin, DEMO_PASSWORD } = require('./helpers');
 
 test.describe('account life cycle', () => {
   test('a visitor signs up, verifies the e-mail, logs in and logs out', async ({ page, baseURL }) => {
@@ -10,22 +10,14 @@ test.describe('account life cycle', () => {
     const password = 'Kinshasa2026apprendre';
 
     await test.step('sign up', async () => {
-      await page.goto('/signup');
-      await page.locator('input[name=name]').fill(name);
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.locator('input[name=password_confirm]').fill(password);
-      await page.getByTestId('signup-submit').click();
-      await expect(page).toHaveURL(/\/login(\?|#|$)/);
+      await signUp(page, { name, email, password });
       const flash = page.getByTestId('flash').first();
       await expect(flash).toBeVisible();
       await expect(flash).toContainText(/e-?mail|courriel|bo[iî]te/i);
     });
 
     await test.step('logging in before verifying the e-mail is refused in French', async () => {
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, email, password);
       const error = page.getByTestId('form-error').first();
       await expect(error).toBeVisible();
       // A French sentence about the unverified address (accents or French words, not English).
@@ -46,9 +38,7 @@ test.describe('account life cycle', () => {
     });
 
     await test.step('log in', async () => {
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, email, password);
       await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
       await expect(page.getByTestId('user-name').first()).toContainText(name);
     });
@@ -61,19 +51,13 @@ test.describe('account life cycle', () => {
   });
 
   test('a wrong password is refused with a French message', async ({ page }) => {
-    await page.goto('/login');
-    await page.locator('input[name=email]').fill('apprenant@techlearnjess.cd');
-    await page.locator('input[name=password]').fill('pas-le-bon-mot-de-passe-1');
-    await page.getByTestId('login-submit').click();
+    await submitLogin(page, 'apprenant@techlearnjess.cd', 'pas-le-bon-mot-de-passe-1', { open: true });
     await expect(page.getByTestId('form-error').first()).toBeVisible();
     await expect(page).toHaveURL(/\/login(\?|#|$)/);
   });
 
   test('a demo learner logs in and sees the dashboard', async ({ page }) => {
-    await page.goto('/login');
-    await page.locator('input[name=email]').fill('apprenant@techlearnjess.cd');
-    await page.locator('input[name=password]').fill('Demo-2026-tlj');
-    await page.getByTestId('login-submit').click();
+    await submitLogin(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD, { open: true });
     await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
     await expect(page.getByTestId('user-name').first()).not.toBeEmpty();
   });

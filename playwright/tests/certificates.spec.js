@@ -6,18 +6,10 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const COURSE = '/courses/design-graphique-canva';
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 /** A PNG of the PDF's first page, when poppler's pdftoppm is installed. */
 function pdfPreview(pdfFile, testInfo) {

@@ -1,19 +1,7 @@
 // Chat and notifications in real time, with two people in two browser contexts.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
-
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: false, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 async function openGeneralRoom(page) {
   await page.goto('/chat');
@@ -55,7 +43,7 @@ test('two people chat live; a hidden message disappears for the other', async ({
   await learner.getByTestId('chat-send').click();
   await expect(learner.getByTestId('chat-error')).toHaveText('Le message dépasse 2 000 caractères.');
 
-  await saveScreenshot(learner, testInfo, 'chat-room-360-dark.png');
+  await saveScreenshot(learner, testInfo, 'chat-room-360-dark.png', { fullPage: false });
   const width = await learner.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(360);
 
@@ -92,7 +80,7 @@ test('a notification arrives without reload and the badge counts it', async ({ b
 
   await expect(learner.getByTestId('notif-toast')).toContainText('Nouveau message privé de Nadia Lukusa');
   await expect(learner.getByTestId('notif-count')).toHaveText('1');
-  await saveScreenshot(learner, testInfo, 'notification-toast-360.png');
+  await saveScreenshot(learner, testInfo, 'notification-toast-360.png', { fullPage: false });
 
   // Following it opens the conversation, and the badge goes back to zero.
   await learner.goto('/notifications');

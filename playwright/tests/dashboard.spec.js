@@ -1,21 +1,9 @@
 // The demo learner's dashboard on a phone (360 px): no horizontal scroll, light and dark screenshots.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
-
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 test.use({ viewport: { width: 360, height: 640 } });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 async function expectNoHorizontalScroll(page) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

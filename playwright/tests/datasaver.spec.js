@@ -1,20 +1,10 @@
 // Data saver: a phone whose browser sends `Save-Data: on` sees the video's data use first and
 // loads the player only after a tap; screenshots at 360 px, light and dark.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
+const { saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const COURSE = '/courses/bases-de-python';
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 /** A phone context that asks to save data; video hosts answer with an empty page (no network). */
 async function saverContext(browser, colorScheme) {

@@ -2,25 +2,14 @@
 // appears live on the learner's page (SSE) with a notification; the learner reports it and a
 // moderator hides it from the queue; screenshot of a topic at 360 px in dark mode.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const LEARNER = 'apprenant@techlearnjess.cd';
 const TRAINER = 'formateur@techlearnjess.cd';
 const MODERATOR = 'moderateur@techlearnjess.cd';
 
 test.use({ viewport: { width: 360, height: 640 } });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 async function noHorizontalScroll(page) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -133,6 +133,50 @@ async function clickInNav(page, testId) {
   await target.click();
 }
 
+// ------------------------------------------------------------------- accounts and forms ---
+
+/** Fills and sends the sign-up form (the server answers with the log-in page). */
+async function signUp(page, { name, email, password }) {
+  await page.goto('/signup');
+  await page.locator('input[name=name]').fill(name);
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('input[name=password_confirm]').fill(password);
+  await page.getByTestId('signup-submit').click();
+  await expect(page).toHaveURL(/\/login(\?|#|$)/);
+}
+
+/** Opens the verification link e-mailed to `email` and confirms it; ends on the log-in page. */
+async function verifyEmail(page, email) {
+  const mail = await waitForEmail(email);
+  await page.goto(verificationLink(mail.text));
+  await page.getByTestId('verify-submit').click();
+  await expect(page).toHaveURL(/\/login(\?|#|$)/);
+}
+
+/** Fills and sends the log-in form of the current page (`/login` first when `open`). */
+async function submitLogin(page, email, password, { open = false } = {}) {
+  if (open) await page.goto('/login');
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+/** The page's CSRF token, as htmx sends it (`<body hx-headers>`), for requests a test makes. */
+async function csrfToken(page) {
+  return page.evaluate(() => JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']);
+}
+
+/** Saves a screenshot in the test's output, attaches it, and copies it to playwright/screenshots. */
+async function saveScreenshot(page, testInfo, name, { fullPage = true } = {}) {
+  const file = testInfo.outputPath(name);
+  await page.screenshot({ path: file, fullPage, animations: 'disabled' });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  const dir = path.join(__dirname, '..', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(file, path.join(dir, name));
+}
+
 /** Logs in through the form and waits for the dashboard. */
 // Sessions of accounts already logged in during this run, reused so that the many specs that
 // sign in as the demo accounts stay under the per-account login rate limit (5 per minute).
@@ -145,10 +189,7 @@ async function login(page, email, password) {
     await page.goto('/dashboard');
     if (/\/dashboard(\?|#|$)/.test(page.url())) return;
   }
-  await page.goto('/login');
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill(password);
-  await page.getByTestId('login-submit').click();
+  await submitLogin(page, email, password, { open: true });
   await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
   sessionCookies.set(email, (await page.context().cookies()).filter((c) => c.name === 'tlj_session'));
 }
@@ -164,5 +205,10 @@ module.exports = {
   verificationLink,
   revealInNav,
   clickInNav,
+  signUp,
+  verifyEmail,
+  submitLogin,
+  csrfToken,
+  saveScreenshot,
   login,
 };

@@ -1,21 +1,11 @@
 // Phone layout (360 x 640): no horizontal scroll; home screenshots in light and dark for humans.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
+const { saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const PAGES = ['/', '/about', '/login', '/signup'];
 
 test.use({ viewport: { width: 360, height: 640 } });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 test.describe('phone layout', () => {
   for (const url of PAGES) {

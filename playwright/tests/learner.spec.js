@@ -1,23 +1,12 @@
 // A learner on a phone: finds a course by search-as-you-type, enrols, reads the first lesson,
 // marks it done without a page reload and moves on; catalogue and course page screenshots.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const COURSE = '/courses/bases-de-python';
 
 test.use({ viewport: { width: 360, height: 640 } });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 async function noHorizontalScroll(page) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -3,12 +3,8 @@
 // question shows up live for the trainer, a moderator's upvote reorders it, "answered" shows
 // for both. Room screenshot at 360 px.
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
-
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 test.use({
   viewport: { width: 360, height: 640 },
@@ -30,14 +26,6 @@ test.use({
     ],
   },
 });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 /** `datetime-local` value in Kinshasa time (UTC+1) `minutes` from now. */
 function kinshasaIn(minutes) {

@@ -2,13 +2,11 @@
 // with the offline banner and the "Disponible hors connexion" mark; a lesson marked done and a
 // quiz answered offline are sent once when the connection comes back.
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { test, expect } = require('@playwright/test');
-const { dataDir, uniqueEmail, waitForEmail, verificationLink } = require('./helpers');
+const { dataDir, uniqueEmail, signUp, verifyEmail, submitLogin, csrfToken, saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const COURSE = '/courses/site-web-html-css';
 const PASSWORD = 'Kinshasa2026horsligne';
 
@@ -24,22 +22,12 @@ let email;
 async function signIn(page) {
   if (!email) {
     email = uniqueEmail('offline');
-    await page.goto('/signup');
-    await page.locator('input[name=name]').fill('Hors Ligne');
-    await page.locator('input[name=email]').fill(email);
-    await page.locator('input[name=password]').fill(PASSWORD);
-    await page.locator('input[name=password_confirm]').fill(PASSWORD);
-    await page.getByTestId('signup-submit').click();
-    await expect(page).toHaveURL(/\/login(\?|#|$)/);
-    await page.goto(verificationLink((await waitForEmail(email)).text));
-    await page.getByTestId('verify-submit').click();
-    await expect(page).toHaveURL(/\/login(\?|#|$)/);
+    await signUp(page, { name: 'Hors Ligne', email, password: PASSWORD });
+    await verifyEmail(page, email);
   } else {
     await page.goto('/login');
   }
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
+  await submitLogin(page, email, PASSWORD);
   await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
   await page.goto(COURSE);
   const enrol = page.getByTestId('enrol-button');
@@ -86,18 +74,16 @@ test.describe('offline', () => {
     expect(await banner.evaluate((el) => getComputedStyle(el).borderBottomWidth)).toBe('1px');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-lesson-light.png') });
+    await saveScreenshot(page, testInfo, 'offline-lesson-light.png', { fullPage: false });
     await page.evaluate(() => document.documentElement.classList.add('dark'));
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-lesson-dark.png') });
+    await saveScreenshot(page, testInfo, 'offline-lesson-dark.png', { fullPage: false });
     await page.evaluate(() => document.documentElement.classList.remove('dark'));
 
     // A page never opened: the French offline page, not the browser's error.
     await page.goto('/forum');
     await expect(page.getByTestId('offline-page')).toBeVisible();
     await expect(page.locator('h1')).toHaveText('Vous êtes hors connexion');
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'offline-page.png') });
-    await testInfo.attach('offline-lesson', { path: path.join(SCREENSHOT_DIR, 'offline-lesson-light.png'), contentType: 'image/png' });
+    await saveScreenshot(page, testInfo, 'offline-page.png', { fullPage: false });
 
     await context.setOffline(false);
     await expect(page.getByTestId('offline-banner')).toBeHidden();
@@ -162,14 +148,15 @@ test.describe('offline', () => {
 
     // The same submission replayed (a second tab, a flaky connection): still one attempt.
     const key = sql(`SELECT client_key FROM quiz_attempts WHERE user_id = ${userId()} AND quiz_id = ${quizId}`);
-    const replay = await page.evaluate(async ({ url, key }) => {
-      const csrf = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+    const csrf = await csrfToken(page);
+    const replay = await page.evaluate(async ({ url, key, csrf }) => {
       const body = new URLSearchParams({ client_key: key, _csrf: csrf });
       const r = await fetch(url, { method: 'POST', body, headers: { 'HX-Request': 'true' } });
       return { status: r.status, html: await r.text() };
     }, {
       url: new URL(page.url()).pathname,
       key,
+      csrf,
     });
     expect(replay.status).toBe(200);
     expect(replay.html).toContain(score.trim());

@@ -3,7 +3,7 @@
 'use strict';
 const crypto = require('crypto');
 const { test, expect } = require('@playwright/test');
-const { uniqueEmail, waitForEmail, verificationLink, clickInNav } = require('./helpers');
+const { uniqueEmail, clickInNav, signUp, verifyEmail, submitLogin } = require('./helpers');
 
 /** RFC 4648 base32 → bytes. */
 function base32Decode(text) {
@@ -37,22 +37,12 @@ test.describe('second factor', () => {
     let secret = '';
 
     await test.step('sign up and verify the address', async () => {
-      await page.goto('/signup');
-      await page.locator('input[name=name]').fill('Jess Double Facteur');
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.locator('input[name=password_confirm]').fill(password);
-      await page.getByTestId('signup-submit').click();
-      const mail = await waitForEmail(email);
-      await page.goto(verificationLink(mail.text));
-      await page.getByTestId('verify-submit').click();
-      await expect(page).toHaveURL(/\/login(\?|#|$)/);
+      await signUp(page, { name: 'Jess Double Facteur', email, password });
+      await verifyEmail(page, email);
     });
 
     await test.step('log in with the password only', async () => {
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, email, password);
       await expect(page).toHaveURL(/\/dashboard(\?|#|$)/);
     });
 
@@ -77,10 +67,7 @@ test.describe('second factor', () => {
     });
 
     await test.step('the password leads to the code step, and a code logs in', async () => {
-      await page.goto('/login');
-      await page.locator('input[name=email]').fill(email);
-      await page.locator('input[name=password]').fill(password);
-      await page.getByTestId('login-submit').click();
+      await submitLogin(page, email, password, { open: true });
       await expect(page).toHaveURL(/\/login\/code(\?|#|$)/);
       await page.goto('/dashboard');
       await expect(page).toHaveURL(/\/login(\?|#|$)/);

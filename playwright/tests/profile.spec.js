@@ -2,13 +2,10 @@
 // 360 px in light and dark mode. Never changes the learner's password or e-mail (other specs log in
 // as that user).
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const zlib = require('zlib');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 const LEARNER = 'apprenant@techlearnjess.cd';
 
 test.use({ viewport: { width: 360, height: 640 } });
@@ -54,14 +51,6 @@ function pngBuffer(width = 120, height = 80) {
     chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
-}
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
 }
 
 async function noHorizontalScroll(page) {

@@ -5,19 +5,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login } = require('./helpers');
-
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
 
 test.use({ viewport: { width: 360, height: 640 } });
-
-async function saveScreenshot(page, testInfo, name) {
-  const file = testInfo.outputPath(name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOT_DIR, name));
-}
 
 test('the demo trainer creates, fills and publishes a course on a phone', async ({ page }, testInfo) => {
   const title = `Cours mobile ${Date.now()}`;

@@ -131,8 +131,9 @@ fn notify_unless_read(
     sender: String,
     message_id: i64,
 ) {
-    tokio::spawn(async move {
-        tokio::time::sleep(UNREAD_GRACE).await;
+    let tasks = state.tasks.clone();
+    tasks.spawn(async move {
+        state.clock.sleep(UNREAD_GRACE).await;
         let link = format!("/chat/rooms/{room_id}");
         let result: AppResult<()> = async {
             // The check of the newest message decides for a burst (no two checks race).

@@ -170,7 +170,7 @@ impl Connection {
             }
         };
         if let Some(end) = end {
-            let _ = sink.send(WsMessage::Close(Some(end.close_frame()))).await;
+            crate::realtime::close_socket(&mut sink, &mut stream, end.close_frame()).await;
         }
         self.finish().await;
     }

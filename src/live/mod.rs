@@ -48,7 +48,7 @@ pub fn spawn_workers(state: AppState) {
         let mut tick = tokio::time::interval(REMINDER_TICK);
         loop {
             tick.tick().await;
-            if let Err(e) = send_due_reminders(&state, time::OffsetDateTime::now_utc()).await {
+            if let Err(e) = send_due_reminders(&state, state.clock.now()).await {
                 tracing::warn!(error = %e, "live reminders could not be sent");
             }
         }

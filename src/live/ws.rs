@@ -136,7 +136,7 @@ impl Connection {
                 }
             }
             if let Some(end) = self.closing.take() {
-                let _ = sink.send(WsMessage::Close(Some(end.close_frame()))).await;
+                crate::realtime::close_socket(&mut sink, &mut stream, end.close_frame()).await;
                 break;
             }
             pending = tokio::select! {

@@ -92,25 +92,13 @@ impl Mailer {
         }
         Ok(())
     }
-}
 
-/// Sends a user an e-mail whose subject is a catalogue key; a failure is logged, not returned
-/// (the page the user sees does not depend on the mail server).
-pub async fn send_logged(
-    state: &crate::state::AppState,
-    ctx: &crate::web::RequestContext,
-    to: &str,
-    name: &str,
-    subject_key: &str,
-    body: String,
-) {
-    let email = Email {
-        to_name: name.to_owned(),
-        to_address: to.to_owned(),
-        subject: state.i18n.t(ctx.locale, subject_key).to_owned(),
-        body,
-    };
-    if let Err(e) = state.mailer.send(email).await {
-        tracing::error!(mail.to = %to, error = %e, "e-mail could not be sent");
+    /// Sends `email`; a failure is logged, not returned (for flows whose page does not depend
+    /// on the mail server).
+    pub async fn send_logged(&self, email: Email) {
+        let to = email.to_address.clone();
+        if let Err(e) = self.send(email).await {
+            tracing::error!(mail.to = %to, error = %e, "e-mail could not be sent");
+        }
     }
 }

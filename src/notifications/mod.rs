@@ -87,7 +87,8 @@ pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>)
         let state = state.clone();
         let (subject, link) = (notice.subject.to_owned(), notice.link.to_owned());
         let kind = notice.kind;
-        tokio::spawn(async move {
+        let tasks = state.tasks.clone();
+        tasks.spawn(async move {
             for r in recipients {
                 send_email(&state, &r, kind, &subject, &link).await;
             }
@@ -155,7 +156,8 @@ pub async fn latest(
 /// of their courses) that a new course is out; in the background, as they can be many.
 pub fn announce_course(state: &AppState, course_id: i64) {
     let state = state.clone();
-    tokio::spawn(async move {
+    let tasks = state.tasks.clone();
+    tasks.spawn(async move {
         let result: AppResult<()> = async {
             let Some((title, slug)) = queries::course_title(&state.db, course_id).await? else {
                 return Ok(());

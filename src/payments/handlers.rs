@@ -73,7 +73,7 @@ fn ack() -> Response {
         .into_response()
 }
 
-/// `POST /payments/callback/{provider}` (no session, no CSRF: see `web::csrf`). Always a fast
+/// `POST /payments/callback/{provider}` (no session, no CSRF: see `callback_routes`). Always a fast
 /// 200 for a known provider. The callback is a hint: it is verified (hash, notif_token) and
 /// then the payment is queried back with the provider, in the background, before anything
 /// changes. Duplicates, early and late callbacks end the same way: in the provider's status.
@@ -153,7 +153,7 @@ async fn receive_callback(
     }
     queries::note(&state.db, p.id, &p.status, "callback", &raw).await?;
     let bg = state.clone();
-    tokio::spawn(async move {
+    state.tasks.spawn(async move {
         if let Err(e) = worker::check(&bg, &p, "callback").await {
             tracing::warn!(error = %e, payment.reference = %p.reference, "payments: status check after a callback failed");
         }

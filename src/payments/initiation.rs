@@ -122,7 +122,7 @@ pub async fn begin(
         .await?
         .ok_or(AppError::NotFound)?;
     let bg = state.clone();
-    tokio::spawn(async move {
+    state.tasks.spawn(async move {
         if let Err(e) = initiate(&bg, &payment).await {
             tracing::warn!(
                 error = %e,

@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::model::{Status, backoff_secs};
 use super::providers::{PaymentLookup, ProviderKind};
 use super::queries::{self, PaymentRow};
@@ -34,7 +32,7 @@ pub fn spawn(state: AppState) {
             }
             if purged.elapsed() >= QUOTE_PURGE_EVERY {
                 purged = std::time::Instant::now();
-                let before = db::timestamp(OffsetDateTime::now_utc() - time::Duration::hours(1));
+                let before = db::timestamp(state.clock.now() - time::Duration::hours(1));
                 if let Err(e) = queries::purge_quotes(&state.db, &before).await {
                     tracing::warn!(error = %e, "payments: purging expired quotes failed");
                 }
@@ -45,7 +43,7 @@ pub fn spawn(state: AppState) {
 
 /// Checks every payment that is due; returns how many were checked.
 pub async fn run_once(state: &AppState) -> Result<usize, sqlx::Error> {
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let due = queries::due(&state.db, &db::timestamp(now), 20).await?;
     let mut checked = 0;
     for p in due {
@@ -138,7 +136,7 @@ async fn expire_if_late(state: &AppState, reference: &str) -> Result<Status, sql
     if status.is_final() {
         return Ok(status);
     }
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let Some(expires_at) = db::parse_timestamp(&p.expires_at) else {
         return Ok(status);
     };
@@ -197,9 +195,7 @@ pub async fn apply(
         Status::Created => Ok(false),
         other => {
             let next = (!other.is_final()).then(|| {
-                db::timestamp(
-                    OffsetDateTime::now_utc() + time::Duration::seconds(backoff_secs(p.attempts)),
-                )
+                db::timestamp(state.clock.now() + time::Duration::seconds(backoff_secs(p.attempts)))
             });
             let changed =
                 queries::transition(&state.db, p.id, other, source, raw, reason, next.as_deref())

@@ -265,6 +265,38 @@ pub async fn prune(hub: &Hub) -> Result<(), sqlx::Error> {
     presence::prune(hub).await
 }
 
+/// How long a closing socket waits for the client's answer to its Close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Sends `frame`, then reads what the client still sends until its Close answer (a second at
+/// most): a server that closes with unread data resets the connection, and the client loses the
+/// frame and the reason it carries.
+pub async fn close_socket(
+    sink: &mut futures_util::stream::SplitSink<
+        axum::extract::ws::WebSocket,
+        axum::extract::ws::Message,
+    >,
+    stream: &mut futures_util::stream::SplitStream<axum::extract::ws::WebSocket>,
+    frame: axum::extract::ws::CloseFrame,
+) {
+    use futures_util::{SinkExt, StreamExt};
+    if sink
+        .send(axum::extract::ws::Message::Close(Some(frame)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, axum::extract::ws::Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,11 +46,6 @@ pub async fn verify(
     cookie: Option<&str>,
     base_url: &str,
 ) -> Result<Request, AppError> {
-    // Mobile-money providers' server-to-server callbacks carry no cookie or token; the payments
-    // feature verifies them (hash, notif_token, query-back) instead.
-    if req.uri().path().starts_with("/payments/callback/") {
-        return Ok(req);
-    }
     let headers = req.headers();
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return Err(AppError::Csrf);

@@ -32,23 +32,54 @@ pub struct Templates {
     assets: Arc<Assets>,
     /// The platform's zone, for templates rendered without a viewer (e-mails to a visitor).
     zone: TimeZone,
+    /// Printing, iterating or reading into an undefined value is an error rather than empty (the
+    /// test harness; production is lenient).
+    strict: bool,
+    /// Re-read the files at each render, so a debug server shows edits at once.
+    reload: bool,
 }
 
 impl Templates {
     pub fn new(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Self {
-        let env = Arc::new(build(i18n.clone(), assets.clone(), zone.clone()));
+        let env = Arc::new(build(i18n.clone(), assets.clone(), zone.clone(), false));
         Self {
             env,
             i18n,
             assets,
             zone,
+            strict: false,
+            reload: cfg!(debug_assertions),
+        }
+    }
+
+    /// The test harness's templates: failing on any use of an undefined value but a truth test
+    /// (`UndefinedBehavior::SemiStrict`: `{% if errors.title %}` is how a template asks for an
+    /// optional value; `{{ form.titel }}` is a mistake), and parsed once (tests render the same
+    /// files throughout).
+    pub fn strict(self) -> Self {
+        let env = Arc::new(build(
+            self.i18n.clone(),
+            self.assets.clone(),
+            self.zone.clone(),
+            true,
+        ));
+        Self {
+            env,
+            strict: true,
+            reload: false,
+            ..self
         }
     }
 
     /// Renders `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
-        if cfg!(debug_assertions) {
-            let env = build(self.i18n.clone(), self.assets.clone(), self.zone.clone());
+        if self.reload {
+            let env = build(
+                self.i18n.clone(),
+                self.assets.clone(),
+                self.zone.clone(),
+                self.strict,
+            );
             env.get_template(name)?.render(ctx)
         } else {
             self.env.get_template(name)?.render(ctx)
@@ -69,10 +100,19 @@ fn load(name: &str) -> Result<Option<String>, minijinja::Error> {
     }
 }
 
-fn build(i18n: Arc<I18n>, assets: Arc<Assets>, zone: TimeZone) -> Environment<'static> {
+fn build(
+    i18n: Arc<I18n>,
+    assets: Arc<Assets>,
+    zone: TimeZone,
+    strict: bool,
+) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(load);
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    env.set_undefined_behavior(if strict {
+        minijinja::UndefinedBehavior::SemiStrict
+    } else {
+        minijinja::UndefinedBehavior::Chainable
+    });
     env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
         let locale = locale_of(state);
         // `count=` picks the plural form of a key that has them (`one`, `other`).

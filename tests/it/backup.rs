@@ -5,7 +5,6 @@
 use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use crate::helpers::{TempDir, TestApp, random_suffix};
 
@@ -68,9 +67,10 @@ async fn backup_under_load(app: &TestApp, file: &std::path::Path) -> (usize, usi
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(AtomicUsize::new(0));
     let writer = spawn_writer(app, stop.clone(), acked.clone());
-    while acked.load(Ordering::SeqCst) < 5 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::helpers::eventually("the writer is under way", || async {
+        acked.load(Ordering::SeqCst) >= 5
+    })
+    .await;
     let before = acked.load(Ordering::SeqCst);
     let out = backup_cli(&app.state.config.database_url, file, None).await;
     let after = acked.load(Ordering::SeqCst);
@@ -81,7 +81,10 @@ async fn backup_under_load(app: &TestApp, file: &std::path::Path) -> (usize, usi
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Sauvegarde écrite"));
     // Keep writing a little after the copy: none of it may show in the copy.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    crate::helpers::eventually("writes go on after the copy", || async {
+        acked.load(Ordering::SeqCst) >= after + 5
+    })
+    .await;
     stop.store(true, Ordering::SeqCst);
     writer.await.unwrap();
     assert!(acked.load(Ordering::SeqCst) > after, "writes went on");

@@ -212,6 +212,8 @@ async fn presence_follows_connections_across_tabs() {
 
     // Closing one tab keeps Bola online; closing the last one takes Bola offline.
     tab1.close(None).await.unwrap();
+    // A real socket: the server ends the closed one on its own time and announces nothing
+    // while another tab keeps Bola online, so there is no event to wait for.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.state.hub.online(&[bola_id]).await.unwrap(),
@@ -423,8 +425,9 @@ async fn a_private_message_left_unread_notifies_once_and_a_reader_is_not_notifie
             .await;
         assert_eq!(r.status(), 303);
     }
-    tokio::time::sleep(techlearnjess::chat::handlers::UNREAD_GRACE + Duration::from_millis(2000))
-        .await;
+    // The grace period passes; the delayed checks of both messages run and end.
+    app.advance(techlearnjess::chat::handlers::UNREAD_GRACE);
+    app.state.tasks.settled().await;
     let notes: Vec<(String, String, String)> =
         sqlx::query_as("SELECT kind, subject, link FROM notifications WHERE user_id = $1")
             .bind(bola_id)
@@ -463,9 +466,10 @@ async fn a_private_message_left_unread_notifies_once_and_a_reader_is_not_notifie
         )
         .await;
     assert_eq!(r.status(), 303);
+    // Shown on the open page, so read before the frame left (`ws::shown_in_private`).
     ws_expect(&mut ws, "tu me vois ?").await;
-    tokio::time::sleep(techlearnjess::chat::handlers::UNREAD_GRACE + Duration::from_millis(700))
-        .await;
+    app.advance(techlearnjess::chat::handlers::UNREAD_GRACE);
+    app.state.tasks.settled().await;
     let unread: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE read_at IS NULL")
             .fetch_one(&app.state.db.pool)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use techlearnjess::db::Db;
 
-use crate::helpers::{Browser, TempDir, TestApp, location, random_suffix};
+use crate::helpers::{Browser, TempDir, TestApp, eventually_within, location, random_suffix};
 
 const PASSWORD: &str = "Demo-2026-tlj";
 const LEARNER: &str = "apprenant@techlearnjess.cd";
@@ -171,11 +171,12 @@ impl Drop for Server {
 
 /// Waits until `count()` reaches `n` (the burst is under way), at most 30 s.
 async fn wait_for(count: &AtomicUsize, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count.load(Ordering::SeqCst) < n {
-        assert!(Instant::now() < deadline, "the burst never got going");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    eventually_within(
+        Duration::from_secs(30),
+        "the burst is under way",
+        || async { count.load(Ordering::SeqCst) >= n },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -388,11 +389,10 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
             .await
             .unwrap()
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while status_of(&db).await == "created" {
-        assert!(Instant::now() < deadline, "never sent to the provider");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually_within(Duration::from_secs(20), "sent to the provider", || async {
+        status_of(&db).await != "created"
+    })
+    .await;
     // The payer accepts on the phone: the provider calls back; the process dies meanwhile.
     let phone = format!("/payments/sandbox/{reference}");
     let (status, _) = learner.page(&phone).await;
@@ -406,6 +406,7 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
     // The confirmation delivers the callback and queries back before it answers: the kill
     // lands while the callback is on its way or being applied.
     let confirm = tokio::spawn(confirm);
+    // A real process, killed mid-request on purpose: the moment is the point.
     tokio::time::sleep(Duration::from_millis(15)).await;
     server.kill();
     let _ = confirm.await;
@@ -433,7 +434,8 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
         .await
         .unwrap()
     };
-    // Let the restarted worker re-query the provider a few times.
+    // Let the restarted worker re-query the provider a few times (a separate process polling
+    // every second: its clock cannot be moved from here).
     tokio::time::sleep(Duration::from_secs(4)).await;
     let status = status_of(&db).await;
     assert!(
@@ -534,15 +536,10 @@ async fn postgres_unavailable_answers_503_in_french_and_recovers_without_restart
     assert_eq!(visitor.get("/healthz").await.status(), 503);
 
     proxy.set(true);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status = visitor.get("/forum").await.status();
-        if status == 200 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not recovered: {status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually_within(Duration::from_secs(20), "the forum recovered", || async {
+        visitor.get("/forum").await.status() == 200
+    })
+    .await;
     assert_eq!(visitor.get("/healthz").await.status(), 200);
     // A log-in (session write) works again too.
     visitor.login(LEARNER, PASSWORD).await;

@@ -863,9 +863,8 @@ async fn an_open_topic_receives_new_replies_live() {
             .unwrap_or_default()
             .starts_with("text/event-stream")
     );
+    // The stream subscribed before it answered: the reply cannot be missed.
     let trainer = f.browser(TRAINER).await;
-    // Give the stream task time to subscribe before the reply is published.
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let rid = reply(&trainer, topic, "Je suis là, **en direct** !").await;
     let mut received = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -1,16 +1,30 @@
-//! Test harness: the real app on an ephemeral port with its own fresh database (SQLite, or
-//! PostgreSQL when `TLJ_TEST_ENGINE=postgres` with `TLJ_TEST_POSTGRES_URL`), and an HTTP client
-//! that keeps cookies and sends the CSRF token like the browser forms do.
+//! Test harness: the real app with its own fresh database (SQLite, or PostgreSQL when
+//! `TLJ_TEST_ENGINE=postgres` with `TLJ_TEST_POSTGRES_URL`), a clock the test moves, strict
+//! templates, and browsers that keep cookies and send the CSRF token like the browser forms do.
+//! A browser drives the router in-process (`tower::ServiceExt::oneshot`); the app also listens
+//! on an ephemeral port, for what needs a real socket: WebSockets, the sandbox providers'
+//! callbacks, and clients of a spawned `techlearnjess` process. Background workers run only in
+//! the tests that start them (`TestApp::start_workers`).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
+use axum::Router;
+use axum::body::{Bytes, HttpBody};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderName, HeaderValue, header};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
 use techlearnjess::AppState;
 use techlearnjess::config::Config;
+use techlearnjess::state::Options;
+use tower::ServiceExt;
 
 pub struct TestApp {
     pub base: String,
@@ -18,6 +32,7 @@ pub struct TestApp {
     /// The default browser; `new_browser` makes others.
     pub browser: Browser,
     pub data_dir: PathBuf,
+    router: Router,
     server: tokio::task::JoinHandle<()>,
     pg_database: Option<(String, String)>,
     _tmp: TempDir,
@@ -47,6 +62,37 @@ pub fn random_suffix() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Waits until `check` holds, polling every 20 ms; fails with `what` after 10 s. For things that
+/// will happen (a background task finishing, a message arriving); what must *not* happen is
+/// checked after moving the clock and letting the background work settle
+/// (`app.state.tasks.settled()`), never by waiting a while.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    eventually_within(Duration::from_secs(10), what, check).await;
+}
+
+/// [`eventually`] with another deadline (a spawned process).
+pub async fn eventually_within<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still not true after {limit:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The database URL for a new test database, and (for PostgreSQL) the admin URL and db name.
 async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
     if std::env::var("TLJ_TEST_ENGINE").as_deref() == Ok("postgres") {
@@ -70,6 +116,18 @@ async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, Strin
     }
 }
 
+/// Serves `app` on `listener` (the socket half of an app; see the module comment).
+fn serve(listener: tokio::net::TcpListener, app: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("server");
+    })
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -77,6 +135,11 @@ impl TestApp {
 
     /// Spawns the app after `tweak` adjusts the configuration.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        // Server errors (a 500's detail, a template error) show in the output of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("error")
+            .with_test_writer()
+            .try_init();
         let tmp = TempDir::new();
         let (database_url, pg_database) = fresh_database(&tmp.0).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -94,27 +157,34 @@ impl TestApp {
         })
         .expect("test config");
         tweak(&mut config);
-        let state = AppState::new(config).await.expect("app state");
-        techlearnjess::spawn_workers(state.clone());
-        let app = techlearnjess::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
+        let state = AppState::with_options(config, Options::for_tests())
             .await
-            .expect("server");
-        });
+            .expect("app state");
+        let router = techlearnjess::router(state.clone());
+        let server = serve(listener, router.clone());
         let base = format!("http://{addr}");
         Self {
-            browser: Browser::new(&base),
+            browser: Browser::in_process(&base, router.clone()),
             base,
             state,
             data_dir,
+            router,
             server,
             pg_database,
             _tmp: tmp,
         }
+    }
+
+    /// Starts the background workers of a running instance (payment poller, reminders,
+    /// housekeeping, presence heartbeat), for the tests about them.
+    pub fn start_workers(&self) {
+        techlearnjess::spawn_workers(self.state.clone());
+    }
+
+    /// Moves the app's clock forward: deadlines and delays pass without waiting.
+    pub fn advance(&self, by: Duration) {
+        let by = time::Duration::try_from(by).expect("a representable duration");
+        self.state.clock.advance(by);
     }
 
     /// Spawns the app with the demo content.
@@ -128,7 +198,7 @@ impl TestApp {
 
     /// Another browser (its own cookies) on the same app.
     pub fn new_browser(&self) -> Browser {
-        Browser::new(&self.base)
+        Browser::in_process(&self.base, self.router.clone())
     }
 
     /// Signs up and verifies through the e-mail link; returns nothing, the account is usable.
@@ -196,21 +266,21 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut config = (*self.state.config).clone();
         config.addr = addr;
-        let state = AppState::new(config).await.expect("second app state");
-        techlearnjess::spawn_workers(state.clone());
-        let app = techlearnjess::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
+        // The same clock: both instances live at the same time.
+        let options = Options {
+            clock: self.state.clock.clone(),
+            ..Options::for_tests()
+        };
+        let state = AppState::with_options(config, options)
             .await
-            .expect("server");
-        });
+            .expect("second app state");
+        let router = techlearnjess::router(state.clone());
+        let server = serve(listener, router.clone());
         let base = format!("http://{addr}");
         Instance {
             base,
             _state: state,
+            router,
             server,
         }
     }
@@ -220,12 +290,13 @@ impl TestApp {
 pub struct Instance {
     pub base: String,
     _state: AppState,
+    router: Router,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Instance {
     pub fn new_browser(&self) -> Browser {
-        Browser::new(&self.base)
+        Browser::in_process(&self.base, self.router.clone())
     }
 }
 
@@ -242,24 +313,53 @@ impl std::ops::Deref for TestApp {
     }
 }
 
-/// An HTTP client with its own cookie jar that does not follow redirects.
+/// A browser: its own cookie jar, no redirect following, and a client that drives the app's
+/// router in-process (or, for a spawned `techlearnjess` process, a real socket).
 pub struct Browser {
     pub base: String,
-    pub client: reqwest::Client,
+    pub client: Client,
     jar: Arc<Jar>,
 }
 
 impl Browser {
+    /// A browser talking to a server over a socket (a spawned process).
     pub fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
-        let client = reqwest::Client::builder()
+        let socket = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(Policy::none())
             .build()
             .expect("client");
         Self {
             base: base.to_owned(),
-            client,
+            client: Client {
+                builder: socket,
+                transport: Transport::Socket,
+            },
+            jar,
+        }
+    }
+
+    /// A browser whose requests go straight to `router`, as if from 127.0.0.1.
+    pub fn in_process(base: &str, router: Router) -> Self {
+        let jar = Arc::new(Jar::default());
+        let peer: SocketAddr = ([127, 0, 0, 1], 40000 + rand::random_range(0..20000u16)).into();
+        let socket = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            base: base.to_owned(),
+            client: Client {
+                builder: reqwest::Client::new(),
+                transport: Transport::InProcess {
+                    router,
+                    jar: jar.clone(),
+                    peer,
+                    socket,
+                },
+            },
             jar,
         }
     }
@@ -330,6 +430,164 @@ impl Browser {
             .await;
         assert_eq!(r.status(), 303, "login of {email} should succeed");
         assert_eq!(location(&r), "/dashboard");
+    }
+}
+
+/// How a [`Client`] reaches the app.
+#[derive(Clone)]
+enum Transport {
+    /// Through the network (the `reqwest` client holds the cookie jar).
+    Socket,
+    /// Into the router, with what a connection would give it (peer address, cookies, `Host`);
+    /// a WebSocket handshake still goes through `socket` (an upgrade needs a connection).
+    InProcess {
+        router: Router,
+        jar: Arc<Jar>,
+        peer: SocketAddr,
+        socket: reqwest::Client,
+    },
+}
+
+/// The subset of `reqwest::Client` the tests use, over either transport.
+#[derive(Clone)]
+pub struct Client {
+    /// Builds the requests (and sends them, over a socket).
+    builder: reqwest::Client,
+    transport: Transport,
+}
+
+impl Client {
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> RequestBuilder {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> RequestBuilder {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    pub fn request(&self, method: reqwest::Method, url: impl reqwest::IntoUrl) -> RequestBuilder {
+        RequestBuilder {
+            inner: self.builder.request(method, url),
+            transport: self.transport.clone(),
+        }
+    }
+}
+
+/// `reqwest::RequestBuilder`, sent over the client's transport.
+pub struct RequestBuilder {
+    inner: reqwest::RequestBuilder,
+    transport: Transport,
+}
+
+impl RequestBuilder {
+    pub fn header<K, V>(self, key: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<axum::http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<axum::http::Error>,
+    {
+        Self {
+            inner: self.inner.header(key, value),
+            ..self
+        }
+    }
+
+    pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
+        Self {
+            inner: self.inner.form(form),
+            ..self
+        }
+    }
+
+    pub fn query<T: serde::Serialize + ?Sized>(self, query: &T) -> Self {
+        Self {
+            inner: self.inner.query(query),
+            ..self
+        }
+    }
+
+    pub fn body<T: Into<reqwest::Body>>(self, body: T) -> Self {
+        Self {
+            inner: self.inner.body(body),
+            ..self
+        }
+    }
+
+    pub fn multipart(self, form: reqwest::multipart::Form) -> Self {
+        Self {
+            inner: self.inner.multipart(form),
+            ..self
+        }
+    }
+
+    pub async fn send(self) -> reqwest::Result<reqwest::Response> {
+        let Transport::InProcess {
+            router,
+            jar,
+            peer,
+            socket,
+        } = self.transport
+        else {
+            return self.inner.send().await;
+        };
+        let request = self.inner.build()?;
+        if request.headers().contains_key(header::UPGRADE) {
+            return socket.execute(request).await;
+        }
+        let url = request.url().clone();
+        let length = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::len);
+        let request: axum::http::Request<reqwest::Body> = request.try_into()?;
+        let (mut parts, body) = request.into_parts();
+        // What the reqwest client and hyper add on the way to a server.
+        parts.uri = url[url::Position::BeforePath..]
+            .parse()
+            .expect("a path and query");
+        let headers = &mut parts.headers;
+        if !headers.contains_key(header::COOKIE)
+            && let Some(cookies) = jar.cookies(&url)
+        {
+            headers.insert(header::COOKIE, cookies);
+        }
+        let host = url[url::Position::BeforeHost..url::Position::AfterPort].to_owned();
+        headers
+            .entry(header::HOST)
+            .or_insert(host.parse().expect("a host"));
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("*/*"));
+        if let Some(length) = length {
+            headers
+                .entry(header::CONTENT_LENGTH)
+                .or_insert(length.into());
+        }
+        parts.extensions.insert(ConnectInfo(peer));
+        let request = axum::http::Request::from_parts(parts, axum::body::Body::new(body));
+        let response = router.oneshot(request).await.expect("infallible");
+        jar.set_cookies(
+            &mut response.headers().get_all(header::SET_COOKIE).iter(),
+            &url,
+        );
+        let (parts, body) = response.into_parts();
+        let body = reqwest::Body::wrap(SyncBody(Mutex::new(body)));
+        Ok(axum::http::Response::from_parts(parts, body).into())
+    }
+}
+
+/// The router's response body, made `Sync` as `reqwest::Body::wrap` wants (only ever polled
+/// through `&mut`, so the lock is never contended). It streams: SSE tests read it chunk by chunk.
+struct SyncBody(Mutex<axum::body::Body>);
+
+impl HttpBody for SyncBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let body = self.get_mut().0.get_mut().expect("not poisoned");
+        Pin::new(body).poll_frame(cx)
     }
 }
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{Browser, TestApp, count, location};
+use crate::helpers::{Browser, TestApp, count, eventually, location};
 use techlearnjess::AppState;
 use techlearnjess::live::{model, send_due_reminders};
 
@@ -628,7 +628,18 @@ async fn questions_are_ordered_by_votes_live_and_each_user_votes_once() {
     );
     ws_expect(&mut ws_t, "live-status").await;
     drop(ws_t);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Each closed socket closes its attendance row (the summary lists them).
+    eventually("every attendance is closed", || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM live_attendance WHERE session_id = $1 AND left_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+            == 0
+    })
+    .await;
     let (status, page) = trainer.page(&format!("/live/{id}")).await;
     assert_eq!(status, 200);
     let html = page.html();
@@ -679,6 +690,7 @@ async fn signalling_is_relayed_only_between_viewers_and_the_broadcaster() {
     // Not live yet: "ready" is ignored; a viewer cannot claim to broadcast.
     ws_send(&mut ws_t, serde_json::json!({"rtc": "ready"})).await;
     ws_send(&mut ws_a, serde_json::json!({"rtc": "ready"})).await;
+    // Real sockets, and an ignored message answers nothing: no event to wait for.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let b_now: Option<String> =
         sqlx::query_scalar("SELECT broadcaster_conn FROM live_sessions WHERE id = $1")

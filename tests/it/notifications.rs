@@ -162,7 +162,8 @@ async fn e_mails_follow_the_user_settings() {
     )
     .await;
     send(&app.state, amani_id, Kind::ForumReply, "Sujet", "/forum").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The e-mails are sent in the background: every one that will go has gone.
+    app.state.tasks.settled().await;
     let mails = app.emails_to("amani@exemple.cd");
     assert_eq!(mails.len(), before + 1);
     assert!(
@@ -192,7 +193,8 @@ async fn e_mails_follow_the_user_settings() {
     )
     .await;
     send(&app.state, amani_id, Kind::ForumReply, "Sujet", "/forum").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The e-mails are sent in the background: every one that will go has gone.
+    app.state.tasks.settled().await;
     let mails = app.emails_to("amani@exemple.cd");
     assert_eq!(mails.len(), before + 2);
     assert!(

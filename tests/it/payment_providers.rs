@@ -16,6 +16,8 @@ use techlearnjess::payments::providers::{
 };
 use techlearnjess::payments::sandbox::{Fault, MPESA_ACTIVATION, Sandbox, SandboxOutcome};
 
+use crate::helpers::eventually;
+
 type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
 struct Rig {
@@ -95,21 +97,20 @@ impl Rig {
 
     /// Waits for the `n`-th callback received for `provider`.
     async fn callback(&self, provider: &str, n: usize) -> Vec<u8> {
-        for _ in 0..100 {
-            let found: Vec<Vec<u8>> = self
-                .received
+        let found = || -> Vec<Vec<u8>> {
+            self.received
                 .lock()
                 .expect("lock")
                 .iter()
                 .filter(|(p, _)| p == provider)
                 .map(|(_, b)| b.clone())
-                .collect();
-            if found.len() >= n {
-                return found[n - 1].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("no callback #{n} for {provider}");
+                .collect()
+        };
+        eventually(&format!("callback #{n} for {provider}"), || async {
+            found().len() >= n
+        })
+        .await;
+        found()[n - 1].clone()
     }
 
     fn callbacks(&self, provider: &str) -> usize {
@@ -136,16 +137,10 @@ fn headers() -> HeaderMap {
 }
 
 async fn wait_status(p: &Arc<dyn Provider>, l: &PaymentLookup, want: ProviderStatus) {
-    let mut last = None;
-    for _ in 0..100 {
-        let report = p.query(l).await.expect("query");
-        if report.status == want {
-            return;
-        }
-        last = Some(report.status);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("status {want:?} never reached (last {last:?})");
+    eventually(&format!("the provider says {want:?}"), || async {
+        p.query(l).await.expect("query").status == want
+    })
+    .await;
 }
 
 // ------------------------------------------------------------------------------- Orange
@@ -240,6 +235,7 @@ async fn orange_failure_expiry_and_pending_then_success() {
     rig.sandbox.set_orange_ttl(Duration::from_millis(100));
     let req = rig.request(ProviderKind::Orange, Currency::Cdf, 1_000_000);
     let init = orange.initiate(&req).await.expect("initiate");
+    // The fake is an HTTP server on its own (system) clock: its 100 ms must really pass.
     tokio::time::sleep(Duration::from_millis(150)).await;
     let l = lookup(&req, init.provider_ref);
     assert_eq!(
@@ -275,7 +271,11 @@ async fn orange_faults_duplicates_and_forged_notifications() {
         orange.initiate(&req).await,
         Err(ProviderError::Unavailable(_))
     ));
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The timed-out request reached the fake (which does the work, then answers late).
+    eventually("the fake received the timed-out request", || async {
+        rig.sandbox.payment(&req.reference).is_some()
+    })
+    .await;
     assert!(rig.sandbox.payment(&req.reference).is_some());
 
     // Same order_id twice: refused.
@@ -484,7 +484,11 @@ async fn airtel_faults_duplicates_and_forged_callbacks() {
         airtel.initiate(&req).await,
         Err(ProviderError::Unavailable(_))
     ));
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The timed-out request reached the fake (which does the work, then answers late).
+    eventually("the fake received the timed-out request", || async {
+        rig.sandbox.payment(&req.reference).is_some()
+    })
+    .await;
     // The timed-out push did go out: a re-send is a duplicate (ESB000041) → unknown, query.
     let again = airtel.initiate(&req).await.expect("duplicate answer");
     assert_eq!(again.status, ProviderStatus::Unknown);
@@ -637,15 +641,14 @@ async fn mpesa_single_stage_blocks_until_the_customer_confirms() {
         let (mpesa, req) = (mpesa.clone(), req.clone());
         tokio::spawn(async move { mpesa.initiate(&req).await })
     };
-    let mut fake = None;
-    for _ in 0..100 {
-        fake = rig.sandbox.payment(&req.reference);
-        if fake.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let fake = fake.expect("the PIN prompt is pending");
+    eventually("the PIN prompt is pending", || async {
+        rig.sandbox.payment(&req.reference).is_some()
+    })
+    .await;
+    let fake = rig
+        .sandbox
+        .payment(&req.reference)
+        .expect("the PIN prompt is pending");
     assert_eq!(fake.msisdn, "243991234567");
     assert_eq!(fake.amount, "10", "a string in major units");
     assert_eq!(rig.sandbox.pending().len(), 1);
@@ -856,6 +859,7 @@ async fn mpesa_fake_checks_encryption_string_fields_msisdn_and_reference() {
         cfg.session_delay, MPESA_ACTIVATION,
         "the adapter waits as long"
     );
+    // The fake's session activation runs on its own (system) clock.
     tokio::time::sleep(MPESA_ACTIVATION + Duration::from_millis(100)).await;
     let active = query(mpesa::encrypt(&key, &session_id).expect("encrypt"))
         .await
@@ -1055,7 +1059,11 @@ async fn flexpay_faults_duplicates_and_forged_callbacks() {
         flexpay.initiate(&req).await,
         Err(ProviderError::Unavailable(_))
     ));
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The timed-out request reached the fake (which does the work, then answers late).
+    eventually("the fake received the timed-out request", || async {
+        rig.sandbox.payment(&req.reference).is_some()
+    })
+    .await;
     // Same reference again: refused by FlexPay.
     assert!(matches!(
         flexpay.initiate(&req).await,
@@ -1392,6 +1400,7 @@ async fn tokens_and_sessions_expire_with_time_and_adapters_renew_them() {
             .send()
     };
     assert_eq!(enquiry().await.expect("send").status(), 404, "let in");
+    // Token lifetimes are the fake's and the adapters' own (system) clocks.
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
     assert_eq!(enquiry().await.expect("send").status(), 401, "expired");
 
@@ -1554,6 +1563,7 @@ async fn mpesa_refusals_answer_with_their_documented_codes_and_http_statuses() {
         .json()
         .await
         .expect("json");
+    // The fake's session activation runs on its own (system) clock.
     tokio::time::sleep(MPESA_ACTIVATION + Duration::from_millis(100)).await;
     let session = session["output_SessionID"].as_str().expect("session");
     let r = http

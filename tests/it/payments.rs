@@ -2,14 +2,12 @@
 //! back → enrolment, exactly once; forged, duplicate, early and late callbacks; expiry; access
 //! to payments and receipts; the admin dashboard. Both engines.
 
-use std::time::Duration;
-
 use scraper::{Html, Selector};
 use techlearnjess::payments::queries;
 use techlearnjess::payments::sandbox::{Sandbox, SandboxOutcome};
 use techlearnjess::payments::worker;
 
-use crate::helpers::{Browser, TestApp, count, location, text_of};
+use crate::helpers::{Browser, TestApp, count, eventually, location, text_of};
 
 const PASSWORD: &str = "Demo-2026-tlj";
 const LEARNER: &str = "apprenant@techlearnjess.cd";
@@ -26,13 +24,10 @@ fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
         .and_then(|e| e.value().attr(name).map(str::to_owned))
 }
 
-/// The demo app with the background poller slowed down, so a test drives `worker::run_once`.
+/// The demo app without its background poller (tests start no worker), so a test drives
+/// `worker::run_once`.
 async fn demo_without_poller() -> TestApp {
-    let app = TestApp::spawn_with(|c| c.payments.poll_secs = 3600).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
-        .await
-        .expect("demo seeded");
-    app
+    TestApp::with_demo().await
 }
 
 fn sandbox(app: &TestApp) -> &Sandbox {
@@ -130,28 +125,18 @@ async fn status_of(app: &TestApp, reference: &str) -> String {
 }
 
 async fn wait_status(app: &TestApp, reference: &str, wanted: &str) {
-    for _ in 0..100 {
-        if status_of(app, reference).await == wanted {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "payment {reference} should be {wanted}, is {}",
-        status_of(app, reference).await
-    );
+    eventually(&format!("payment {reference} is {wanted}"), || async {
+        status_of(app, reference).await == wanted
+    })
+    .await;
 }
 
 /// Waits until the fake provider holds the payment (the initiation runs in the background).
 async fn wait_at_provider(app: &TestApp, reference: &str) {
-    for _ in 0..100 {
-        if sandbox(app).payment(reference).is_some() && status_of(app, reference).await != "created"
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the provider never received {reference}");
+    eventually(&format!("the provider received {reference}"), || async {
+        sandbox(app).payment(reference).is_some() && status_of(app, reference).await != "created"
+    })
+    .await;
 }
 
 async fn succeeded_transitions(app: &TestApp, reference: &str) -> i64 {
@@ -342,7 +327,8 @@ async fn duplicate_and_simultaneous_callbacks_enrol_exactly_once() {
     x.expect("check");
     y.expect("check");
     wait_status(&app, &reference, "succeeded").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every check the callbacks started has ended: none may have succeeded a second time.
+    app.state.tasks.settled().await;
     assert_eq!(succeeded_transitions(&app, &reference).await, 1);
     assert_eq!(enrolments(&app, COURSE).await, 1);
     let invoices: i64 =
@@ -382,7 +368,7 @@ async fn forged_callbacks_change_nothing() {
         .send_callback(&orange, SandboxOutcome::Confirm, true)
         .await
         .expect("callback sent");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    app.state.tasks.settled().await;
     assert_eq!(status_of(&app, &airtel).await, "pending");
     assert_eq!(status_of(&app, &orange).await, "pending");
     let rejected = scalar(
@@ -407,7 +393,8 @@ async fn forged_callbacks_change_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "no CSRF or session needed");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The query back the callback started has answered.
+    app.state.tasks.settled().await;
     assert_eq!(status_of(&app, &airtel).await, "pending");
     assert_eq!(enrolments(&app, COURSE).await, 0);
     assert_eq!(enrolments(&app, COURSE2).await, 0);
@@ -429,18 +416,18 @@ async fn early_callback_and_late_confirmation_after_expiry_end_in_the_right_stat
 
     // M-Pesa: the initiation is still blocked on the PIN prompt when a callback arrives.
     let mpesa = buy(&app, COURSE, "mpesa", "USD").await;
-    for _ in 0..100 {
-        if sandbox(&app).payment(&mpesa).is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_at_provider_or_created(&app, &mpesa).await;
     assert_eq!(status_of(&app, &mpesa).await, "created");
     sandbox(&app)
         .send_callback(&mpesa, SandboxOutcome::Confirm, false)
         .await
         .expect("early callback");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The callback's query back has ended; the only task left is the initiation, blocked on
+    // the PIN prompt.
+    eventually("the callback's check ended", || async {
+        app.state.tasks.running() == 1
+    })
+    .await;
     assert_ne!(status_of(&app, &mpesa).await, "succeeded");
     sandbox(&app)
         .resolve(&mpesa, SandboxOutcome::Confirm)
@@ -534,7 +521,8 @@ async fn the_poller_finalises_a_payment_without_callback_and_backs_off() {
         .resolve(&reference, SandboxOutcome::Confirm)
         .await
         .expect("resolve");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The sandbox's callback went to a closed port: nothing was started.
+    app.state.tasks.settled().await;
     assert_eq!(
         status_of(&app, &reference).await,
         "pending",
@@ -550,14 +538,33 @@ async fn the_poller_finalises_a_payment_without_callback_and_backs_off() {
     assert_eq!(enrolments(&app, COURSE).await, 1);
 }
 
+#[tokio::test]
+async fn the_running_poller_settles_a_payment_once_its_check_is_due_on_the_clock() {
+    let app = TestApp::spawn_with(|c| c.payments.poll_secs = 1).await;
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+        .await
+        .expect("demo seeded");
+    app.login(LEARNER, PASSWORD).await;
+    // Callbacks get lost: only the poller can finalise.
+    sandbox(&app).set_callback_base("http://127.0.0.1:9");
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    app.start_workers();
+    // The first check is 15 s after the initiation: the clock gets there at once.
+    app.advance(std::time::Duration::from_secs(16));
+    wait_status(&app, &reference, "succeeded").await;
+    assert_eq!(enrolments(&app, COURSE).await, 1);
+}
+
 async fn wait_at_provider_or_created(app: &TestApp, reference: &str) {
-    for _ in 0..100 {
-        if sandbox(app).payment(reference).is_some() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the provider never received {reference}");
+    eventually(&format!("the provider received {reference}"), || async {
+        sandbox(app).payment(reference).is_some()
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -1101,7 +1108,8 @@ async fn two_simultaneous_checkouts_make_one_payment_and_land_on_the_same_waitin
     assert_eq!(payments_count(&app).await, 1);
     let reference = location(&a).trim_start_matches("/payments/").to_owned();
     wait_at_provider(&app, &reference).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Both submissions' background work has ended: a second initiation would show now.
+    app.state.tasks.settled().await;
     assert_eq!(sandbox(&app).payments().len(), 1, "one PIN prompt");
     let (status, page) = app.page(&location(&b)).await;
     assert_eq!(status, 200);

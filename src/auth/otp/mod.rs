@@ -167,7 +167,7 @@ async fn send_email_code(
         "views/mail/otp_code.txt",
         context! { locale => ctx.locale.code(), name => &account.name, code },
     )?;
-    crate::mail::send_logged(
+    crate::state::send_logged(
         state,
         ctx,
         &account.email,
