@@ -4,10 +4,10 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::actions::{self, Act};
 use super::model::{self, Target};
@@ -237,17 +237,31 @@ pub async fn act_on_user(
 // ---- admin: categories ------------------------------------------------------------------
 
 pub async fn categories_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let categories = queries::categories(&state.db).await?;
-    Ok(state
-        .render(
-            &ctx,
-            "views/forum/admin_categories.html",
-            context! { categories => Serde(categories) },
-        )?
-        .into_response())
+    let fresh = CategoryForm::default();
+    render_categories(&state, &ctx, StatusCode::OK, &fresh, None).await
 }
 
-#[derive(Deserialize)]
+/// The categories page; after a refusal, the form with what was typed and its error.
+async fn render_categories(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    form: &CategoryForm,
+    error: Option<(&'static str, &'static str)>,
+) -> AppResult<Response> {
+    let categories = queries::categories(&state.db).await?;
+    let errors = error.map(|(field, key)| {
+        std::collections::BTreeMap::from([(field, state.i18n.t(ctx.locale, key).to_owned())])
+    });
+    state.render_status(
+        ctx,
+        status,
+        "views/forum/admin_categories.html",
+        context! { categories => Serde(categories), form => Serde(form), errors },
+    )
+}
+
+#[derive(Default, Deserialize, Serialize)]
 pub struct CategoryForm {
     #[serde(default)]
     name: String,
@@ -262,20 +276,22 @@ pub async fn create_category(
     axum::Form(form): axum::Form<CategoryForm>,
 ) -> AppResult<Response> {
     let name = form.name.trim();
-    let n = name.chars().count();
-    if !(2..=80).contains(&n) {
-        return Err(AppError::BadRequest("forum.error.category_name"));
-    }
     let description = form.description.trim();
-    if description.chars().count() > 300 {
-        return Err(AppError::BadRequest("forum.error.category_description"));
-    }
     let slug = crate::web::slug::slugify(name);
-    if slug.is_empty() {
-        return Err(AppError::BadRequest("forum.error.category_name"));
+    let refusal = if !(2..=80).contains(&name.chars().count()) || slug.is_empty() {
+        Some(("name", "forum.error.category_name"))
+    } else if description.chars().count() > 300 {
+        Some(("description", "forum.error.category_description"))
+    } else {
+        None
+    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if refusal.is_some() {
+        return render_categories(&state, &ctx, unprocessable, &form, refusal).await;
     }
     let Some(id) = queries::create_category(&state.db, &slug, name, description).await? else {
-        return Err(AppError::BadRequest("forum.error.category_exists"));
+        let taken = Some(("name", "forum.error.category_exists"));
+        return render_categories(&state, &ctx, unprocessable, &form, taken).await;
     };
     queries::record_action(
         &state.db,

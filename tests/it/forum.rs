@@ -922,7 +922,13 @@ async fn admins_create_public_categories_and_moderators_move_topics() {
     let r = admin
         .post_form("/forum/admin/categories", &[("name", "Emplois et stages")])
         .await;
-    assert_eq!(r.status(), 400, "same name twice");
+    assert_eq!(r.status(), 422, "same name twice");
+    let page = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(
+        attr(&page, "[data-testid=category-name]", "value").as_deref(),
+        Some("Emplois et stages")
+    );
+    assert!(text_of(&page, "[data-testid=error-name]").is_some());
     assert_eq!(f.app.get("/forum/c/emplois-et-stages").await.status(), 200);
 
     let topic = new_topic(
