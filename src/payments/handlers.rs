@@ -83,7 +83,9 @@ pub async fn callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    receive_callback(state, provider, None, headers, body).await
+    receive_callback(state, provider, None, headers, body)
+        .await
+        .inspect_err(log_failure)
 }
 
 /// `POST /payments/callback/{provider}/{reference}`: the per-payment URL given to providers
@@ -94,7 +96,17 @@ pub async fn callback_for(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    receive_callback(state, provider, Some(reference), headers, body).await
+    receive_callback(state, provider, Some(reference), headers, body)
+        .await
+        .inspect_err(log_failure)
+}
+
+/// Callbacks are mounted outside the request-context layer (no CSRF, no session), which logs
+/// every other route's server errors: they log their own.
+fn log_failure(e: &AppError) {
+    if e.status().is_server_error() {
+        tracing::error!(error = ?e, "payments: callback failed");
+    }
 }
 
 async fn receive_callback(
