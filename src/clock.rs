@@ -43,9 +43,18 @@ impl Clock {
         }
     }
 
+    /// How far this clock runs ahead of the system time (zero in production).
+    pub fn offset(&self) -> time::Duration {
+        time::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    /// `now()` in unix seconds (session expiry is stored so).
+    pub fn unix(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+
     pub fn now(&self) -> OffsetDateTime {
-        let offset = self.offset_ms.load(Ordering::SeqCst);
-        OffsetDateTime::now_utc() + time::Duration::milliseconds(offset)
+        OffsetDateTime::now_utc() + self.offset()
     }
 
     /// `now()` as stored in timestamp columns (see `db::timestamp`).
@@ -83,6 +92,18 @@ impl Clock {
                 () = &mut moved => {}
             }
         }
+    }
+}
+
+/// Rate-limit windows (`web::rate_limit`) run on the platform clock too.
+impl governor::clock::Clock for Clock {
+    type Instant = governor::nanos::Nanos;
+
+    fn now(&self) -> Self::Instant {
+        let since_epoch = self.now() - OffsetDateTime::UNIX_EPOCH;
+        u64::try_from(since_epoch.whole_nanoseconds())
+            .unwrap_or(0)
+            .into()
     }
 }
 

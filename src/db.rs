@@ -7,6 +7,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -24,11 +25,13 @@ pub enum Engine {
     Postgres,
 }
 
-/// The shared connection pool.
+/// The shared connection pool, and the clock that says "now" to the queries that store or
+/// compare times (expiry of sessions, codes and links; tests move it).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    pub clock: Clock,
 }
 
 impl Db {
@@ -73,7 +76,23 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| "connexion à la base de données impossible")?;
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            clock: Clock::system(),
+        })
+    }
+
+    /// This pool with `clock` as its "now".
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock's "now" as stored in timestamp columns.
+    pub fn now(&self) -> String {
+        self.clock.timestamp()
     }
 
     /// Applies the pending migrations of this engine.
@@ -117,7 +136,8 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The current time as stored in the database: RFC 3339, UTC, second precision.
+/// The system time as stored in the database: RFC 3339, UTC, second precision. Queries that
+/// store or compare deadlines use [`Db::now`] (the platform clock) instead.
 pub fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
 }

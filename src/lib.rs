@@ -27,6 +27,7 @@ pub mod progress;
 pub mod quizzes;
 pub mod realtime;
 pub mod recommendations;
+pub mod seats;
 pub mod state;
 pub mod tasks;
 pub mod teach;
@@ -72,6 +73,7 @@ fn app_routes() -> Routes {
         .merge(notifications::router())
         .merge(chat::router())
         .merge(forum::router())
+        .merge(seats::router())
         .merge(certificates::router())
         .merge(payments::router())
         .merge(admin::router())

@@ -70,7 +70,9 @@ impl AppState {
     /// [`AppState::new`] with the test harness's choices ([`Options::for_tests`]).
     pub async fn with_options(config: Config, options: Options) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let db = Db::connect(&config.database_url).await?;
+        let db = Db::connect(&config.database_url)
+            .await?
+            .with_clock(options.clock.clone());
         db.migrate().await?;
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
@@ -79,7 +81,7 @@ impl AppState {
             templates = templates.strict();
         }
         let mailer = Mailer::from_config(&config)?;
-        let hub = Hub::start(db.clone(), &config.database_url).await?;
+        let hub = Hub::start(db.clone(), &config.database_url, options.clock.clone()).await?;
         let pdf = Arc::new(PdfEngine::new()?);
         let signer = Arc::new(Signer::load_or_create(&config)?);
         let payments = Arc::new(Payments::from_config(&config)?);
@@ -90,7 +92,7 @@ impl AppState {
             i18n,
             assets,
             mailer,
-            limits: Arc::new(RateLimits::default()),
+            limits: Arc::new(RateLimits::new(&options.clock)),
             hub,
             pdf,
             signer,

@@ -1,5 +1,7 @@
 //! Work a request starts in the background (e-mails, provider calls, delayed notices), counted
-//! so that tests can wait until it has all finished instead of sleeping.
+//! so that tests can wait until it has all finished instead of sleeping; and the long-lived
+//! work of open connections (sockets, event streams), counted apart so that tests check that
+//! none outlives its connection.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +13,17 @@ use tokio::sync::Notify;
 pub struct Tasks {
     running: Arc<AtomicUsize>,
     finished: Arc<Notify>,
+    connections: Arc<AtomicUsize>,
+}
+
+/// Counts one open connection's work (a socket's loop, a stream's feeding task) until dropped.
+#[derive(Debug)]
+pub struct ConnectionTask(Arc<AtomicUsize>);
+
+impl Drop for ConnectionTask {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Counts its task as finished when dropped, so a task that panics is counted too.
@@ -35,6 +48,19 @@ impl Tasks {
             let _running = running;
             task.await;
         });
+    }
+
+    /// Counts the work of one open connection while the returned guard lives; hold it in the
+    /// socket's loop or the stream's task.
+    pub fn connection(&self) -> ConnectionTask {
+        self.connections.fetch_add(1, Ordering::SeqCst);
+        ConnectionTask(self.connections.clone())
+    }
+
+    /// How many connections' work is still running (not part of [`Tasks::settled`]: a
+    /// connection lives as long as its client).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// How many tasks have not finished yet.

@@ -40,3 +40,25 @@ test('an admin filters users and downloads them as CSV', async ({ page }) => {
   expect(lines.slice(1).join('\n')).toContain('formateur@techlearnjess.cd');
   expect(text).not.toContain('apprenant@techlearnjess.cd');
 });
+
+test('the audit log reads as sentences with links, on a phone and a desktop, light and dark', async ({ page }, testInfo) => {
+  await login(page, 'admin@techlearnjess.cd', DEMO_PASSWORD);
+  await page.goto('/admin/users');
+  await page.getByTestId('users-role').selectOption('');
+  const href = await page.locator('a[href^="/admin/users/"]').filter({ hasText: 'Patrick' }).first().getAttribute('href');
+  await page.goto(href);
+  await page.getByTestId('role-trainer').check();
+  await page.getByTestId('role-trainer').evaluate((el) => el.form.requestSubmit());
+  await page.goto('/admin/audit');
+  const line = page.getByTestId('audit-text').first();
+  await expect(line).toContainText('Rôles de Patrick');
+  await expect(line).toContainText('Formateur');
+  await expect(line.locator('a')).toHaveAttribute('href', href);
+  await expect(page.locator('main')).not.toContainText('learner');
+  for (const [width, scheme] of [[360, 'light'], [360, 'dark'], [1280, 'light'], [1280, 'dark']]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.reload();
+    await saveScreenshot(page, testInfo, `admin-audit-${width}-${scheme}.png`);
+  }
+});

@@ -60,6 +60,24 @@ test.describe('certificates', () => {
       await expect(page.getByTestId('course-completed')).toBeVisible();
     });
 
+    await test.step('the certificate is offered at once: the result, the course page, the dashboard, the menu', async () => {
+      const cta = page.getByTestId('certificate-cta');
+      await expect(cta).toBeVisible();
+      await expect(cta).toHaveText('Télécharger mon attestation');
+      await expect(cta).toHaveAttribute('href', /^\/certificates\/TLJ-[2-9A-Z-]+\/pdf$/);
+      await saveScreenshot(page, testInfo, 'quiz-certificate-cta.png');
+      await page.goto(COURSE);
+      await expect(page.getByTestId('certificate-cta')).toBeVisible();
+      await expect(page.getByTestId('resume-link')).toHaveCount(0);
+      await page.goto('/dashboard');
+      await expect(
+        page.getByTestId('completed-course').filter({ hasText: 'Design graphique' }).getByTestId('certificate-cta'),
+      ).toBeVisible();
+      await expect(page.getByTestId('nav-certificates')).toHaveAttribute('href', '/certificates');
+      await page.goto('/profile');
+      await expect(page.getByTestId('certificates-count')).toContainText(/1 attestation obtenue|\d+ attestations obtenues/);
+    });
+
     let code;
     await test.step('the profile leads to the certificate, which downloads as a PDF', async () => {
       await page.goto('/profile');

@@ -1,9 +1,10 @@
 // Forum on phones: a learner opens a topic, a trainer replies without a reload and the reply
 // appears live on the learner's page (SSE) with a notification; the learner reports it and a
-// moderator hides it from the queue; screenshot of a topic at 360 px in dark mode.
+// moderator, whose menu shows the reports waiting, hides it from the queue and it leaves the
+// learner's open page live; screenshot of a topic at 360 px in dark mode.
 'use strict';
 const { test, expect } = require('@playwright/test');
-const { DEMO_PASSWORD, login, saveScreenshot } = require('./helpers');
+const { DEMO_PASSWORD, login, revealInNav, saveScreenshot } = require('./helpers');
 
 const LEARNER = 'apprenant@techlearnjess.cd';
 const TRAINER = 'formateur@techlearnjess.cd';
@@ -93,10 +94,21 @@ test.describe('forum', () => {
       await reply.getByTestId('report-reason').fill('Hors sujet');
       await reply.getByTestId('report-submit').click();
       await expect(reply.getByTestId('reported')).toBeVisible();
+      // The learner keeps this page open: the moderator's decision reaches it live.
+      await learner.evaluate(() => { window.__noReload = true; });
+    });
+
+    await test.step("the moderator's menu leads to the queue, with the reports waiting", async () => {
+      await login(moderator, MODERATOR, DEMO_PASSWORD);
+      await moderator.goto('/forum');
+      await revealInNav(moderator, 'nav-moderation');
+      await expect(moderator.getByTestId('moderation-count')).toHaveText(/^[1-9][0-9]*$/, { timeout: 15_000 });
+      await saveScreenshot(moderator, testInfo, 'moderation-menu-badge-360.png', { fullPage: false });
+      await moderator.getByTestId('nav-moderation').click();
+      await expect(moderator).toHaveURL(/\/forum\/moderation$/);
     });
 
     await test.step('a moderator hides the reported reply from the queue', async () => {
-      await login(moderator, MODERATOR, DEMO_PASSWORD);
       await moderator.goto('/forum/moderation');
       const item = moderator.getByTestId('report-item').filter({ hasText: title });
       await expect(item).toHaveCount(1);
@@ -108,8 +120,9 @@ test.describe('forum', () => {
       const hidden = moderator.getByTestId('forum-reply').filter({ hasText: answer });
       await expect(hidden.getByTestId('hidden-marker')).toBeVisible();
 
-      await learner.reload();
-      await expect(learner.getByTestId('forum-reply').filter({ hasText: answer })).toHaveCount(0);
+      // Gone from the page the learner kept open, without a reload.
+      await expect(learner.getByTestId('forum-reply').filter({ hasText: answer })).toHaveCount(0, { timeout: 15_000 });
+      expect(await learner.evaluate(() => window.__noReload)).toBe(true);
     });
 
     await learnerCtx.close();

@@ -114,7 +114,8 @@ function verificationLink(text) {
 
 /**
  * The visible element with this test id; on a phone it may sit in the collapsed
- * navigation (data-testid=nav-menu), which its toggle (data-testid=nav-toggle) opens first.
+ * navigation (data-testid=nav-menu), which its toggle (data-testid=nav-toggle) opens first; on a
+ * wide screen in the account menu (data-testid=account-toggle).
  */
 async function revealInNav(page, testId) {
   await page.waitForLoadState('domcontentloaded');
@@ -122,6 +123,9 @@ async function revealInNav(page, testId) {
   if ((await visible.count()) === 0) {
     const menu = page.getByTestId('nav-menu').first();
     if (!(await menu.isVisible())) await page.getByTestId('nav-toggle').filter({ visible: true }).first().click();
+    // Secondary entries (profile, sign-out…) sit in the account menu from the lg width up.
+    const account = page.getByTestId('account-toggle').filter({ visible: true });
+    if ((await visible.count()) === 0 && (await account.count()) > 0) await account.first().click();
   }
   const target = visible.first();
   await expect(target).toBeVisible();

@@ -103,4 +103,57 @@ test.describe('learner', () => {
       await saveScreenshot(page, testInfo, `course-page-${scheme}.png`);
     }
   });
+
+  test('from the free preview of a paid course, the next lesson says how to buy it, not "Erreur 403"', async ({ page }, testInfo) => {
+    const PAID = '/courses/javascript-pour-le-web';
+    await login(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
+    await page.goto(PAID);
+    await expect(page.getByTestId('course-price-approx')).toContainText('≈');
+    await page.getByTestId('lesson-link').first().click();
+    await expect(page.getByTestId('lesson-body')).toBeVisible();
+    await expect(page.getByTestId('preview-notice')).toContainText('Achetez');
+    await expect(page.getByTestId('preview-notice')).not.toContainText('Inscrivez-vous');
+    await page.getByTestId('next-lesson').click();
+    await expect(page.getByTestId('locked-lesson')).toBeVisible();
+    await expect(page.locator('body')).not.toContainText('Erreur 403');
+    await expect(page.getByTestId('buy-button')).toHaveText('Acheter ce cours');
+    await expect(page.getByTestId('course-price')).toContainText('$US');
+    await expect(page.getByTestId('course-price')).toContainText('FC');
+    await noHorizontalScroll(page);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 360, height: 640 });
+      await saveScreenshot(page, testInfo, `locked-lesson-360-${scheme}.png`);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await saveScreenshot(page, testInfo, `locked-lesson-1280-${scheme}.png`);
+    }
+    await page.setViewportSize({ width: 360, height: 640 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByTestId('buy-button').click();
+    await expect(page).toHaveURL(/\/payments\/checkout\/javascript-pour-le-web/);
+  });
+
+  test('inside a lesson the outline is one tap away on a phone and a side column on a desktop', async ({ page }, testInfo) => {
+    await login(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
+    await page.goto(COURSE);
+    const enrol = page.getByTestId('enrol-button');
+    if (await enrol.isVisible()) await enrol.click();
+    await page.goto(COURSE);
+    await page.getByTestId('lesson-link').nth(1).click();
+    const details = page.getByTestId('lesson-outline-mobile');
+    await expect(details).toBeVisible();
+    await expect(page.getByTestId('lesson-outline')).toBeHidden();
+    await details.locator('summary').click();
+    await expect(details.getByTestId('outline-lesson').first()).toBeVisible();
+    await noHorizontalScroll(page);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 360, height: 640 });
+      await saveScreenshot(page, testInfo, `lesson-outline-360-${scheme}.png`);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await expect(page.getByTestId('lesson-outline')).toBeVisible();
+      await expect(details).toBeHidden();
+      await saveScreenshot(page, testInfo, `lesson-outline-1280-${scheme}.png`);
+    }
+  });
 });

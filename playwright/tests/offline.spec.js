@@ -89,6 +89,35 @@ test.describe('offline', () => {
     await expect(page.getByTestId('offline-banner')).toBeHidden();
   });
 
+  test('the first page of a visit is kept from the page itself, not downloaded again', async ({ browser, page }) => {
+    await signIn(page);
+    const lessons = await lessonLinks(page);
+    const lesson = lessons[lessons.length - 1];
+    const cookies = (await page.context().cookies()).filter((c) => c.name === 'tlj_session');
+    // A new phone context: no worker yet, so the lesson is loaded before the worker exists.
+    const context = await browser.newContext({ viewport: { width: 360, height: 640 }, serviceWorkers: 'allow', locale: 'fr-FR' });
+    await context.addCookies(cookies);
+    const loads = [];
+    context.on('request', (r) => { if (new URL(r.url()).pathname === lesson) loads.push(r.serviceWorker() ? 'worker' : 'page'); });
+    const first = await context.newPage();
+    const response = await first.goto(lesson);
+    expect(response.fromServiceWorker()).toBe(false);
+    const title = await first.getByTestId('lesson-title').textContent();
+    await expect(first.getByTestId('offline-ready')).toBeVisible({ timeout: 15_000 });
+    expect(loads, 'the lesson is fetched once, by the page').toEqual(['page']);
+
+    await context.setOffline(true);
+    const again = await first.goto(lesson);
+    expect(again.fromServiceWorker()).toBe(true);
+    await expect(first.getByTestId('lesson-title')).toHaveText(title);
+    await expect(first.getByTestId('lesson-body')).not.toBeEmpty();
+    await expect(first.getByTestId('offline-banner')).toBeVisible();
+    // The kept copy is the page as served: the app shell works (styles, the "done" button).
+    expect(await first.getByTestId('offline-banner').evaluate((el) => getComputedStyle(el).borderBottomWidth)).toBe('1px');
+    await expect(first.getByTestId('lesson-complete')).toBeEnabled();
+    await context.close();
+  });
+
   test('a lesson marked done offline is recorded once when back online', async ({ page, context }) => {
     await signIn(page);
     const lessons = await lessonLinks(page);

@@ -67,6 +67,24 @@ test.describe('payments', () => {
       await saveScreenshot(page, testInfo, 'payments-confirmed-360.png');
     });
 
+    await test.step('the receipt page names the seller, in light and dark, phone and desktop', async () => {
+      await page.getByTestId('receipt-page-link').click();
+      await expect(page).toHaveURL(new RegExp(`/payments/${reference}/receipt$`));
+      await expect(page.getByTestId('receipt-seller')).toContainText('TechLearnJess');
+      await noHorizontalScroll(page);
+      for (const [width, height] of [[360, 640], [1280, 900]]) {
+        await page.setViewportSize({ width, height });
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await saveScreenshot(page, testInfo, `payments-receipt-${width}-${scheme}.png`);
+        }
+      }
+      await page.setViewportSize({ width: 360, height: 640 });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.goBack();
+      await expect(page.getByTestId('receipt-link')).toBeVisible();
+    });
+
     await test.step('the receipt downloads as a PDF', async () => {
       const [download] = await Promise.all([
         page.waitForEvent('download'),
@@ -102,6 +120,81 @@ test.describe('payments', () => {
       expect(lines[1]).toContain('airtel');
       expect(lines[1]).toContain('succeeded');
       await admin.context().close();
+    });
+  });
+
+  test('a number of another network is flagged before any PIN prompt; a refusal says why', async ({ page, context }, testInfo) => {
+    // Two browser contexts, eight screenshots and a background initiation: more than the default 30 s on a slow runner.
+    test.setTimeout(60_000);
+    const slug = 'marketing-reseaux-sociaux';
+    await login(page, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
+    let reference;
+
+    await test.step('an Airtel number with Orange Money: a warning as it is typed', async () => {
+      await page.goto(`/payments/checkout/${slug}`);
+      await page.getByTestId('wallet-orange').check();
+      await page.getByTestId('currency-USD').check();
+      await page.getByTestId('phone').fill('099 123 4567');
+      await page.getByTestId('phone').blur();
+      await expect(page.getByTestId('prefix-warning')).toContainText('Airtel');
+      await expect(page.getByTestId('prefix-warning')).toContainText('Orange Money');
+      for (const [width, height] of [[360, 740], [1280, 900]]) {
+        await page.setViewportSize({ width, height });
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await saveScreenshot(page, testInfo, `payments-checkout-hint-${width}-${scheme}.png`);
+        }
+      }
+      await page.setViewportSize({ width: 360, height: 640 });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await noHorizontalScroll(page);
+      // The matching wallet: the warning goes.
+      await page.getByTestId('wallet-airtel').check();
+      await expect(page.getByTestId('prefix-warning')).toHaveCount(0);
+    });
+
+    await test.step('without JavaScript the submit asks first, then goes through', async () => {
+      const noJs = await page.context().browser().newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 640 } });
+      await noJs.addCookies(await context.cookies());
+      const plain = await noJs.newPage();
+      await plain.goto(`/payments/checkout/${slug}`);
+      await plain.getByTestId('wallet-orange').check();
+      await plain.getByTestId('currency-USD').check();
+      await plain.getByTestId('phone').fill('099 123 4567');
+      await plain.getByTestId('pay-submit').click();
+      await expect(plain.getByTestId('prefix-warning')).toBeVisible();
+      await expect(plain).toHaveURL(new RegExp(`/payments/checkout/${slug}$`));
+      await expect(plain.getByTestId('phone')).toHaveValue('099 123 4567');
+      await noJs.close();
+    });
+
+    await test.step('Airtel refuses: the heading changes without a reload and gives the reason', async () => {
+      await page.getByTestId('pay-submit').click();
+      await expect(page).toHaveURL(/\/payments\/TLJ[A-Z0-9]+$/);
+      await expect(page.getByTestId('waiting-heading')).toHaveText('Confirmez le paiement sur votre téléphone');
+      reference = page.url().split('/').pop();
+      await page.evaluate(() => { window.__noReload = true; });
+      const phone = await context.newPage();
+      await phone.goto(`/payments/sandbox/${reference}`);
+      await expect(async () => {
+        await phone.reload();
+        await expect(phone.getByTestId('sandbox-refuse')).toBeVisible({ timeout: 1000 });
+      }).toPass({ timeout: 15_000 });
+      await phone.getByTestId('sandbox-refuse').click();
+      // Closing the phone before its answer is sent would cancel the answer.
+      await expect(phone.getByTestId('flash').first()).toContainText('Réponse envoyée');
+      await phone.close();
+      await expect(page.getByTestId('waiting-heading')).toHaveText('Paiement non abouti', { timeout: 15_000 });
+      await expect(page.getByTestId('payment-reason')).toContainText("L'opérateur a refusé la demande");
+      expect(await page.evaluate(() => window.__noReload)).toBe(true);
+      await noHorizontalScroll(page);
+      for (const [width, height] of [[360, 640], [1280, 900]]) {
+        await page.setViewportSize({ width, height });
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await saveScreenshot(page, testInfo, `payments-failed-${width}-${scheme}.png`);
+        }
+      }
     });
   });
 });

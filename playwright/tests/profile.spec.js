@@ -79,6 +79,15 @@ test.describe('profile', () => {
         .toBe(256);
     });
 
+    await test.step('a course in the learning history', async () => {
+      await page.goto('/courses/bases-de-python');
+      const enrol = page.getByTestId('enrol-button');
+      if (await enrol.isVisible()) {
+        await enrol.click();
+        await expect(page.getByTestId('flash').first()).toBeVisible();
+      }
+    });
+
     await test.step('screenshots at 360 px', async () => {
       for (const scheme of ['light', 'dark']) {
         await page.emulateMedia({ colorScheme: scheme });
@@ -87,6 +96,20 @@ test.describe('profile', () => {
         await expect(page.getByTestId('stats')).toBeVisible();
         await noHorizontalScroll(page);
         await saveScreenshot(page, testInfo, `profile-${scheme}.png`);
+        // The learning history: a card per course on a phone, nothing overlapping.
+        const rows = page.getByTestId('history-row');
+        expect(await rows.count()).toBeGreaterThan(0);
+        {
+          const boxes = await rows.first().locator('td').evaluateAll((cells) =>
+            cells.map((c) => { const r = c.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, right: r.right }; }));
+          for (let i = 1; i < boxes.length; i++) {
+            expect(boxes[i].top, 'each value of a history card under the previous one').toBeGreaterThanOrEqual(boxes[i - 1].bottom - 1);
+          }
+          for (const b of boxes) expect(b.right).toBeLessThanOrEqual(360);
+          await page.getByTestId('history-table').scrollIntoViewIfNeeded();
+          const section = page.locator('section[aria-labelledby=history-title]');
+          await section.screenshot({ path: testInfo.outputPath(`profile-history-360-${scheme}.png`) });
+        }
         await page.goto('/profile/security');
         await noHorizontalScroll(page);
         await saveScreenshot(page, testInfo, `profile-security-${scheme}.png`);

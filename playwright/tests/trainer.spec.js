@@ -89,3 +89,43 @@ test('the demo trainer creates, fills and publishes a course on a phone', async 
     await expect(page.locator('main')).toContainText(title);
   }
 });
+
+test('the trainer reads the learners table on a phone (cards) and at desktop width (table)', async ({ page, browser }, testInfo) => {
+  // A learner enrolled in the demo trainer's Python course.
+  const learnerContext = await browser.newContext();
+  const learner = await learnerContext.newPage();
+  await login(learner, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
+  await learner.goto('/courses/bases-de-python');
+  const enrol = learner.getByTestId('enrol-button');
+  if (await enrol.isVisible()) await enrol.click();
+  await learnerContext.close();
+
+  await login(page, 'formateur@techlearnjess.cd', DEMO_PASSWORD);
+  await page.goto('/teach');
+  const href = await page
+    .getByTestId('course-enrolled')
+    .evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  let opened = false;
+  for (const h of href) {
+    await page.goto(h);
+    if ((await page.getByTestId('learner').count()) > 0) {
+      opened = true;
+      break;
+    }
+  }
+  expect(opened).toBe(true);
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 360, height: 640 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(360);
+    // Cards: each learner's cells stacked, none overlapping the next.
+    const row = page.getByTestId('learner').first();
+    const box = await row.boundingBox();
+    expect(box.width).toBeLessThanOrEqual(360);
+    await saveScreenshot(page, testInfo, `teach-learners-360-${scheme}.png`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect(page.getByTestId('learners-table').locator('thead')).toBeVisible();
+    await saveScreenshot(page, testInfo, `teach-learners-1280-${scheme}.png`);
+  }
+});

@@ -96,6 +96,7 @@ struct Figures {
     mau: i64,
     revenue_months: Vec<(String, i64)>,
     revenue_lines: Vec<queries::RevenueLine>,
+    sponsor_lines: Vec<queries::SponsorLine>,
 }
 
 impl Figures {
@@ -116,6 +117,7 @@ impl Figures {
             mau: queries::active_users(db, &iso(to - Duration::days(29)), &end).await?,
             revenue_months: queries::revenue_by_month(db, &start, &end).await?,
             revenue_lines: queries::revenue_by_provider(db, &start, &end).await?,
+            sponsor_lines: queries::revenue_by_sponsor(db, &start, &end).await?,
         })
     }
 }
@@ -183,6 +185,7 @@ fn report(state: &AppState, locale: Locale, from: Date, to: Date, f: Figures) ->
         revenue_months => Serde(&f.revenue_months),
         revenue_total => f.revenue_lines.iter().map(|l| l.usd_cents).sum::<i64>(),
         revenue_lines => Serde(&f.revenue_lines),
+        sponsor_lines => Serde(&f.sponsor_lines),
         rows => Serde(&rows),
     }
 }

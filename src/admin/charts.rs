@@ -1,18 +1,29 @@
 //! Charts drawn on the server as inline SVG: no chart library is sent to the browser. Colours
 //! follow the text colour (`currentColor`), so the page's light and dark classes apply; each
 //! chart has a title and description for screen readers, and the page shows the same figures
-//! in a table.
+//! in a table. Sizes: the view box is about as wide as a chart's card at desktop width (two
+//! charts side by side) and on a phone, so 13-unit labels read at 10–13 px; a chart never grows
+//! past `max-w-2xl`. Labels and grid lines take slate tones (not the series colour) for contrast
+//! in light and dark mode.
 
 use std::fmt::Write;
 
 use crate::markdown::escape_html as escape;
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 10.0;
+const WIDTH: f64 = 400.0;
+const HEIGHT: f64 = 210.0;
+const LEFT: f64 = 40.0;
+const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
-const BOTTOM: f64 = 28.0;
+const BOTTOM: f64 = 30.0;
+/// Font size of every label, in view-box units.
+const FONT: f64 = 13.0;
+/// The classes of the chart's element: full width of its card, never larger than this.
+const SVG_CLASS: &str = "w-full h-auto max-w-2xl";
+/// Labels: readable grey in both modes (the series keep the figure's colour).
+const LABEL: &str = r#"class="fill-slate-600 dark:fill-slate-300""#;
+/// Grid lines.
+const GRID: &str = r#"class="stroke-slate-200 dark:stroke-slate-700""#;
 
 /// The axis top: four grid steps of a "nice" whole size (1, 2, 2.5 or 5 times a power of ten),
 /// so every grid line is a whole number.
@@ -42,7 +53,7 @@ fn label_positions(n: usize) -> Vec<usize> {
 fn frame(out: &mut String, title: &str, desc: &str, max: f64) {
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="w-full h-auto" role="img"><title>{}</title><desc>{}</desc>"#,
+        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="{SVG_CLASS}" role="img"><title>{}</title><desc>{}</desc>"#,
         escape(title),
         escape(desc)
     );
@@ -52,7 +63,7 @@ fn frame(out: &mut String, title: &str, desc: &str, max: f64) {
         let y = TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - f64::from(i) / 4.0);
         let _ = write!(
             out,
-            r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.15"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="currentColor" fill-opacity="0.7">{}</text>"#,
+            r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" {GRID}/><text x="{}" y="{:.1}" font-size="{FONT}" text-anchor="end" {LABEL}>{}</text>"#,
             WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
@@ -110,7 +121,7 @@ pub fn line(title: &str, labels: &[String], series: &[(&str, &[i64])]) -> String
         };
         let _ = write!(
             out,
-            r#"<polyline fill="none" stroke="currentColor" stroke-width="2"{dash} points="{}"/>"#,
+            r#"<polyline fill="none" stroke="currentColor" stroke-width="2.5" stroke-linejoin="round"{dash} points="{}"/>"#,
             points.join(" ")
         );
     }
@@ -124,9 +135,9 @@ pub fn line(title: &str, labels: &[String], series: &[(&str, &[i64])]) -> String
         };
         let _ = write!(
             out,
-            r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="{anchor}" fill="currentColor" fill-opacity="0.7">{}</text>"#,
+            r#"<text x="{:.1}" y="{}" font-size="{FONT}" text-anchor="{anchor}" {LABEL}>{}</text>"#,
             x(i),
-            HEIGHT - 8.0,
+            HEIGHT - 9.0,
             escape(&labels[i])
         );
     }
@@ -137,7 +148,7 @@ pub fn line(title: &str, labels: &[String], series: &[(&str, &[i64])]) -> String
 /// A horizontal bar chart (e.g. top courses), one bar per row.
 pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
     let max = nice_max(rows.iter().map(|(_, v)| *v).max().unwrap_or(0) as f64);
-    let row_h = 28.0;
+    let row_h = 36.0;
     let height = TOP + row_h * rows.len().max(1) as f64 + 8.0;
     let desc = rows
         .iter()
@@ -147,23 +158,23 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
     let mut out = String::with_capacity(2048);
     let _ = write!(
         out,
-        r#"<svg viewBox="0 0 {WIDTH} {height}" class="w-full h-auto" role="img"><title>{}</title><desc>{}</desc>"#,
+        r#"<svg viewBox="0 0 {WIDTH} {height}" class="{SVG_CLASS}" role="img"><title>{}</title><desc>{}</desc>"#,
         escape(title),
         escape(&desc)
     );
     let bar_left = 8.0;
-    let bar_width = WIDTH - bar_left - 60.0;
+    let bar_width = WIDTH - bar_left - 48.0;
     for (i, (label, value)) in rows.iter().enumerate() {
         let y = TOP + row_h * i as f64;
         let w = (bar_width * *value as f64 / max).max(2.0);
         let _ = write!(
             out,
-            r#"<rect x="{bar_left}" y="{:.1}" width="{w:.1}" height="10" rx="2" fill="currentColor" fill-opacity="0.8"/><text x="{bar_left}" y="{:.1}" font-size="11" fill="currentColor">{}</text><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor">{value}</text>"#,
-            y + 12.0,
-            y + 8.0,
+            r#"<rect x="{bar_left}" y="{:.1}" width="{w:.1}" height="12" rx="2" fill="currentColor"/><text x="{bar_left}" y="{:.1}" font-size="{FONT}" {LABEL}>{}</text><text x="{:.1}" y="{:.1}" font-size="{FONT}" font-weight="600" {LABEL}>{value}</text>"#,
+            y + 16.0,
+            y + 10.0,
             escape(label),
             bar_left + w + 6.0,
-            y + 21.0,
+            y + 26.0,
         );
     }
     out.push_str("</svg>");

@@ -100,7 +100,7 @@ pub async fn download(
         serde_json::json!({ "from": from, "to": to, "filters": q.users, "sep": q.sep, "bom": options.bom }),
     )
     .await?;
-    let filename = format!("techlearnjess-{}-{}.csv", spec.kind, &db::now()[..10]);
+    let filename = format!("techlearnjess-{}-{}.csv", spec.kind, &state.db.now()[..10]);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

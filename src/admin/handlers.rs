@@ -6,7 +6,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-use super::queries;
+use super::{audit, queries};
 use crate::db;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -19,7 +19,11 @@ const AUDIT_PAGE: i64 = 50;
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let month_ago = db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(30));
     let totals = queries::totals(&state.db, &month_ago).await?;
-    let recent = queries::audit_log(&state.db, 5, 0).await?;
+    let recent: Vec<_> = queries::audit_log(&state.db, 5, 0)
+        .await?
+        .into_iter()
+        .map(|e| audit::describe(&state.i18n, &ctx, e))
+        .collect();
     Ok(state
         .render(
             &ctx,
@@ -42,7 +46,11 @@ pub async fn audit(
 ) -> AppResult<Response> {
     let total = queries::audit_count(&state.db).await?;
     let pagination = Pagination::new(Pagination::requested(q.page.as_deref()), AUDIT_PAGE, total);
-    let entries = queries::audit_log(&state.db, pagination.limit(), pagination.offset()).await?;
+    let entries: Vec<_> = queries::audit_log(&state.db, pagination.limit(), pagination.offset())
+        .await?
+        .into_iter()
+        .map(|e| audit::describe(&state.i18n, &ctx, e))
+        .collect();
     Ok(state
         .render(
             &ctx,

@@ -3,6 +3,7 @@
 //! action. Payments, certificates and moderation have their admin pages in their features.
 
 pub mod analytics;
+pub mod audit;
 pub mod charts;
 pub mod courses;
 pub mod exports;

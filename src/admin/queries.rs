@@ -32,7 +32,7 @@ pub async fn audit(
     .bind(target_type)
     .bind(target_id)
     .bind(details.to_string())
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -47,6 +47,11 @@ pub struct AuditEntry {
     pub target_id: Option<i64>,
     pub details: String,
     pub created_at: String,
+    /// The target's name as it is now (a user, a course's title, a category, a testimonial's
+    /// author); `None` when it no longer exists.
+    pub target_name: Option<String>,
+    /// A course's slug (its link).
+    pub target_slug: Option<String>,
 }
 
 /// How many entries the audit log holds.
@@ -59,7 +64,13 @@ pub async fn audit_count(db: &Db) -> Result<i64, sqlx::Error> {
 pub async fn audit_log(db: &Db, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, u.name AS actor_name, a.action, a.target_type, a.target_id, a.details, \
-         a.created_at FROM admin_audit a LEFT JOIN users u ON u.id = a.actor_id \
+         a.created_at, COALESCE(tu.name, c.title, cat.name, ts.author_name) AS target_name, \
+         c.slug AS target_slug \
+         FROM admin_audit a LEFT JOIN users u ON u.id = a.actor_id \
+         LEFT JOIN users tu ON a.target_type = 'user' AND tu.id = a.target_id \
+         LEFT JOIN courses c ON a.target_type = 'course' AND c.id = a.target_id \
+         LEFT JOIN categories cat ON a.target_type = 'category' AND cat.id = a.target_id \
+         LEFT JOIN testimonials ts ON a.target_type = 'testimonial' AND ts.id = a.target_id \
          ORDER BY a.id DESC LIMIT $1 OFFSET $2",
     )
     .bind(limit)
@@ -477,6 +488,37 @@ pub struct RevenueLine {
     pub payments: i64,
     pub amount_minor: i64,
     pub usd_cents: i64,
+}
+
+/// What sponsors paid for seat batches issued in a period, per sponsor and currency: mobile
+/// money (not a sandbox or refunded payment) and offline payments as the admin recorded them.
+#[derive(Debug, sqlx::FromRow, Serialize)]
+pub struct SponsorLine {
+    pub sponsor: String,
+    pub currency: String,
+    pub batches: i64,
+    pub seats: i64,
+    pub amount_minor: i64,
+}
+
+pub async fn revenue_by_sponsor(
+    db: &Db,
+    from: &str,
+    to_exclusive: &str,
+) -> Result<Vec<SponsorLine>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT b.sponsor_name AS sponsor, b.currency, COUNT(*) AS batches, \
+           CAST(SUM(b.seats) AS BIGINT) AS seats, CAST(SUM(b.amount_minor) AS BIGINT) AS amount_minor \
+         FROM seat_batches b WHERE b.amount_minor IS NOT NULL AND b.currency IS NOT NULL \
+           AND b.issued_at >= $1 AND b.issued_at < $2 \
+           AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.seat_batch_id = b.id \
+             AND p.status = 'succeeded' AND (p.sandbox = 1 OR p.refunded_at IS NOT NULL)) \
+         GROUP BY b.sponsor_name, b.currency ORDER BY b.sponsor_name, b.currency",
+    )
+    .bind(from)
+    .bind(to_exclusive)
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn revenue_by_provider(

@@ -46,17 +46,35 @@ fn refused<T: serde::Serialize>(
     )
 }
 
-pub async fn signup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn signup_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     if ctx.user.is_some() {
-        return Ok(Redirect::to("/dashboard").into_response());
+        return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
+    let form = SignupForm {
+        next: kept_next(&q.next),
+        ..SignupForm::default()
+    };
     Ok(state
         .render(
             &ctx,
             "views/auth/signup.html",
-            context! { form => Serde(SignupForm::default()) },
+            context! { form => Serde(form) },
         )?
         .into_response())
+}
+
+/// `next` as a sign-up carries it to the log-in page: a local path, or nothing.
+fn kept_next(next: &str) -> String {
+    let safe = safe_next(next);
+    if safe == next.trim() {
+        safe
+    } else {
+        String::new()
+    }
 }
 
 pub async fn signup(
@@ -133,7 +151,13 @@ pub async fn signup(
             .await;
         }
     }
-    Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.signup_done", "/login"))
+    let next = kept_next(&form.next);
+    let to = if next.is_empty() {
+        "/login".to_owned()
+    } else {
+        format!("/login?next={}", crate::web::context::urlencode(&next))
+    };
+    Ok(ctx.redirect_with_flash(FlashLevel::Success, "auth.flash.signup_done", &to))
 }
 
 #[derive(Debug, Default, Deserialize)]

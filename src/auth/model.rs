@@ -210,6 +210,9 @@ pub struct SignupForm {
     pub password: String,
     #[serde(default)]
     pub password_confirm: String,
+    /// Where the log-in after sign-up leads (a seat code's page, say); a local path only.
+    #[serde(default)]
+    pub next: String,
 }
 
 /// The log-in form as posted.

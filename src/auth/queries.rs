@@ -61,7 +61,7 @@ pub async fn find_session_user(
     )
     .bind(session_id)
     .bind(user_id)
-    .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+    .bind(db.clock.unix())
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.map(User::from))
@@ -117,7 +117,7 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> Result<Option<i64>, sqlx::E
     .bind(u.roles.stored())
     .bind(i32::from(u.verified))
     .bind(u.locale)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await;
     match result {
@@ -191,7 +191,7 @@ pub async fn create_token(
     .bind(purpose.code())
     .bind(token_hash)
     .bind(expires_at)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -209,7 +209,7 @@ pub async fn peek_token(
     )
     .bind(token_hash)
     .bind(purpose.code())
-    .bind(db::now())
+    .bind(db.now())
     .fetch_optional(&db.pool)
     .await
 }
@@ -220,7 +220,7 @@ pub async fn consume_token(
     purpose: TokenPurpose,
     token_hash: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     sqlx::query_scalar(
         "UPDATE user_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
@@ -242,7 +242,7 @@ pub async fn reset_password(
     token_hash: &str,
     password_hash: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let user_id: Option<i64> = sqlx::query_scalar(
         "UPDATE user_tokens SET used_at = $1 \
@@ -298,7 +298,7 @@ pub async fn record_login(db: &Db, a: LoginAttempt<'_>) -> Result<(), sqlx::Erro
     .bind(a.user_agent)
     .bind(i32::from(a.success))
     .bind(a.reason)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -358,6 +358,19 @@ pub async fn platform_setting(db: &Db, key: &str) -> Result<Option<String>, sqlx
         .await
 }
 
+/// Stores a platform-wide setting, replacing its previous value.
+pub async fn set_platform_setting(db: &Db, key: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO platform_settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Sets (or, with `None`, removes) the second factor of a user.
 pub async fn set_otp_method(
     db: &Db,
@@ -384,7 +397,7 @@ pub async fn create_otp_code(
     code_hash: &str,
     expires_at: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
         .bind(&now)
@@ -426,7 +439,7 @@ pub async fn current_otp_code(db: &Db, user_id: i64) -> Result<Option<OtpCode>, 
 /// Marks a code used; false when another request used it first.
 pub async fn use_otp_code(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(db::now())
+        .bind(db.now())
         .bind(id)
         .execute(&db.pool)
         .await?;
@@ -446,8 +459,8 @@ pub async fn fail_otp_code(db: &Db, id: i64) -> Result<(), sqlx::Error> {
 /// The claim is a used `otp_codes` row; of concurrent claims, the lowest id wins.
 pub async fn claim_totp_step(db: &Db, user_id: i64, step: u64) -> Result<bool, sqlx::Error> {
     let marker = format!("{TOTP_STEP_PREFIX}{step}");
-    let now = db::now();
-    let expires = db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::minutes(5));
+    let now = db.now();
+    let expires = db::timestamp(db.clock.now() + time::Duration::minutes(5));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO otp_codes (user_id, code_hash, expires_at, used_at, attempts, created_at) \
          VALUES ($1, $2, $3, $4, 0, $4) RETURNING id",
@@ -473,7 +486,7 @@ pub async fn replace_recovery_codes(
     user_id: i64,
     hashes: &[String],
 ) -> Result<(), sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
@@ -498,7 +511,7 @@ pub async fn use_recovery_code(db: &Db, user_id: i64, hash: &str) -> Result<bool
         "UPDATE recovery_codes SET used_at = $1 \
          WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
-    .bind(db::now())
+    .bind(db.now())
     .bind(user_id)
     .bind(hash)
     .execute(&db.pool)
@@ -520,7 +533,7 @@ pub async fn clear_otp_codes(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
         .execute(&db.pool)
         .await?;
     sqlx::query("UPDATE otp_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-        .bind(db::now())
+        .bind(db.now())
         .bind(user_id)
         .execute(&db.pool)
         .await?;
@@ -531,7 +544,7 @@ pub async fn clear_otp_codes(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
 /// any accepted time window once expired); for the periodic housekeeping.
 pub async fn delete_expired_otp_codes(db: &Db) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("DELETE FROM otp_codes WHERE expires_at < $1")
-        .bind(db::now())
+        .bind(db.now())
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected())

@@ -16,8 +16,8 @@ use crate::web::csrf::random_b64;
 use crate::web::rate_limit::Action;
 use crate::web::tokens::sha256_hex as token_hash;
 
-fn expires_in(hours: i64) -> String {
-    crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(hours))
+fn expires_in(state: &AppState, hours: i64) -> String {
+    crate::db::timestamp(state.clock.now() + time::Duration::hours(hours))
 }
 
 /// The key of per-account rate limits: the normalised address, or the raw text lower-cased.
@@ -40,7 +40,7 @@ pub async fn send_verification(
         user_id,
         TokenPurpose::VerifyEmail,
         &token_hash(&token),
-        &expires_in(48),
+        &expires_in(state, 48),
     )
     .await;
     if let Err(e) = stored {
@@ -72,7 +72,7 @@ pub async fn send_reset_link(
         user_id,
         TokenPurpose::ResetPassword,
         &token_hash(&token),
-        &expires_in(1),
+        &expires_in(state, 1),
     )
     .await?;
     let link = format!("{}/reset-password/{token}", state.config.base_url);

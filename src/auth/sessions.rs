@@ -23,6 +23,23 @@ use crate::web::session_store;
 /// The kind of the event that ends sessions.
 pub const REVOKE: &str = "revoke";
 
+/// The day (in days since 1970, on the platform clock) a session was last seen signed in.
+const SEEN_DAY_KEY: &str = "seen_day";
+
+/// A session ends after 14 days without a visit (`lib.rs`, `Expiry::OnInactivity`), but
+/// tower-sessions dates it anew only when it saves it, and it saves only a modified session: a
+/// signed-in visit marks the day in it, so each user's session is written once a day, not on
+/// every request, and a learner who comes back every week stays signed in.
+pub async fn keep_alive(session: &Session, clock: &crate::clock::Clock) {
+    let today = clock.unix().div_euclid(86_400);
+    let seen = session.get::<i64>(SEEN_DAY_KEY).await.ok().flatten();
+    if seen != Some(today)
+        && let Err(e) = session.insert(SEEN_DAY_KEY, today).await
+    {
+        tracing::warn!(error = %e, "session could not be kept alive");
+    }
+}
+
 /// The hub topic of a user's sessions.
 pub fn topic(user_id: i64) -> String {
     format!("sessions:{user_id}")

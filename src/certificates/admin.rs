@@ -127,7 +127,7 @@ pub async fn revoke(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render_list(&state, &ctx, status, template, &code, Some(refused)).await;
     }
-    let done = queries::revoke(&state.db, cert.id, &reason, admin.id, &crate::db::now()).await?;
+    let done = queries::revoke(&state.db, cert.id, &reason, admin.id, &state.db.now()).await?;
     let key = if done {
         tracing::info!(certificate.code = %code, admin.id = admin.id, "certificate revoked");
         "certificates.flash.revoked"

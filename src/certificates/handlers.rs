@@ -1,5 +1,7 @@
 //! Learner pages (list, download), the public key and public verification.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,6 +10,7 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Certificate, normalize_code};
+use super::signer::Signer;
 use super::{Status, queries, render, status_of};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -106,13 +109,13 @@ pub async fn download(
         .into_response())
 }
 
-pub async fn public_key(State(state): State<AppState>) -> Response {
+pub async fn public_key(State(signer): State<Arc<Signer>>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        state.signer.public_key_pem().to_owned(),
+        signer.public_key_pem().to_owned(),
     )
         .into_response()
 }

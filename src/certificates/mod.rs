@@ -101,7 +101,7 @@ async fn issue(
     {
         return Ok(None);
     }
-    let issued_at = crate::db::now();
+    let issued_at = state.db.now();
     for _ in 0..5 {
         let code = model::new_code();
         let fields = Fields {
@@ -163,7 +163,7 @@ pub async fn reissue(
     reason: &str,
     admin_id: i64,
 ) -> AppResult<Option<Certificate>> {
-    let now = crate::db::now();
+    let now = state.db.now();
     queries::revoke(&state.db, old.id, reason, admin_id, &now).await?;
     let facts = queries::issue_facts(&state.db, old.user_id, old.course_id)
         .await?

@@ -24,8 +24,9 @@ use serde::Serialize;
 /// Current version of the canonical text.
 pub const FORMAT_VERSION: i64 = 1;
 
-/// Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L).
-const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// A new certificate code, and the canonical form of one typed: the platform's short codes
+/// (`web::tokens`), shared with sponsored seats.
+pub use crate::web::tokens::{human_code as new_code, normalize_human_code as normalize_code};
 
 /// A certificate as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -99,31 +100,6 @@ pub fn canonical_text(version: i64, fields: &Fields<'_>) -> Option<String> {
     ))
 }
 
-/// A new random code like `TLJ-7K3F-9QMD`.
-pub fn new_code() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    let mut pick = || CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char;
-    let a: String = (0..4).map(|_| pick()).collect();
-    let b: String = (0..4).map(|_| pick()).collect();
-    format!("TLJ-{a}-{b}")
-}
-
-/// The canonical form of a code typed or scanned by someone (`tlj 7k3f9qmd` → `TLJ-7K3F-9QMD`),
-/// or `None` when it cannot be a code.
-pub fn normalize_code(input: &str) -> Option<String> {
-    let chars: String = input
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    let body = chars.strip_prefix("TLJ")?;
-    if body.len() != 8 || !body.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
-        return None;
-    }
-    Some(format!("TLJ-{}-{}", &body[..4], &body[4..]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,23 +137,5 @@ mod tests {
         g.learner_name = "A";
         g.course_title = "Autre\ncourse: Les bases de Python";
         assert_ne!(canonical_text(1, &g), canonical_text(1, &f));
-    }
-
-    #[test]
-    fn codes_are_unambiguous_and_normalised() {
-        for _ in 0..200 {
-            let code = new_code();
-            assert_eq!(code.len(), 13);
-            assert_eq!(normalize_code(&code).as_deref(), Some(code.as_str()));
-            assert!(!code[4..].contains(['0', 'O', '1', 'I', 'L']));
-        }
-        assert_eq!(
-            normalize_code(" tlj 7k3f9qmd ").as_deref(),
-            Some("TLJ-7K3F-9QMD")
-        );
-        assert_eq!(normalize_code("TLJ-7K3F-9QM0"), None);
-        assert_eq!(normalize_code("TLJ-7K3F-9QM"), None);
-        assert_eq!(normalize_code("ABC-7K3F-9QMD"), None);
-        assert_eq!(normalize_code(""), None);
     }
 }

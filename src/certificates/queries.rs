@@ -141,3 +141,34 @@ pub async fn revoke(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The code of the learner's valid certificate for a course, if any (the "Télécharger mon
+/// attestation" buttons).
+pub async fn valid_code(
+    db: &Db,
+    user_id: i64,
+    course_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT code FROM certificates \
+         WHERE user_id = $1 AND course_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// The codes of the learner's valid certificates by course (the dashboard).
+pub async fn valid_codes(
+    db: &Db,
+    user_id: i64,
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT course_id, code FROM certificates WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

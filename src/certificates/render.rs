@@ -67,13 +67,20 @@ pub fn render_pdf(
     )
 }
 
-/// Where the PDF of `code` is cached.
+/// Where the PDF of `code` is cached: the name carries a digest of the template, so a PDF
+/// rendered by an older template (say, before the trainer's name was on the signature line) is
+/// never served again — the new template renders it afresh.
 pub fn cache_path(state: &AppState, code: &str) -> PathBuf {
     state
         .config
         .data_dir
         .join("certificates")
-        .join(format!("{code}.pdf"))
+        .join(cache_file_name(code))
+}
+
+fn cache_file_name(code: &str) -> String {
+    let template = crate::web::tokens::short_digest(TEMPLATE.as_bytes(), 4);
+    format!("{code}-{template}.pdf")
 }
 
 /// The PDF of `cert`, from the cache or rendered (off the async runtime) and cached.
@@ -145,6 +152,7 @@ mod tests {
             assert!(pdf.starts_with(b"%PDF"));
             let text = pdf_text(&pdf);
             assert!(text.contains("TLJ-7K3F-9QMD"), "{text}");
+            assert!(text.contains("trainer:Jessica Mwamba"), "{text}");
         }
     }
 
@@ -172,6 +180,19 @@ mod tests {
             cold.as_secs_f64() * 1000.0,
             warm.as_secs_f64() * 1000.0,
             first.len()
+        );
+    }
+
+    #[test]
+    fn the_cache_name_follows_the_template() {
+        let name = cache_file_name("TLJ-7K3F-9QMD");
+        assert!(
+            name.starts_with("TLJ-7K3F-9QMD-") && name.ends_with(".pdf"),
+            "{name}"
+        );
+        assert_ne!(
+            name, "TLJ-7K3F-9QMD.pdf",
+            "a PDF of the old template is not reused"
         );
     }
 

@@ -15,6 +15,7 @@ use super::queries::{self, Message, Room};
 use crate::auth::model::User;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, Kind, Notice};
+use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::rate_limit::Action;
@@ -94,7 +95,7 @@ pub async fn post_message(
     if !queries::email_verified(&state.db, user.id).await? {
         return Err(AppError::BadRequest("chat.error.unverified"));
     }
-    if crate::auth::queries::posting_suspended(&state.db, user.id, &crate::db::now()).await? {
+    if crate::auth::queries::posting_suspended(&state.db, user.id, &state.db.now()).await? {
         return Err(AppError::BadRequest("chat.error.suspended"));
     }
     let message = queries::insert_message(&state.db, room.id, user.id, &body).await?;
@@ -165,6 +166,7 @@ pub struct IndexQuery {
 
 pub async fn index(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     Query(query): Query<IndexQuery>,
 ) -> AppResult<Response> {
@@ -175,7 +177,7 @@ pub async fn index(
     }
     let rooms = access::rooms_of(&state.db, user).await?;
     let partners: Vec<i64> = rooms.iter().filter_map(|r| r.partner_id).collect();
-    let online = state.hub.online(&partners).await?;
+    let online = hub.online(&partners).await?;
     let q = query.q.unwrap_or_default();
     let q = q.trim();
     let people = if q.chars().count() >= 2 {
@@ -220,6 +222,7 @@ pub async fn start_direct(
 
 pub async fn room_page(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     Path(room_id): Path<i64>,
 ) -> AppResult<Response> {
@@ -247,7 +250,7 @@ pub async fn room_page(
         people.truncate(12);
     }
     let ids: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
-    let online = state.hub.online(&ids).await?;
+    let online = hub.online(&ids).await?;
     let first_id = messages.first().map(|m| m.id);
     let views: Vec<MessageView> = messages.iter().map(MessageView::from).collect();
     let title = match room.kind() {
@@ -338,6 +341,7 @@ pub async fn hide(
         queries::log_moderation(&state.db, user.id, "hide", message_id, author, "").await?;
     }
     queries::resolve_reports(&state.db, message_id, user.id).await?;
+    crate::forum::actions::refresh_moderator_badges(&state).await?;
     if fragment {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -405,12 +409,14 @@ pub async fn report(
             Some("chat.error.reason"),
         );
     }
-    queries::report(&state.db, message_id, user.id, reason).await?;
-    Ok(ctx.redirect_with_flash(
-        FlashLevel::Success,
-        "chat.flash.reported",
-        &format!("/chat/rooms/{}", message.room_id),
-    ))
+    let back = format!("/chat/rooms/{}", message.room_id);
+    if !queries::report(&state.db, message_id, user.id, reason).await? {
+        return Ok(ctx.redirect_with_flash(FlashLevel::Info, "chat.flash.already_reported", &back));
+    }
+    // The moderators' notice quotes the start of the message.
+    let excerpt: String = message.body.chars().take(60).collect();
+    crate::forum::actions::tell_moderators(&state, &excerpt).await?;
+    Ok(ctx.redirect_with_flash(FlashLevel::Success, "chat.flash.reported", &back))
 }
 
 /// A moderator closes the reports of a message without hiding it.
@@ -433,6 +439,7 @@ pub async fn dismiss(
         "",
     )
     .await?;
+    crate::forum::actions::refresh_moderator_badges(&state).await?;
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
         "chat.flash.dismissed",

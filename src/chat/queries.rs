@@ -30,7 +30,7 @@ pub async fn general_room(db: &Db) -> Result<i64, sqlx::Error> {
          ON CONFLICT (dm_key) DO NOTHING",
     )
     .bind(GENERAL_KEY)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     sqlx::query_scalar("SELECT id FROM chat_rooms WHERE dm_key = $1")
@@ -46,7 +46,7 @@ pub async fn course_room(db: &Db, course_id: i64) -> Result<i64, sqlx::Error> {
          ON CONFLICT (course_id) DO NOTHING",
     )
     .bind(course_id)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     sqlx::query_scalar("SELECT id FROM chat_rooms WHERE course_id = $1")
@@ -64,7 +64,7 @@ pub async fn direct_room(db: &Db, a: i64, b: i64) -> Result<i64, sqlx::Error> {
          ON CONFLICT (dm_key) DO NOTHING",
     )
     .bind(&key)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&mut *tx)
     .await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM chat_rooms WHERE dm_key = $1")
@@ -179,6 +179,41 @@ pub async fn rooms_of(
     .await
 }
 
+/// The newest message another member wrote in a room (the dashboard's preview of an unread
+/// conversation).
+#[derive(sqlx::FromRow, Serialize, Clone, Debug)]
+pub struct LastMessage {
+    pub room_id: i64,
+    pub user_name: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+/// For each of `room_ids`, the newest visible message written by someone other than `user_id`.
+pub async fn last_messages(
+    db: &Db,
+    user_id: i64,
+    room_ids: &[i64],
+) -> Result<Vec<LastMessage>, sqlx::Error> {
+    if room_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..room_ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT m.room_id, u.name AS user_name, m.body, m.created_at \
+         FROM chat_messages m JOIN users u ON u.id = m.user_id \
+         WHERE m.id IN (SELECT MAX(m2.id) FROM chat_messages m2 \
+           WHERE m2.hidden_at IS NULL AND m2.user_id <> $1 AND m2.room_id IN ({}) \
+           GROUP BY m2.room_id)",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, LastMessage>(sqlx::AssertSqlSafe(sql)).bind(user_id);
+    for id in room_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&db.pool).await
+}
+
 /// A message as every page shows it.
 #[derive(sqlx::FromRow, Serialize, Clone, Debug)]
 pub struct Message {
@@ -206,7 +241,7 @@ pub async fn insert_message(
     .bind(room_id)
     .bind(user_id)
     .bind(body)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await?;
     message(db, id).await?.ok_or(sqlx::Error::RowNotFound)
@@ -275,7 +310,7 @@ pub async fn hide(db: &Db, id: i64, by: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE chat_messages SET hidden_at = $1, hidden_by = $2 WHERE id = $3 AND hidden_at IS NULL",
     )
-    .bind(db::now())
+    .bind(db.now())
     .bind(by)
     .bind(id)
     .execute(&db.pool)
@@ -284,18 +319,43 @@ pub async fn hide(db: &Db, id: i64, by: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// Records a report (one per reporter and message).
-pub async fn report(db: &Db, id: i64, by: i64, reason: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Stores a report; `false` when this user's report about the message is still open. A closed
+/// one (the message was restored or the report dismissed) is opened again with the new reason.
+pub async fn report(db: &Db, id: i64, by: i64, reason: &str) -> Result<bool, sqlx::Error> {
+    let reopened: Option<i64> = sqlx::query_scalar(
+        "UPDATE chat_reports SET resolved_at = NULL, resolved_by = NULL, reason = $1, \
+         created_at = $2 WHERE message_id = $3 AND reporter_id = $4 \
+         AND resolved_at IS NOT NULL RETURNING id",
+    )
+    .bind(reason)
+    .bind(db.now())
+    .bind(id)
+    .bind(by)
+    .fetch_optional(&db.pool)
+    .await?;
+    if reopened.is_some() {
+        return Ok(true);
+    }
+    let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO chat_reports (message_id, reporter_id, reason, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (message_id, reporter_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING id",
     )
     .bind(id)
     .bind(by)
     .bind(reason)
-    .bind(db::now())
-    .execute(&db.pool)
+    .bind(db.now())
+    .fetch_optional(&db.pool)
     .await?;
-    Ok(())
+    Ok(inserted.is_some())
+}
+
+/// Chat messages with an open report (the moderators' badge).
+pub async fn open_report_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT message_id) FROM chat_reports WHERE resolved_at IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await
 }
 
 /// Remembers the last message the user has seen in a room (never goes back).
@@ -432,7 +492,7 @@ pub async fn resolve_reports(db: &Db, message_id: i64, by: i64) -> Result<u64, s
         "UPDATE chat_reports SET resolved_at = $1, resolved_by = $2 \
          WHERE message_id = $3 AND resolved_at IS NULL",
     )
-    .bind(db::now())
+    .bind(db.now())
     .bind(by)
     .bind(message_id)
     .execute(&db.pool)
@@ -466,7 +526,7 @@ pub async fn log_moderation(
     .bind(message_id)
     .bind(target_user_id)
     .bind(reason)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -27,7 +27,7 @@ use super::queries::{self, Room};
 use crate::auth::model::User;
 use crate::auth::sessions::{End, SignedIn, Watch};
 use crate::error::{AppError, AppResult};
-use crate::realtime::{Event, presence};
+use crate::realtime::{Event, Hub, presence};
 use crate::state::AppState;
 use crate::web::{Ctx, RequestContext};
 
@@ -45,6 +45,7 @@ pub struct WsQuery {
 /// `GET /chat/rooms/{id}/ws`: same-origin only (a foreign page cannot ride the session).
 pub async fn connect(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     Path(room_id): Path<i64>,
     Query(q): Query<WsQuery>,
@@ -56,7 +57,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
-    let watch = Watch::new(&state.hub, user.id, &session)?;
+    let watch = Watch::new(&hub, user.id, &session)?;
     let room = super::access::enter(&state, &user, room_id).await?;
     let ctx = ctx.0.clone();
     let after = q.after.unwrap_or(0).max(0);
@@ -69,6 +70,7 @@ pub async fn connect(
         .on_upgrade(move |socket| async move {
             let mut conn = Connection {
                 state,
+                hub,
                 ctx,
                 signed_in: watch.signed_in().clone(),
                 user,
@@ -84,6 +86,7 @@ pub async fn connect(
 
 struct Connection {
     state: AppState,
+    hub: Hub,
     ctx: Arc<RequestContext>,
     /// The session the socket was opened with (checked again on every message).
     signed_in: SignedIn,
@@ -111,9 +114,10 @@ struct ClientMessage {
 impl Connection {
     async fn run(&mut self, socket: WebSocket, mut watch: Watch) {
         let db = self.state.db.clone();
-        let _online = self.state.hub.connect_user(self.user.id).await;
-        let mut room_rx = self.state.hub.subscribe(&room_topic(self.room.id));
-        let mut presence_rx = self.state.hub.subscribe(presence::TOPIC);
+        let _running = self.state.tasks.connection();
+        let _online = self.hub.connect_user(self.user.id).await;
+        let mut room_rx = self.hub.subscribe(&room_topic(self.room.id));
+        let mut presence_rx = self.hub.subscribe(presence::TOPIC);
         let (mut sink, mut stream) = socket.split();
         let mut started = false;
         let resume_deadline = tokio::time::sleep(RESUME_WAIT);

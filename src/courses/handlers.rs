@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_htmx::HxHistoryRestoreRequest;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use super::model::{
     CardView, CatalogueFilter, CatalogueQuery, LessonItem, PAGE_SIZE, PriceFilter, SectionView,
     is_safe_file_name,
 };
-use super::queries;
+use super::{pricing, queries};
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
 use crate::state::AppState;
@@ -28,12 +29,18 @@ struct Chip {
     active: bool,
 }
 
+/// `GET /courses`: the catalogue page, or its results for htmx as the search box is typed in.
+/// The box pushes each search's URL; the page carries `hx-history="false"`, so Back asks the
+/// server again for the page of that URL (htmx's history-restore request, answered with the
+/// whole page here) and the box shows the query the URL holds, not the last one typed.
 pub async fn list_courses(
     State(state): State<AppState>,
     ctx: Ctx,
     Fragment(fragment): Fragment,
+    HxHistoryRestoreRequest(restoring): HxHistoryRestoreRequest,
     Query(raw): Query<CatalogueQuery>,
 ) -> AppResult<Response> {
+    let fragment = fragment && !restoring;
     let filter = CatalogueFilter::parse(&raw);
     let results = state
         .page_cache
@@ -41,26 +48,25 @@ pub async fn list_courses(
             queries::search_published(&state.db, &filter, PAGE_SIZE)
         })
         .await?;
-    let (cards, pagination) = (&results.0, results.1);
+    let (cards, pagination) = (&results.cards, results.pagination);
     let mut progress_by_course = match &ctx.user {
         Some(u) => progress::enrolled_progress(&state.db, u.id).await?,
         None => HashMap::new(),
     };
-    let cards: Vec<CardView> = cards
-        .iter()
-        .map(|course| CardView {
-            progress: progress_by_course.remove(&course.id),
-            course: course.clone(),
-        })
-        .collect();
+    let rates = pricing::rates(&state).await;
+    let mut cards: Vec<CardView> = pricing::card_views(cards, rates);
+    for card in &mut cards {
+        card.progress = progress_by_course.remove(&card.course.id);
+    }
     // Links from the canonical URL of these filters, whatever the request's spelling.
     let values = context! {
         cards => Serde(&cards),
         total => pagination.total(),
         pagination => Serde(pagination.view(&filter.url(&[]))),
         filter => Serde(&filter),
+        approximate => results.approximate,
     };
-    let response = if fragment {
+    let mut response = if fragment {
         state.render(&ctx, "partials/courses/results.html", values)?
     } else {
         let categories = state
@@ -104,6 +110,11 @@ pub async fn list_courses(
         )?
     }
     .into_response();
+    // The history-restore request gets the page where a plain htmx request gets the results.
+    response.headers_mut().append(
+        header::VARY,
+        HeaderValue::from_static("HX-History-Restore-Request"),
+    );
     Ok(response)
 }
 
@@ -138,6 +149,10 @@ pub async fn show_course(
     let resources = queries::resources(&state.db, course.id).await?;
     let quizzes = queries::quizzes(&state.db, course.id).await?;
     let staff = access::is_staff(user, &course);
+    let certificate_code = match user {
+        Some(u) => crate::certificates::queries::valid_code(&state.db, u.id, course.id).await?,
+        None => None,
+    };
     let (enrolled, done, passed, course_progress, resume) = match user {
         Some(u) => {
             let enrolled = queries::is_enrolled(&state.db, u.id, course.id).await?;
@@ -159,6 +174,9 @@ pub async fn show_course(
         Some(u) => crate::recommendations::for_user_except(&state, u.id, 3, &[course.id]).await?,
         None => Vec::new(),
     };
+    let approx = pricing::rates(&state)
+        .await
+        .approx(detail.price_minor, &detail.currency);
     let first_lesson = curriculum
         .iter()
         .flat_map(|s| s.lessons.first())
@@ -170,6 +188,7 @@ pub async fn show_course(
             "views/courses/show_course.html",
             context! {
                 course => Serde(&detail),
+                approx => Serde(approx),
                 held_cover,
                 description => minijinja::Value::from_safe_string(description),
                 curriculum => Serde(curriculum),
@@ -182,6 +201,7 @@ pub async fn show_course(
                 passed,
                 progress => Serde(course_progress),
                 resume => resume.or(if enrolled { first_lesson } else { None }),
+                certificate_code,
                 recommendations => Serde(recommendations),
             },
         )?

@@ -2,14 +2,16 @@
 //! resource downloads.
 
 use axum::extract::{Path, Request, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::access::{self, CourseRef};
-use super::model::{Lesson, Video, course_view, neighbours};
-use super::{downloads, queries};
+use super::model::{
+    Lesson, LessonItem, OutlineLesson, OutlineSection, SectionRow, Video, course_view, neighbours,
+};
+use super::{downloads, pricing, queries};
 use crate::db::flag;
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
@@ -48,18 +50,32 @@ pub async fn show_lesson(
     ctx: Ctx,
     Path((slug, raw_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (course, lesson) = readable_lesson(&state, &ctx, &slug, &raw_id).await?;
     let user = ctx.user.as_ref();
+    let course = access::course_for(&state.db, user, &slug).await?;
+    let id = parse_id(&raw_id)?;
+    let lesson = queries::lesson(&state.db, course.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let can_study = access::can_study(&state.db, user, &course).await?;
-    let done = match (user, can_study) {
-        (Some(u), true) => progress::done_lessons(&state.db, u.id, course.id)
-            .await?
-            .contains(&lesson.id),
-        _ => false,
-    };
     let order = queries::lesson_order(&state.db, course.id).await?;
-    let (prev, next) = neighbours(&order, lesson.id);
     let position = order.iter().position(|l| l.id == lesson.id).unwrap_or(0) + 1;
+    if !flag(lesson.free_preview) && !can_study {
+        return locked_lesson(&state, &ctx, &course, &lesson, position, order.len()).await;
+    }
+    let done_ids = match (user, can_study) {
+        (Some(u), true) => progress::done_lessons(&state.db, u.id, course.id).await?,
+        _ => Vec::new(),
+    };
+    let done = done_ids.contains(&lesson.id);
+    let certificate_code = match user {
+        Some(u) if done => {
+            crate::certificates::queries::valid_code(&state.db, u.id, course.id).await?
+        }
+        _ => None,
+    };
+    let sections = queries::sections(&state.db, course.id).await?;
+    let outline = outline(&sections, &order, &done_ids, lesson.id, can_study);
+    let (prev, next) = neighbours(&order, lesson.id);
     let video = lesson.video_url.as_deref().map(|url| {
         let parsed = Video::parse(url);
         let embeddable = parsed.embed_url().is_some();
@@ -69,12 +85,20 @@ pub async fn show_lesson(
             .flatten();
         context! { url, embeddable, estimate }
     });
+    let approx = if can_study || course.is_free() {
+        None
+    } else {
+        pricing::rates(&state)
+            .await
+            .approx(course.price_minor, &course.currency)
+    };
     Ok(state
         .render(
             &ctx,
             "views/courses/show_lesson.html",
             context! {
                 course => course_view(&course),
+                approx => Serde(approx),
                 lesson => context! {
                     id => lesson.id,
                     title => &lesson.title,
@@ -86,6 +110,9 @@ pub async fn show_lesson(
                 video,
                 can_study,
                 done,
+                certificate_code,
+                outline => Serde(outline),
+                done_count => done_ids.len(),
                 prev => Serde(prev),
                 next => Serde(next),
                 position,
@@ -93,6 +120,72 @@ pub async fn show_lesson(
             },
         )?
         .into_response())
+}
+
+/// The course's outline beside a lesson: sections, their lessons (done, current, open to this
+/// reader or not).
+fn outline(
+    sections: &[SectionRow],
+    order: &[LessonItem],
+    done: &[i64],
+    current: i64,
+    can_study: bool,
+) -> Vec<OutlineSection> {
+    sections
+        .iter()
+        .map(|s| OutlineSection {
+            title: s.title.clone(),
+            lessons: order
+                .iter()
+                .filter(|l| l.section_id == s.id)
+                .map(|l| OutlineLesson {
+                    id: l.id,
+                    title: l.title.clone(),
+                    done: done.contains(&l.id),
+                    current: l.id == current,
+                    open: can_study || flag(l.free_preview),
+                })
+                .collect(),
+        })
+        .filter(|s| !s.lessons.is_empty())
+        .collect()
+}
+
+/// A lesson the reader may not open yet (not a free preview; not enrolled, or not signed in):
+/// instead of a bare "Erreur 403", a 403 page saying what the lesson is, with the course's
+/// summary and the way in — buy a paid course (its price in both currencies), enrol in a free
+/// one — and, for visitors, the sign-in path back here.
+async fn locked_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &CourseRef,
+    lesson: &Lesson,
+    position: usize,
+    lesson_count: usize,
+) -> AppResult<Response> {
+    let detail = queries::course_detail(&state.db, course.id).await?;
+    let approx = pricing::rates(state)
+        .await
+        .approx(course.price_minor, &course.currency);
+    let here = format!("/courses/{}/lessons/{}", course.slug, lesson.id);
+    state.render_status(
+        ctx,
+        StatusCode::FORBIDDEN,
+        "views/courses/locked_lesson.html",
+        context! {
+            course => Serde(&detail),
+            approx => Serde(approx),
+            lesson => context! {
+                id => lesson.id,
+                title => &lesson.title,
+                section_title => &lesson.section_title,
+                duration_minutes => lesson.duration_minutes,
+            },
+            position,
+            lesson_count,
+            here,
+        },
+    )
 }
 
 /// Rough data use of an embedded video at the quality a phone gets by default (360p):
@@ -174,6 +267,8 @@ pub async fn complete_lesson(
     let order = queries::lesson_order(&state.db, course.id).await?;
     let (_, next) = neighbours(&order, lesson.id);
     let course_progress = progress::course_progress(&state.db, user.id, course.id).await?;
+    let certificate_code =
+        crate::certificates::queries::valid_code(&state.db, user.id, course.id).await?;
     Ok(state
         .render(
             &ctx,
@@ -182,6 +277,7 @@ pub async fn complete_lesson(
                 course => course_view(&course),
                 next => Serde(next),
                 progress => Serde(course_progress),
+                certificate_code,
             },
         )?
         .into_response())

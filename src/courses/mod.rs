@@ -6,7 +6,9 @@ pub mod downloads;
 pub mod handlers;
 pub mod lessons;
 pub mod model;
+pub mod pricing;
 pub mod queries;
+pub mod search;
 
 use crate::web::Routes;
 

@@ -147,6 +147,8 @@ pub struct CardView {
     #[serde(flatten)]
     pub course: CourseCard,
     pub progress: Option<Progress>,
+    /// The price in the other currency (`courses::pricing`).
+    pub approx: Option<super::pricing::Approx>,
 }
 
 /// What the course page shows beyond [`crate::courses::access::CourseRef`].
@@ -190,6 +192,24 @@ pub struct SectionView {
     pub id: i64,
     pub title: String,
     pub lessons: Vec<LessonItem>,
+}
+
+/// A lesson in the outline beside a lesson page.
+#[derive(Debug, Serialize)]
+pub struct OutlineLesson {
+    pub id: i64,
+    pub title: String,
+    pub done: bool,
+    pub current: bool,
+    /// The reader may open it (enrolled or staff, or a free preview).
+    pub open: bool,
+}
+
+/// A section of that outline.
+#[derive(Debug, Serialize)]
+pub struct OutlineSection {
+    pub title: String,
+    pub lessons: Vec<OutlineLesson>,
 }
 
 /// A whole lesson.

@@ -5,6 +5,7 @@ use super::model::{
     CatalogueFilter, Category, CourseCard, CourseDetail, Lesson, LessonItem, PriceFilter, QuizItem,
     ResourceRow, SectionRow,
 };
+use super::search;
 use crate::db::{self, Db};
 use crate::web::pagination::Pagination;
 
@@ -57,7 +58,7 @@ pub struct NewCourse<'a> {
 }
 
 pub async fn create_course(db: &Db, c: NewCourse<'_>) -> Result<i64, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     sqlx::query_scalar(
         "INSERT INTO courses (title, slug, summary, description, category_id, trainer_id, level, \
          duration_minutes, price_minor, currency, published, created_at, updated_at) \
@@ -85,30 +86,110 @@ pub async fn count_courses(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
+/// What a catalogue search found: one page of cards, its pagination, and whether the words
+/// were only found approximately (a letter missing, doubled or wrong).
+pub struct SearchResults {
+    pub cards: Vec<CourseCard>,
+    pub pagination: Pagination,
+    pub approximate: bool,
+}
+
+/// What [`refresh_search_text`] reads of a course to normalise.
+#[derive(sqlx::FromRow)]
+struct RefreshSource {
+    id: i64,
+    title: String,
+    summary: String,
+    category_id: i64,
+    category_name: String,
+}
+
+/// Fills `courses.search_text` where it is NULL (new courses, and those the migration 0018
+/// triggers reset when their title, summary or category changed). SQL cannot
+/// call the normaliser (`search::search_text`), so this runs before every search that is not
+/// served from the page cache; in the steady state it is one read of a partial index that
+/// finds nothing. The update is a compare-and-set on what was read, so a course edited
+/// meanwhile stays NULL for the next search rather than keep stale words.
+pub async fn refresh_search_text(db: &Db) -> Result<u64, sqlx::Error> {
+    const BATCH: i64 = 500;
+    let mut filled = 0;
+    let mut after = 0_i64;
+    loop {
+        let rows: Vec<RefreshSource> = sqlx::query_as(
+            "SELECT c.id, c.title, c.summary, c.category_id, cat.name AS category_name \
+             FROM courses c JOIN categories cat ON cat.id = c.category_id \
+             WHERE c.search_text IS NULL AND c.id > $1 ORDER BY c.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&db.pool)
+        .await?;
+        let last_batch = (rows.len() as i64) < BATCH;
+        after = rows.last().map_or(after, |r| r.id);
+        filled += fill_batch(db, rows).await?;
+        if last_batch {
+            return Ok(filled);
+        }
+    }
+}
+
+/// One batch of [`refresh_search_text`].
+async fn fill_batch(db: &Db, rows: Vec<RefreshSource>) -> Result<u64, sqlx::Error> {
+    let mut filled = 0;
+    for r in rows {
+        let text = search::search_text(&r.title, &r.summary, &r.category_name);
+        filled += sqlx::query(
+            "UPDATE courses SET search_text = $1 WHERE id = $2 AND search_text IS NULL \
+             AND title = $3 AND summary = $4 AND category_id = $5 \
+             AND (SELECT name FROM categories WHERE id = $5) = $6",
+        )
+        .bind(&text)
+        .bind(r.id)
+        .bind(&r.title)
+        .bind(&r.summary)
+        .bind(r.category_id)
+        .bind(&r.category_name)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(filled)
+}
+
 /// One page of published courses matching `filter` (a page past the end is the last one), and
-/// its pagination over all that match.
+/// its pagination over all that match. The words of `q` are matched without accents or case
+/// against `search_text` (each word somewhere in the title, summary or category name);
+/// when that finds nothing, [`search::fuzzy_matches`] looks again, forgiving a letter or two,
+/// over the published courses the other filters allow.
 pub async fn search_published(
     db: &Db,
     filter: &CatalogueFilter,
     per_page: i64,
-) -> Result<(Vec<CourseCard>, Pagination), sqlx::Error> {
+) -> Result<SearchResults, sqlx::Error> {
+    let words = search::query_words(&filter.q);
+    if !words.is_empty() {
+        refresh_search_text(db).await?;
+    }
     let mut conditions = vec!["c.published = 1".to_owned()];
     let mut binds: Vec<String> = Vec::new();
     if !filter.category.is_empty() {
         binds.push(filter.category.clone());
         conditions.push(format!("cat.slug = ${}", binds.len()));
     }
-    if let Some(pattern) = filter.like_pattern() {
-        binds.push(pattern);
-        let n = binds.len();
-        conditions.push(format!(
-            "(LOWER(c.title) LIKE LOWER(${n}) ESCAPE '\\' OR LOWER(c.summary) LIKE LOWER(${n}) ESCAPE '\\')"
-        ));
-    }
     match filter.price {
         Some(PriceFilter::Free) => conditions.push("c.price_minor = 0".into()),
         Some(PriceFilter::Paid) => conditions.push("c.price_minor > 0".into()),
         None => {}
+    }
+    let filters_only = conditions.clone();
+    let filter_binds = binds.clone();
+    for word in &words {
+        binds.push(db::like_anywhere(word));
+        conditions.push(format!("c.search_text LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    if !filter.q.is_empty() && words.is_empty() {
+        // Only punctuation: nothing can match.
+        conditions.push("1 = 0".into());
     }
     let where_clause = conditions.join(" AND ");
     let count_sql = format!(
@@ -120,6 +201,17 @@ pub async fn search_published(
         count = count.bind(b);
     }
     let total = count.fetch_one(&db.pool).await?;
+    if total == 0 && !words.is_empty() {
+        return fuzzy_search(
+            db,
+            &words,
+            &filters_only,
+            &filter_binds,
+            filter.page,
+            per_page,
+        )
+        .await;
+    }
     let pagination = Pagination::new(filter.page, per_page, total);
     let n = binds.len();
     let page_sql = format!(
@@ -137,7 +229,65 @@ pub async fn search_published(
         .bind(pagination.offset())
         .fetch_all(&db.pool)
         .await?;
-    Ok((cards, pagination))
+    Ok(SearchResults {
+        cards,
+        pagination,
+        approximate: false,
+    })
+}
+
+/// The approximate pass of [`search_published`]: the candidates' words are read once and
+/// compared in Rust (the catalogue's published courses are a few hundred at most), then the
+/// page of matches is loaded by id.
+async fn fuzzy_search(
+    db: &Db,
+    words: &[String],
+    conditions: &[String],
+    binds: &[String],
+    page: i64,
+    per_page: i64,
+) -> Result<SearchResults, sqlx::Error> {
+    let sql = format!(
+        "SELECT c.id, c.search_text FROM courses c JOIN categories cat ON cat.id = c.category_id \
+         WHERE {} AND c.search_text IS NOT NULL ORDER BY c.created_at DESC, c.id DESC",
+        conditions.join(" AND ")
+    );
+    let mut candidates = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        candidates = candidates.bind(b);
+    }
+    let matching: Vec<i64> = candidates
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter(|(_, text)| search::fuzzy_matches(words, text))
+        .map(|(id, _)| id)
+        .collect();
+    let pagination = Pagination::new(page, per_page, matching.len() as i64);
+    let ids: Vec<i64> = matching
+        .into_iter()
+        .skip(usize::try_from(pagination.offset()).unwrap_or(0))
+        .take(usize::try_from(pagination.limit()).unwrap_or(0))
+        .collect();
+    let cards = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{CARD_SELECT} WHERE c.id IN ({}) ORDER BY c.created_at DESC, c.id DESC",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, CourseCard>(sqlx::AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(&db.pool).await?
+    };
+    Ok(SearchResults {
+        approximate: !cards.is_empty(),
+        cards,
+        pagination,
+    })
 }
 
 /// Categories that have at least one published course, in their display order.

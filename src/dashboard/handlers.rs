@@ -17,6 +17,8 @@ use crate::web::Ctx;
 const RECOMMENDATIONS: usize = 3;
 /// Recent logins shown (the full history is on the security page).
 const LOGINS: i64 = 3;
+/// Latest forum topics shown under "Discussions récentes".
+const TOPICS: i64 = 4;
 /// Newest notifications shown.
 const NOTIFICATIONS: i64 = 3;
 
@@ -26,11 +28,13 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
     let rows = queries::enrolled_courses(db, user.id).await?;
     let mut progress_by_course = progress::enrolled_progress(db, user.id).await?;
     let resume = queries::resume_lessons(db, user.id).await?;
+    let mut certificates = crate::certificates::queries::valid_codes(db, user.id).await?;
     let (completed, in_progress): (Vec<EnrolledCourse>, Vec<EnrolledCourse>) = rows
         .into_iter()
         .map(|r| EnrolledCourse {
             progress: progress_by_course.remove(&r.id).unwrap_or_default(),
             resume_lesson: resume.get(&r.id).copied(),
+            certificate_code: certificates.remove(&r.id),
             title: r.title,
             slug: r.slug,
             category_name: r.category_name,
@@ -45,10 +49,8 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
         Vec::new()
     };
     let logins = crate::auth::queries::login_history(db, user.id, LOGINS).await?;
-    let notifications =
-        crate::notifications::latest(&state, ctx.locale, user.id, NOTIFICATIONS).await?;
-    let mut conversations = crate::chat::access::rooms_of(db, user).await?;
-    conversations.retain(|r| r.unread > 0);
+    let notifications = crate::notifications::latest(&state, &ctx, user.id, NOTIFICATIONS).await?;
+    let discussions = queries::discussions(db, user, TOPICS).await?;
     let live_sessions = crate::live::schedule::upcoming_for(&state, user, 3).await?;
     Ok(state
         .render(
@@ -61,7 +63,7 @@ pub async fn show_dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResul
                 trainer_courses => Serde(trainer_courses),
                 logins => Serde(logins),
                 notifications => Serde(notifications),
-                conversations => Serde(conversations),
+                discussions => Serde(discussions),
                 live_sessions => Serde(live_sessions),
             },
         )?

@@ -25,6 +25,8 @@ pub struct EnrolledCourse {
     pub progress: Progress,
     /// The first lesson not done, in course order (none: only quizzes are left, or nothing).
     pub resume_lesson: Option<i64>,
+    /// The code of the learner's valid certificate for the course, if any.
+    pub certificate_code: Option<String>,
 }
 
 /// A trainer's course with its enrolment and completion counts.
@@ -36,4 +38,21 @@ pub struct TrainerCourse {
     pub published: i64,
     pub enrolments: i64,
     pub completions: i64,
+}
+
+/// An unread conversation with its newest message.
+#[derive(Debug, Serialize)]
+pub struct Conversation {
+    pub room: crate::chat::queries::RoomEntry,
+    pub last_author: Option<String>,
+    /// The start of the newest message (plain text).
+    pub excerpt: String,
+    pub last_at: Option<String>,
+}
+
+/// The dashboard's "Discussions récentes".
+#[derive(Debug, Serialize)]
+pub struct Discussions {
+    pub topics: Vec<crate::forum::queries::RecentTopic>,
+    pub conversations: Vec<Conversation>,
 }

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::model::{EnrolledRow, TrainerCourse};
+use super::model::{Conversation, Discussions, EnrolledRow, TrainerCourse};
+use crate::auth::model::{Role, User};
 use crate::db::Db;
 
 /// The learner's enrolled courses, most recent enrolment first.
@@ -52,4 +53,40 @@ pub async fn trainer_courses(db: &Db, trainer_id: i64) -> Result<Vec<TrainerCour
     .bind(trainer_id)
     .fetch_all(&db.pool)
     .await
+}
+
+/// "Discussions récentes": the latest topics of the learner's forums (their courses' and the
+/// public ones) and their unread conversations with the newest message of each — through the
+/// forum's and the chat's own queries.
+pub async fn discussions(db: &Db, user: &User, topics: i64) -> Result<Discussions, sqlx::Error> {
+    let teaching = user.roles.grants(Role::Trainer);
+    let topics = crate::forum::queries::latest_topics_for(db, user.id, teaching, topics).await?;
+    let mut rooms = crate::chat::access::rooms_of(db, user).await?;
+    rooms.retain(|r| r.unread > 0);
+    let ids: Vec<i64> = rooms.iter().map(|r| r.id).collect();
+    let mut last = crate::chat::queries::last_messages(db, user.id, &ids).await?;
+    let mut conversations: Vec<Conversation> = rooms
+        .into_iter()
+        .map(|room| {
+            let message = last
+                .iter()
+                .position(|m| m.room_id == room.id)
+                .map(|i| last.swap_remove(i));
+            Conversation {
+                excerpt: message
+                    .as_ref()
+                    .map(|m| m.body.chars().take(90).collect())
+                    .unwrap_or_default(),
+                last_author: message.as_ref().map(|m| m.user_name.clone()),
+                last_at: message.map(|m| m.created_at),
+                room,
+            }
+        })
+        .collect();
+    // The most recent conversation first.
+    conversations.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+    Ok(Discussions {
+        topics,
+        conversations,
+    })
 }

@@ -5,6 +5,8 @@ use super::model::Target;
 use super::queries::{self, ModerationAction, TopicFlag};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::notifications::{self, Kind, Notice};
+use crate::state::AppState;
 
 /// One action of the moderation form.
 pub struct Act<'a> {
@@ -23,6 +25,8 @@ pub struct Act<'a> {
 pub struct Done {
     /// The topic that no longer exists (its page cannot be shown again).
     pub deleted_topic: Option<i64>,
+    /// The topic whose page shows the post acted on.
+    pub topic_id: i64,
 }
 
 /// Applies `act` for `moderator_id`: `NotFound` for a missing target, `BadRequest` for an
@@ -108,5 +112,80 @@ pub async fn apply(db: &Db, moderator_id: i64, act: Act<'_>) -> AppResult<Done> 
         moderation.target_id = id,
         "forum moderation action applied"
     );
-    Ok(Done { deleted_topic })
+    Ok(Done {
+        deleted_topic,
+        topic_id,
+    })
+}
+
+/// After `apply`: a post hidden or deleted leaves the pages already open on its topic (the
+/// topic's stream removes it for everyone but moderators), and the moderators' badges follow
+/// the reports it closed.
+pub async fn announce(state: &AppState, act: &Act<'_>, done: &Done) -> AppResult<()> {
+    if matches!(act.action, "hide" | "delete") {
+        state
+            .hub
+            .publish(
+                &super::live::topic_channel(done.topic_id),
+                "hidden",
+                act.id,
+                act.target.code(),
+            )
+            .await?;
+    }
+    refresh_moderator_badges(state).await
+}
+
+/// Tells every moderator that a report waits in the queue (`what`: the topic's title, or the
+/// chat's room); their menu badge follows through the notification stream.
+pub async fn tell_moderators(state: &AppState, what: &str) -> AppResult<()> {
+    let moderators = queries::moderator_ids(&state.db).await?;
+    let notice = Notice {
+        kind: Kind::ModerationReport,
+        subject: what,
+        link: "/forum/moderation",
+    };
+    notifications::notify_many(state, &moderators, notice).await
+}
+
+/// Re-sends the moderators' badges (after reports were closed).
+pub async fn refresh_moderator_badges(state: &AppState) -> AppResult<()> {
+    for id in queries::moderator_ids(&state.db).await? {
+        state
+            .hub
+            .publish(&notifications::user_topic(id), "badge", 0, "")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Reports waiting in the queue: forum posts and chat messages.
+pub async fn open_report_count(db: &Db) -> AppResult<i64> {
+    Ok(queries::open_report_count(db).await? + crate::chat::queries::open_report_count(db).await?)
+}
+
+/// Tells a user of a moderator's warning, suspension (until when) or lifted suspension, in
+/// the app and by e-mail, in their language and time zone.
+pub async fn tell_user(
+    state: &AppState,
+    user_id: i64,
+    action: &str,
+    reason: &str,
+    until: Option<&str>,
+) -> AppResult<()> {
+    let (kind, subject) = match (action, until) {
+        ("warn", _) => (Kind::ModerationWarning, reason.to_owned()),
+        ("suspend", Some(until)) => (
+            Kind::ModerationSuspension,
+            notifications::suspension_subject(until, reason),
+        ),
+        ("unsuspend", _) => (Kind::ModerationLifted, String::new()),
+        _ => return Ok(()),
+    };
+    let notice = Notice {
+        kind,
+        subject: &subject,
+        link: "/forum",
+    };
+    notifications::notify_and_email(state, user_id, notice).await
 }

@@ -1,5 +1,6 @@
 //! Live replies: `GET /forum/topics/{id}/stream` sends each new reply, rendered for the viewer,
-//! as a server-sent event (htmx sse extension, event `reply`). A signed-in viewer's stream ends
+//! as a server-sent event (htmx sse extension, event `reply`); a post a moderator hides or
+//! deletes leaves the page the same way (an out-of-band swap). A signed-in viewer's stream ends
 //! with their session, or when their rights change (`auth::sessions`): it is rendered for them.
 
 use std::collections::HashSet;
@@ -22,7 +23,7 @@ use super::handlers::Viewer;
 use super::queries;
 use crate::auth::sessions::{self, Watch};
 use crate::error::AppResult;
-use crate::realtime::Event;
+use crate::realtime::{Event, Hub};
 use crate::state::AppState;
 use crate::web::{Ctx, RequestContext};
 
@@ -39,6 +40,7 @@ pub struct StreamQuery {
 
 pub async fn stream(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<StreamQuery>,
@@ -46,7 +48,7 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let mut watch = match &ctx.user {
-        Some(user) => Some(Watch::new(&state.hub, user.id, &session)?),
+        Some(user) => Some(Watch::new(&hub, user.id, &session)?),
         None => None,
     };
     readable_topic(&state, ctx.user.as_ref(), id).await?;
@@ -56,16 +58,22 @@ pub async fn stream(
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.after);
     // Subscribe before reading the store, so nothing falls between the two.
-    let rx = state.hub.subscribe(&topic_channel(id));
+    let rx = hub.subscribe(&topic_channel(id));
     let after = match resume {
         Some(a) => a.max(0),
         None => queries::last_reply_id(&state.db, id).await?,
     };
     let (tx, out) = mpsc::channel::<SseEvent>(16);
     let ctx = ctx.0.clone();
+    let running = state.tasks.connection();
     tokio::spawn(async move {
+        let _running = running;
         let db = state.db.clone();
         tokio::select! {
+            // The client went away: end now, not at the next reply.
+            () = tx.closed() => {
+                tracing::debug!(topic.id = id, "forum stream closed by the client");
+            }
             end = sessions::ended(watch.as_mut(), &db) => {
                 tracing::debug!(stream.end = ?end, topic.id = id, "forum stream closed: session revoked");
             }
@@ -98,6 +106,12 @@ async fn pump(
                     last = send_after(state, ctx, topic_id, last, tx).await?;
                 }
             }
+            Ok(event) if &*event.kind == "hidden" => {
+                // Moderators keep seeing hidden posts (marked as such on their next load).
+                if !is_moderator(ctx.user.as_ref()) {
+                    send_removal(state, ctx, &event, tx).await?;
+                }
+            }
             Ok(event) if event.is_resync() => {
                 last = send_after(state, ctx, topic_id, last, tx).await?;
             }
@@ -108,6 +122,27 @@ async fn pump(
             Err(broadcast::error::RecvError::Closed) => return Ok(()),
         }
     }
+}
+
+/// A post hidden or deleted by a moderator leaves the pages already showing it: a reply is
+/// removed, the topic's own post is replaced by a notice (an out-of-band swap in the `reply`
+/// event the page listens to). `event.data` says which: "reply" or "topic".
+async fn send_removal(
+    state: &AppState,
+    ctx: &RequestContext,
+    event: &Event,
+    tx: &mpsc::Sender<SseEvent>,
+) -> anyhow::Result<()> {
+    let html = state.render(
+        ctx,
+        "partials/forum/removed.html",
+        context! { target => &*event.data, id => event.id },
+    )?;
+    let event = SseEvent::default()
+        .event("reply")
+        .data(html.0.replace(['\r', '\n'], ""));
+    tx.send(event).await?;
+    Ok(())
 }
 
 /// Sends the replies stored after `after` that the viewer may see (hidden ones only to

@@ -313,3 +313,56 @@ mod tests {
         assert!(parse_body(&"x".repeat(BODY_MAX + 1)).is_err());
     }
 }
+
+/// A line of the moderation log as people read it.
+#[derive(Debug, Serialize)]
+pub struct LogLine {
+    pub created_at: String,
+    pub actor_name: Option<String>,
+    /// « Message masqué dans “…” », in the reader's language.
+    pub text: String,
+    /// Where the target is seen, while it exists.
+    pub link: Option<String>,
+    /// The moderator's reason; empty when the entry has none to show.
+    pub why: String,
+}
+
+/// Turns a stored moderation action into its sentence (`forum.log.<action>_<target>`; an
+/// unknown pair reads "Action de modération"), its link and its reason.
+pub fn log_line(
+    i18n: &crate::web::i18n::I18n,
+    locale: crate::web::i18n::Locale,
+    a: super::queries::ActionRow,
+) -> LogLine {
+    let key = format!("forum.log.{}_{}", a.action, a.target_type);
+    let title = match (a.target_type.as_str(), &a.topic_title) {
+        // A category's log line keeps its name in the reason column.
+        ("forum_category", _) => a.reason.clone(),
+        (_, Some(title)) => title.clone(),
+        (_, None) => i18n.t(locale, "forum.log.gone").to_owned(),
+    };
+    let user = a.target_user_name.clone().unwrap_or_else(|| "—".to_owned());
+    let text = if i18n.contains(&key) {
+        i18n.format(locale, &key, &[("title", &title), ("user", &user)])
+    } else {
+        i18n.t(locale, "forum.log.other").to_owned()
+    };
+    let link = match (a.target_type.as_str(), a.target_id, a.topic_id) {
+        ("forum_topic", Some(_), Some(topic)) => Some(format!("/forum/topics/{topic}")),
+        ("forum_reply", Some(id), Some(topic)) => Some(format!("/forum/topics/{topic}#reply-{id}")),
+        ("chat_message", Some(_), _) => a.chat_room_id.map(|room| format!("/chat/rooms/{room}")),
+        _ => None,
+    };
+    // A dismissed report's reason column holds what it was about, not a reason.
+    let why = match (a.target_type.as_str(), a.action.as_str()) {
+        ("forum_report", _) | ("forum_category", _) => String::new(),
+        _ => a.reason,
+    };
+    LogLine {
+        created_at: a.created_at,
+        actor_name: a.actor_name,
+        text,
+        link,
+        why,
+    }
+}

@@ -47,10 +47,7 @@ async fn render_queue(
     let actions: Vec<_> = queries::recent_actions(&state.db, 30)
         .await?
         .into_iter()
-        .map(|a| {
-            let created = a.created_at.clone();
-            context! { action => Serde(a), created }
-        })
+        .map(|a| model::log_line(&state.i18n, ctx.locale, a))
         .collect();
     let categories = queries::categories(&state.db).await?;
     // One queue for the whole platform: chat reports are shown and acted on here too.
@@ -67,7 +64,7 @@ async fn render_queue(
         status,
         "views/forum/moderation.html",
         context! {
-            reports, actions, categories => Serde(categories), chat_reports => Serde(chat_reports),
+            reports, actions => Serde(actions), categories => Serde(categories), chat_reports => Serde(chat_reports),
             refused_user => refused,
         },
     )
@@ -104,6 +101,14 @@ pub async fn act(
         reason: &reason,
     };
     let done = actions::apply(&state.db, moderator.id, act).await?;
+    let act = Act {
+        target,
+        id: form.id,
+        action: &form.action,
+        category_id: form.category_id.as_deref(),
+        reason: &reason,
+    };
+    actions::announce(&state, &act, &done).await?;
     let mut next = if form.next.starts_with("/forum") {
         safe_next(&form.next)
     } else {
@@ -138,6 +143,7 @@ pub async fn dismiss(
             },
         )
         .await?;
+        actions::refresh_moderator_badges(&state).await?;
     }
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,
@@ -200,14 +206,15 @@ pub async fn act_on_user(
         .await;
     };
     let mut recorded_reason = reason.clone();
+    let mut until = None;
     match form.action.as_str() {
         "warn" => {}
         "suspend" => {
             let days = days.ok_or(AppError::BadRequest("forum.error.days"))?;
-            let until =
-                crate::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(days));
-            crate::auth::queries::set_posting_suspension(&state.db, user_id, Some(&until)).await?;
+            let end = crate::db::timestamp(state.clock.now() + time::Duration::days(days));
+            crate::auth::queries::set_posting_suspension(&state.db, user_id, Some(&end)).await?;
             recorded_reason = format!("{reason} ({days} j)");
+            until = Some(end);
         }
         "unsuspend" => {
             crate::auth::queries::set_posting_suspension(&state.db, user_id, None).await?;
@@ -226,6 +233,7 @@ pub async fn act_on_user(
         },
     )
     .await?;
+    actions::tell_user(&state, user_id, &form.action, &reason, until.as_deref()).await?;
     tracing::info!(moderator.id = moderator.id, user.id = user_id, moderation.action = %form.action, "user moderation");
     Ok(ctx.redirect_with_flash(
         FlashLevel::Success,

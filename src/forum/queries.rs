@@ -86,7 +86,7 @@ pub async fn create_category(
     .bind(slug)
     .bind(name)
     .bind(description)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_optional(&db.pool)
     .await
 }
@@ -110,6 +110,46 @@ pub async fn course_forums(
     .bind(user_id)
     .bind(i32::from(staff))
     .bind(i32::from(teaching))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A topic as the dashboard lists it: where it is and how lively.
+#[derive(Clone, Debug, FromRow, serde::Serialize)]
+pub struct RecentTopic {
+    pub id: i64,
+    pub title: String,
+    /// The public category's name, or the course's title for a course forum.
+    pub place: String,
+    pub in_course: i64,
+    pub reply_count: i64,
+    pub last_activity_at: String,
+}
+
+/// The latest topics (by activity) of the forums a user reads: the public categories, and the
+/// forums of the courses they are enrolled in or teach (`teaching`). Hidden topics are left out.
+pub async fn latest_topics_for(
+    db: &Db,
+    user_id: i64,
+    teaching: bool,
+    limit: i64,
+) -> Result<Vec<RecentTopic>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, t.title, COALESCE(fc.name, c.title) AS place, \
+         CASE WHEN t.course_id IS NULL THEN 0 ELSE 1 END AS in_course, \
+         (SELECT COUNT(*) FROM forum_replies r WHERE r.topic_id = t.id AND r.hidden = 0) AS reply_count, \
+         t.last_activity_at \
+         FROM forum_topics t \
+         LEFT JOIN forum_categories fc ON fc.id = t.category_id \
+         LEFT JOIN courses c ON c.id = t.course_id \
+         WHERE t.hidden = 0 AND (t.category_id IS NOT NULL \
+           OR EXISTS (SELECT 1 FROM enrolments e WHERE e.course_id = t.course_id AND e.user_id = $1) \
+           OR (c.trainer_id = $1 AND $2 = 1)) \
+         ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(i32::from(teaching))
+    .bind(limit)
     .fetch_all(&db.pool)
     .await
 }
@@ -191,7 +231,7 @@ pub async fn create_topic(
         Place::Category(id) => (Some(id), None),
         Place::Course(id) => (None, Some(id)),
     };
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO forum_topics (category_id, course_id, author_id, title, body, \
@@ -219,7 +259,7 @@ pub async fn update_topic(db: &Db, id: i64, title: &str, body: &str) -> Result<(
     sqlx::query("UPDATE forum_topics SET title = $1, body = $2, edited_at = $3 WHERE id = $4")
         .bind(title)
         .bind(body)
-        .bind(db::now())
+        .bind(db.now())
         .bind(id)
         .execute(&db.pool)
         .await?;
@@ -294,7 +334,7 @@ pub async fn create_reply(
     author_id: i64,
     body: &str,
 ) -> Result<i64, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO forum_replies (topic_id, author_id, body, created_at) \
@@ -368,7 +408,7 @@ pub async fn last_reply_id(db: &Db, topic_id: i64) -> Result<i64, sqlx::Error> {
 pub async fn update_reply(db: &Db, id: i64, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE forum_replies SET body = $1, edited_at = $2 WHERE id = $3")
         .bind(body)
-        .bind(db::now())
+        .bind(db.now())
         .bind(id)
         .execute(&db.pool)
         .await?;
@@ -453,7 +493,7 @@ pub async fn toggle_like(
     .bind(user_id)
     .bind(target.code())
     .bind(target_id)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(true)
@@ -509,7 +549,7 @@ pub async fn set_follow(
         )
         .bind(topic_id)
         .bind(user_id)
-        .bind(db::now())
+        .bind(db.now())
         .execute(&db.pool)
         .await?;
     } else {
@@ -560,6 +600,16 @@ pub async fn users_named(db: &Db, names: &[String]) -> Result<Vec<(i64, String)>
 // ---- reports ----------------------------------------------------------------------------
 
 /// Stores a report (once per reporter and post); returns false if it was already reported.
+/// What became of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reported {
+    /// A new report (or the reporter's closed one, opened again: the post was restored and
+    /// reported anew).
+    Open,
+    /// This reporter's report about this post is still waiting in the queue.
+    AlreadyOpen,
+}
+
 pub async fn create_report(
     db: &Db,
     target: Target,
@@ -567,7 +617,24 @@ pub async fn create_report(
     topic_id: i64,
     reporter_id: i64,
     reason: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Reported, sqlx::Error> {
+    // One row per reporter and post: a closed one is opened again with the new reason.
+    let reopened: Option<i64> = sqlx::query_scalar(
+        "UPDATE forum_reports SET resolved_at = NULL, resolved_by = NULL, reason = $1, \
+         created_at = $2 \
+         WHERE target_type = $3 AND target_id = $4 AND reporter_id = $5 \
+         AND resolved_at IS NOT NULL RETURNING id",
+    )
+    .bind(reason)
+    .bind(db.now())
+    .bind(target.code())
+    .bind(target_id)
+    .bind(reporter_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    if reopened.is_some() {
+        return Ok(Reported::Open);
+    }
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO forum_reports (target_type, target_id, topic_id, reporter_id, reason, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) \
@@ -578,10 +645,32 @@ pub async fn create_report(
     .bind(topic_id)
     .bind(reporter_id)
     .bind(reason)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(id.is_some())
+    Ok(if id.is_some() {
+        Reported::Open
+    } else {
+        Reported::AlreadyOpen
+    })
+}
+
+/// Open forum reports (the moderators' badge).
+pub async fn open_report_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM forum_reports WHERE resolved_at IS NULL")
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Active moderators and admins (who hear of new reports).
+pub async fn moderator_ids(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM users WHERE active = 1 \
+         AND (' ' || roles || ' ' LIKE '% moderator %' OR ' ' || roles || ' ' LIKE '% admin %') \
+         ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// An open report with what it is about, for the moderation queue.
@@ -632,7 +721,7 @@ pub async fn resolve_reports(
         "UPDATE forum_reports SET resolved_at = $1, resolved_by = $2 \
          WHERE target_type = $3 AND target_id = $4 AND resolved_at IS NULL",
     )
-    .bind(db::now())
+    .bind(db.now())
     .bind(by)
     .bind(target.code())
     .bind(target_id)
@@ -651,7 +740,7 @@ pub async fn dismiss_report(
         "UPDATE forum_reports SET resolved_at = $1, resolved_by = $2 \
          WHERE id = $3 AND resolved_at IS NULL RETURNING target_type, target_id",
     )
-    .bind(db::now())
+    .bind(db.now())
     .bind(by)
     .bind(id)
     .fetch_optional(&db.pool)
@@ -685,7 +774,7 @@ pub async fn record_action(db: &Db, a: ModerationAction<'_>) -> Result<i64, sqlx
     .bind(a.target_id)
     .bind(a.target_user_id)
     .bind(a.reason)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }
@@ -700,15 +789,28 @@ pub struct ActionRow {
     pub target_user_name: Option<String>,
     pub reason: String,
     pub created_at: String,
+    /// The title of the topic acted on (or of the reply's topic), while it exists.
+    pub topic_title: Option<String>,
+    /// The topic whose page shows the target (a topic, a reply), while it exists.
+    pub topic_id: Option<i64>,
+    /// The chat room of a chat message acted on.
+    pub chat_room_id: Option<i64>,
 }
 
 /// The newest moderation actions (every feature's).
 pub async fn recent_actions(db: &Db, limit: i64) -> Result<Vec<ActionRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, a.name AS actor_name, m.action, m.target_type, m.target_id, \
-         u.name AS target_user_name, m.reason, m.created_at \
+         u.name AS target_user_name, m.reason, m.created_at, \
+         COALESCE(ft.title, rt.title) AS topic_title, COALESCE(ft.id, rt.id) AS topic_id, \
+         cm.room_id AS chat_room_id \
          FROM moderation_actions m LEFT JOIN users a ON a.id = m.actor_id \
-         LEFT JOIN users u ON u.id = m.target_user_id ORDER BY m.id DESC LIMIT $1",
+         LEFT JOIN users u ON u.id = m.target_user_id \
+         LEFT JOIN forum_topics ft ON m.target_type = 'forum_topic' AND ft.id = m.target_id \
+         LEFT JOIN forum_replies fr ON m.target_type = 'forum_reply' AND fr.id = m.target_id \
+         LEFT JOIN forum_topics rt ON rt.id = fr.topic_id \
+         LEFT JOIN chat_messages cm ON m.target_type = 'chat_message' AND cm.id = m.target_id \
+         ORDER BY m.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&db.pool)

@@ -19,6 +19,7 @@ use super::schedule::{SessionView, is_upcoming};
 use crate::auth::model::User;
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::web::i18n::Locale;
 use crate::web::time::TimeZone;
@@ -99,9 +100,18 @@ async fn render_form(
     form: &SessionForm,
     errors: &[(&'static str, &'static str)],
 ) -> AppResult<Response> {
-    let courses =
+    // The course choices as `[value, label]` pairs for the `select` macro: first "public".
+    let courses: Vec<(String, String)> = std::iter::once((
+        String::new(),
+        state.i18n.t(ctx.locale, "live.public_option").to_owned(),
+    ))
+    .chain(
         queries::plannable_courses(&state.db, user.id, access::plans_for_every_course(user))
-            .await?;
+            .await?
+            .into_iter()
+            .map(|(id, title)| (id.to_string(), title)),
+    )
+    .collect();
     let errors: HashMap<&str, &str> = errors
         .iter()
         .map(|(f, k)| (*f, state.i18n.t(ctx.locale, k)))
@@ -254,43 +264,46 @@ pub async fn reschedule(
 /// `POST /live/{id}/cancel`
 pub async fn cancel(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     access::editable(&state, &user, id).await?;
-    if !queries::cancel(&state.db, id, &db::now()).await? {
+    if !queries::cancel(&state.db, id, &state.db.now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
-    state.hub.publish(&topic(id), "status", 0, "").await?;
+    hub.publish(&topic(id), "status", 0, "").await?;
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "live.cancelled", "/live"))
 }
 
 /// `POST /live/{id}/start`
 pub async fn start(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     access::editable(&state, &user, id).await?;
-    if !queries::start(&state.db, id, &db::now()).await? {
+    if !queries::start(&state.db, id, &state.db.now()).await? {
         return Err(AppError::BadRequest("live.error.not_scheduled"));
     }
-    state.hub.publish(&topic(id), "status", 0, "").await?;
+    hub.publish(&topic(id), "status", 0, "").await?;
     Ok(Redirect::to(&format!("/live/{id}")).into_response())
 }
 
 /// `POST /live/{id}/end`
 pub async fn end(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     access::editable(&state, &user, id).await?;
-    if !queries::end(&state.db, id, &db::now()).await? {
+    if !queries::end(&state.db, id, &state.db.now()).await? {
         return Err(AppError::BadRequest("live.error.not_live"));
     }
-    state.hub.publish(&topic(id), "status", 0, "").await?;
+    hub.publish(&topic(id), "status", 0, "").await?;
     Ok(Redirect::to(&format!("/live/{id}")).into_response())
 }
 

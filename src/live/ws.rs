@@ -33,13 +33,14 @@ use crate::auth::model::User;
 use crate::auth::sessions::{End, SignedIn, Watch};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::realtime::Event;
+use crate::realtime::{Event, Hub};
 use crate::state::AppState;
 use crate::web::{Ctx, RequestContext};
 
 /// `GET /live/{id}/ws`: same-origin only.
 pub async fn connect(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     Path(id): Path<i64>,
     sign_in: SignInSession,
@@ -50,7 +51,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
-    let watch = Watch::new(&state.hub, user.id, &sign_in)?;
+    let watch = Watch::new(&hub, user.id, &sign_in)?;
     let session = access::enter(&state, &user, id).await?;
     let ctx = ctx.0.clone();
     Ok(upgrade
@@ -61,6 +62,7 @@ pub async fn connect(
             let mut conn = Connection {
                 conn: queries::new_token(),
                 state,
+                hub,
                 ctx,
                 signed_in: watch.signed_in().clone(),
                 user,
@@ -75,6 +77,7 @@ struct Connection {
     /// Random id of this connection (signalling address).
     conn: String,
     state: AppState,
+    hub: Hub,
     ctx: Arc<RequestContext>,
     /// The sign-in session the socket was opened with (checked again on every message).
     signed_in: SignedIn,
@@ -107,16 +110,20 @@ impl Connection {
     async fn run(&mut self, socket: WebSocket, mut watch: Watch) {
         let db = self.state.db.clone();
         let id = self.session.id;
-        let mut room_rx = self.state.hub.subscribe(&topic(id));
-        let mut own_rx = self.state.hub.subscribe(&conn_topic(id, &self.conn));
+        let _running = self.state.tasks.connection();
+        // In a live room the user is online, as in the chat (dropped when the socket ends).
+        let _online = self.hub.connect_user(self.user.id).await;
+        let mut room_rx = self.hub.subscribe(&topic(id));
+        let mut own_rx = self.hub.subscribe(&conn_topic(id, &self.conn));
         let joined = Instant::now();
-        let attendance = match queries::join(&self.state.db, id, self.user.id, &db::now()).await {
-            Ok(a) => Some(a),
-            Err(e) => {
-                tracing::warn!(error = %e, "live attendance could not be stored");
-                None
-            }
-        };
+        let attendance =
+            match queries::join(&self.state.db, id, self.user.id, &self.state.db.now()).await {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::warn!(error = %e, "live attendance could not be stored");
+                    None
+                }
+            };
         let (mut sink, mut stream) = socket.split();
         let hello = json!({
             "rtc": "hello",
@@ -171,14 +178,14 @@ impl Connection {
         let id = self.session.id;
         if let Some(a) = attendance {
             let seconds = i64::try_from(joined.elapsed().as_secs()).unwrap_or(i64::MAX);
-            if let Err(e) = queries::leave(&self.state.db, a, &db::now(), seconds).await {
+            if let Err(e) = queries::leave(&self.state.db, a, &self.state.db.now(), seconds).await {
                 tracing::warn!(error = %e, "live attendance could not be closed");
             }
         }
         match queries::clear_broadcaster(&self.state.db, id, &self.conn).await {
             Ok(true) => {
                 let gone = json!({"rtc": "gone"}).to_string();
-                if let Err(e) = self.state.hub.publish(&topic(id), "rtc", 0, &gone).await {
+                if let Err(e) = self.hub.publish(&topic(id), "rtc", 0, &gone).await {
                     tracing::warn!(error = %e, "live broadcaster end could not be published");
                 }
             }
@@ -376,7 +383,7 @@ impl Connection {
             }
         }
         let data = handlers::questions_payload(&self.state, &session).await?;
-        self.state.hub.publish(&topic(id), "qa", 0, &data).await
+        self.hub.publish(&topic(id), "qa", 0, &data).await
     }
 
     /// Relays WebRTC signalling (never trusts `from`: it is set here).
@@ -396,7 +403,7 @@ impl Connection {
                 }
                 queries::set_broadcaster(db, id, Some(&self.conn)).await?;
                 let data = json!({"rtc": "ready", "conn": self.conn}).to_string();
-                self.state.hub.publish(&topic(id), "rtc", 0, &data).await?;
+                self.hub.publish(&topic(id), "rtc", 0, &data).await?;
             }
             "join" => {
                 let Some(b) = broadcaster.filter(|_| !me_broadcasting) else {

@@ -21,6 +21,7 @@ use super::queries;
 use super::{Kind, user_topic};
 use crate::auth::sessions::Watch;
 use crate::error::{AppError, AppResult};
+use crate::realtime::Hub;
 use crate::state::AppState;
 use crate::web::pagination::Pagination;
 use crate::web::{Ctx, FlashLevel, Fragment, RequestContext};
@@ -46,10 +47,7 @@ pub async fn list(
     let pagination = Pagination::new(Pagination::requested(q.page.as_deref()), PAGE_SIZE, total);
     let unread = queries::unread_count(&state.db, user.id).await?;
     let rows = queries::page(&state.db, user.id, pagination.limit(), pagination.offset()).await?;
-    let items: Vec<NotificationView> = rows
-        .into_iter()
-        .map(|n| view(&state, ctx.locale, n))
-        .collect();
+    let items: Vec<NotificationView> = rows.into_iter().map(|n| view(&state, &ctx, n)).collect();
     let name = if fragment {
         "partials/notifications/items.html"
     } else {
@@ -79,12 +77,16 @@ pub async fn mark_read(
     let n = queries::find(&state.db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A group opens at its oldest unread notification, and is read as a whole.
+    let link = queries::group_link(&state.db, user.id, id)
+        .await?
+        .unwrap_or(n.link);
     queries::mark_read(&state.db, user.id, id).await?;
     state
         .hub
         .publish(&user_topic(user.id), "badge", 0, "")
         .await?;
-    Ok(axum::response::Redirect::to(&crate::auth::model::safe_next(&n.link)).into_response())
+    Ok(axum::response::Redirect::to(&crate::auth::model::safe_next(&link)).into_response())
 }
 
 pub async fn mark_all_read(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -156,25 +158,32 @@ pub async fn save_settings(
 /// stream ends when its session does (`auth::sessions`).
 pub async fn stream(
     State(state): State<AppState>,
+    State(hub): State<Hub>,
     ctx: Ctx,
     session: Session,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let mut watch = Watch::new(&state.hub, user.id, &session)?;
+    let mut watch = Watch::new(&hub, user.id, &session)?;
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     // Subscribe before reading the store, so nothing falls between the two.
-    let rx = state.hub.subscribe(&user_topic(user.id));
-    let presence = state.hub.connect_user(user.id).await;
+    let rx = hub.subscribe(&user_topic(user.id));
+    let presence = hub.connect_user(user.id).await;
     let (tx, out) = mpsc::channel::<SseEvent>(16);
     let ctx = ctx.0.clone();
+    let running = state.tasks.connection();
     tokio::spawn(async move {
+        let _running = running;
         let _presence = presence;
         let db = state.db.clone();
         tokio::select! {
+            // The client went away: end now, not at the next event (the presence goes with it).
+            () = tx.closed() => {
+                tracing::debug!("notification stream closed by the client");
+            }
             end = watch.ended(&db) => {
                 tracing::debug!(stream.end = ?end, "notification stream closed: session revoked");
             }
@@ -244,7 +253,7 @@ async fn replay(
     let mut last = after;
     for n in queries::since(&state.db, user_id, after, REPLAY_LIMIT).await? {
         last = n.id;
-        let item = view(state, ctx.locale, n);
+        let item = view(state, ctx, n);
         let html = state.render(
             ctx,
             "partials/notifications/toast.html",
@@ -273,6 +282,21 @@ async fn send_badge(
     )?;
     tx.send(SseEvent::default().event("badge").data(one_line(&html.0)))
         .await?;
+    // Moderators' menu entry shows the reports waiting in the queue.
+    if crate::forum::access::is_moderator(ctx.user.as_ref()) {
+        let open_reports = crate::forum::actions::open_report_count(&state.db).await?;
+        let html = state.render(
+            ctx,
+            "partials/forum/moderation_badge.html",
+            context! { open_reports },
+        )?;
+        tx.send(
+            SseEvent::default()
+                .event("moderation")
+                .data(one_line(&html.0)),
+        )
+        .await?;
+    }
     Ok(())
 }
 

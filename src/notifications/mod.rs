@@ -14,8 +14,9 @@ use self::queries::Recipient;
 use crate::error::AppResult;
 use crate::mail::Email;
 use crate::state::AppState;
-use crate::web::Routes;
 use crate::web::i18n::Locale;
+use crate::web::time::TimeZone;
+use crate::web::{RequestContext, Routes};
 
 /// What a notification is about. The text shown is `notifications.kind.<code>` with the
 /// notice's `subject` (a course title, a sender's name, a topic title) put in.
@@ -28,10 +29,21 @@ pub enum Kind {
     ForumMention,
     CertificateAvailable,
     PaymentConfirmed,
+    QuizAttemptGranted,
+    /// A sponsor's seat enrolled the user (subject: the course's title).
+    SeatEnrolment,
+    /// A moderator warned the user (subject: the reason).
+    ModerationWarning,
+    /// A moderator suspended the user's posting (subject: [`suspension_subject`]).
+    ModerationSuspension,
+    /// A moderator lifted the suspension.
+    ModerationLifted,
+    /// A new report waits in the moderation queue (moderators; subject: what was reported).
+    ModerationReport,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::PrivateMessage,
         Kind::CoursePublished,
         Kind::LiveSession,
@@ -39,6 +51,16 @@ impl Kind {
         Kind::ForumMention,
         Kind::CertificateAvailable,
         Kind::PaymentConfirmed,
+        Kind::QuizAttemptGranted,
+        Kind::SeatEnrolment,
+    ];
+
+    /// Service notices: always shown, e-mailed as their sender decides, not in the settings.
+    pub const SERVICE: [Kind; 4] = [
+        Kind::ModerationWarning,
+        Kind::ModerationSuspension,
+        Kind::ModerationLifted,
+        Kind::ModerationReport,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,18 +72,30 @@ impl Kind {
             Kind::ForumMention => "forum_mention",
             Kind::CertificateAvailable => "certificate_available",
             Kind::PaymentConfirmed => "payment_confirmed",
+            Kind::QuizAttemptGranted => "quiz_attempt_granted",
+            Kind::SeatEnrolment => "seat_enrolment",
+            Kind::ModerationWarning => "moderation_warning",
+            Kind::ModerationSuspension => "moderation_suspension",
+            Kind::ModerationLifted => "moderation_lifted",
+            Kind::ModerationReport => "moderation_report",
         }
     }
 
     pub fn parse(code: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.code() == code)
+        Kind::ALL
+            .into_iter()
+            .chain(Kind::SERVICE)
+            .find(|k| k.code() == code)
     }
 
     /// Whether an e-mail is also sent when the user has not chosen.
     pub fn emails_by_default(self) -> bool {
         matches!(
             self,
-            Kind::LiveSession | Kind::CertificateAvailable | Kind::PaymentConfirmed
+            Kind::LiveSession
+                | Kind::CertificateAvailable
+                | Kind::PaymentConfirmed
+                | Kind::QuizAttemptGranted
         )
     }
 }
@@ -97,6 +131,28 @@ pub async fn notify_many(state: &AppState, user_ids: &[i64], notice: Notice<'_>)
     Ok(())
 }
 
+/// [`notify`] for what the user must hear of (a moderator's warning or suspension): the
+/// e-mail goes whatever their settings say, in their language and time zone.
+pub async fn notify_and_email(state: &AppState, user_id: i64, notice: Notice<'_>) -> AppResult<()> {
+    notify_many_without_email(state, &[user_id], notice).await?;
+    if let Some(r) = queries::recipient(&state.db, user_id).await? {
+        let state = state.clone();
+        let (subject, link) = (notice.subject.to_owned(), notice.link.to_owned());
+        let kind = notice.kind;
+        let tasks = state.tasks.clone();
+        tasks.spawn(async move {
+            send_email(&state, &r, kind, &subject, &link).await;
+        });
+    }
+    Ok(())
+}
+
+/// The stored subject of a suspension notice: when it ends (a stored timestamp, shown in the
+/// reader's zone) and why.
+pub fn suspension_subject(until: &str, reason: &str) -> String {
+    format!("{until}\n{reason}")
+}
+
 /// [`notify_many`] for a feature that writes its own e-mail (live reminders): stores and
 /// pushes the notice, and returns the users whose settings ask for it by e-mail, with their
 /// language.
@@ -118,11 +174,19 @@ pub async fn notify_many_without_email(
 /// E-mails one notification (called in the background by `notify_many`).
 async fn send_email(state: &AppState, r: &Recipient, kind: Kind, subject: &str, link: &str) {
     let locale = Locale::parse(&r.locale).unwrap_or(Locale::Fr);
-    let line = text(state, locale, kind.code(), subject);
+    let zone = r
+        .timezone
+        .as_deref()
+        .and_then(TimeZone::parse)
+        .unwrap_or_else(|| state.config.timezone.clone());
+    let line = text(state, locale, &zone, kind.code(), subject);
     let url = format!("{}{}", state.config.base_url, link);
     let body = match state.templates.render(
         "views/mail/notification.txt",
-        context! { locale => locale.code(), name => &r.name, line => &line, url },
+        context! {
+            locale => locale.code(), name => &r.name, line => &line, url,
+            service => Kind::SERVICE.contains(&kind),
+        },
     ) {
         Ok(body) => body,
         Err(e) => {
@@ -144,12 +208,12 @@ async fn send_email(state: &AppState, r: &Recipient, kind: Kind, subject: &str, 
 /// The user's newest notifications, unread first (for the dashboard).
 pub async fn latest(
     state: &AppState,
-    locale: Locale,
+    ctx: &RequestContext,
     user_id: i64,
     n: i64,
 ) -> AppResult<Vec<NotificationView>> {
     let rows = queries::page(&state.db, user_id, n, 0).await?;
-    Ok(rows.into_iter().map(|r| view(state, locale, r)).collect())
+    Ok(rows.into_iter().map(|r| view(state, ctx, r)).collect())
 }
 
 /// Tells the learners who follow the course's category or trainer (they are enrolled in one

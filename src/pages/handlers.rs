@@ -32,11 +32,13 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             queries::published_testimonials(&state.db, 3)
         })
         .await?;
+    let cards =
+        crate::courses::pricing::card_views(&courses, crate::courses::pricing::rates(&state).await);
     Ok(state
         .render(
             &ctx,
             "views/pages/home.html",
-            context! { courses => Serde(&*courses), testimonials => Serde(&*testimonials), portfolio_url => PORTFOLIO_URL },
+            context! { courses => Serde(cards), testimonials => Serde(&*testimonials), portfolio_url => PORTFOLIO_URL },
         )?
         .into_response())
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use crate::db::{self, Db};
+use crate::db::Db;
 
 #[derive(Debug, FromRow, Serialize)]
 pub struct Testimonial {
@@ -37,7 +37,7 @@ pub async fn create_testimonial(
     .bind(author_title)
     .bind(quote)
     .bind(position)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())

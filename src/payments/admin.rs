@@ -3,9 +3,11 @@
 //! transition history, manual re-query, mark refunded, exchange rates, routing table.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -14,11 +16,125 @@ use serde::{Deserialize, Serialize};
 use super::model::{Status, is_reference, parse_rate, usd_equivalent};
 use super::providers::{ProviderKind, Wallet};
 use super::queries::{self, AdminFilter, PaymentRow};
+use super::service::Payments;
 use super::{msisdn, rates, worker};
 use crate::error::{AppError, AppResult};
 use crate::money::{Currency, Money, UnknownCurrency};
 use crate::state::AppState;
+use crate::web::context::RequestContext;
+use crate::web::i18n::Locale;
 use crate::web::{Admin, Ctx, FlashLevel};
+
+/// Who handled a payment, in words: the wallet's name for its own adapter ("Orange Money"),
+/// "M-Pesa via FlexPay" through the aggregator; the codes themselves when unknown.
+pub fn operator_label(state: &AppState, locale: Locale, provider: &str, wallet: &str) -> String {
+    let wallet_name = match Wallet::parse(wallet) {
+        Some(w) => state
+            .i18n
+            .t(locale, &format!("payments.wallet.{}", w.code()))
+            .to_owned(),
+        None => wallet.to_owned(),
+    };
+    match ProviderKind::parse(provider) {
+        Some(ProviderKind::Flexpay) => state.i18n.format(
+            locale,
+            "payments.admin.via",
+            &[
+                ("wallet", &wallet_name),
+                ("provider", state.i18n.t(locale, "payments.admin.flexpay")),
+            ],
+        ),
+        Some(kind) if kind.code() == wallet => wallet_name,
+        Some(kind) => state.i18n.format(
+            locale,
+            "payments.admin.via",
+            &[
+                ("wallet", &wallet_name),
+                (
+                    "provider",
+                    state
+                        .i18n
+                        .t(locale, &format!("payments.provider.{}", kind.code())),
+                ),
+            ],
+        ),
+        None => format!("{provider} / {wallet}"),
+    }
+}
+
+/// A payment status in words (`payments.status.*`), the code itself when unknown.
+fn status_label(state: &AppState, locale: Locale, code: &str) -> String {
+    match Status::parse(code) {
+        Some(s) => state
+            .i18n
+            .t(locale, &format!("payments.status.{}", s.code()))
+            .to_owned(),
+        None => code.to_owned(),
+    }
+}
+
+/// Where a transition came from, in words: `poll:query` → "Vérification périodique :
+/// interrogation de l'opérateur". Unknown parts are shown as they are.
+fn source_label(state: &AppState, locale: Locale, source: &str) -> String {
+    const ORIGINS: [&str; 9] = [
+        "checkout",
+        "initiate",
+        "callback",
+        "callback_rejected",
+        "poll",
+        "admin",
+        "sandbox",
+        "expiry",
+        "refund",
+    ];
+    const STEPS: [&str; 2] = ["query", "query_error"];
+    let word = |part: &str, known: &[&str], prefix: &str| {
+        if known.contains(&part) {
+            state.i18n.t(locale, &format!("{prefix}.{part}")).to_owned()
+        } else {
+            part.to_owned()
+        }
+    };
+    match source.split_once(':') {
+        Some((origin, step)) => format!(
+            "{}{} {}",
+            word(origin, &ORIGINS, "payments.admin.origin"),
+            state.i18n.t(locale, "site.colon"),
+            word(step, &STEPS, "payments.admin.step")
+        ),
+        None => word(source, &ORIGINS, "payments.admin.origin"),
+    }
+}
+
+#[derive(Serialize)]
+struct TransitionView {
+    created_at: String,
+    from: String,
+    to: String,
+    source: String,
+    raw: String,
+}
+
+/// The filters' choices: `[value, label]` pairs for `forms.select`, "Tous" first.
+fn choices(
+    state: &AppState,
+    locale: Locale,
+    values: &[&str],
+    key_prefix: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut out = vec![(
+        String::new(),
+        state.i18n.t(locale, "payments.admin.all").to_owned(),
+    )];
+    out.extend(values.iter().map(|v| {
+        let label = match key_prefix {
+            Some(prefix) => state.i18n.t(locale, &format!("{prefix}.{v}")).to_owned(),
+            None => (*v).to_owned(),
+        };
+        ((*v).to_owned(), label)
+    }));
+    out
+}
 
 #[derive(Serialize)]
 struct Row {
@@ -26,8 +142,7 @@ struct Row {
     created_at: String,
     user_name: String,
     course_title: String,
-    provider: String,
-    wallet: String,
+    operator: String,
     amount: String,
     status: String,
     refunded: bool,
@@ -45,6 +160,7 @@ struct Total {
 /// `GET /admin/payments`
 pub async fn list(
     State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
     Ctx(ctx): Ctx,
     Query(filter): Query<AdminFilter>,
 ) -> AppResult<Response> {
@@ -55,15 +171,10 @@ pub async fn list(
         .map(|p| -> Result<Row, UnknownCurrency> {
             Ok(Row {
                 reference: p.reference.clone(),
-                created_at: p
-                    .created_at
-                    .replace('T', " ")
-                    .trim_end_matches('Z')
-                    .to_owned(),
+                created_at: p.created_at.clone(),
                 user_name: p.user_name.clone(),
-                course_title: p.course_title.clone(),
-                provider: p.provider.clone(),
-                wallet: p.wallet.clone(),
+                course_title: super::checkout::item_title(&state, ctx.locale, p),
+                operator: operator_label(&state, ctx.locale, &p.provider, &p.wallet),
                 amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
                 status: p.status.clone(),
                 refunded: p.refunded_at.is_some(),
@@ -103,9 +214,20 @@ pub async fn list(
                 totals => Serde(&totals),
                 usd_total => Money::new(usd_total, Currency::Usd).format(ctx.locale),
                 filter => Serde(&filter),
-                providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
-                statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
-                setup => Serde(setup(&state)),
+                provider_choices => choices(
+                    &state,
+                    ctx.locale,
+                    &ProviderKind::ALL.map(|p| p.code()),
+                    Some("payments.provider"),
+                ),
+                currency_choices => choices(&state, ctx.locale, &["USD", "CDF"], None),
+                status_choices => choices(
+                    &state,
+                    ctx.locale,
+                    &Status::ALL.map(|s| s.code()),
+                    Some("payments.status"),
+                ),
+                setup => Serde(setup(&payments)),
                 sandbox_succeeded,
             },
         )?
@@ -122,8 +244,7 @@ struct Setup {
     missing: Vec<(&'static str, Vec<&'static str>)>,
 }
 
-fn setup(state: &AppState) -> Setup {
-    let payments = &state.payments;
+fn setup(payments: &Payments) -> Setup {
     let mode = if payments.sandbox_enabled() {
         "sandbox"
     } else if payments.providers.is_empty() {
@@ -167,7 +288,17 @@ pub async fn detail(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     let p = payment(&state, &reference).await?;
-    let transitions = queries::transitions(&state.db, p.id).await?;
+    let transitions: Vec<TransitionView> = queries::transitions(&state.db, p.id)
+        .await?
+        .into_iter()
+        .map(|t| TransitionView {
+            from: status_label(&state, ctx.locale, &t.from_status),
+            to: status_label(&state, ctx.locale, &t.to_status),
+            source: source_label(&state, ctx.locale, &t.source),
+            created_at: t.created_at,
+            raw: t.raw,
+        })
+        .collect();
     Ok(state
         .render(
             &ctx,
@@ -178,6 +309,12 @@ pub async fn detail(
                 reference_price => Money::parse(p.ref_amount_minor, &p.ref_currency)?.format(ctx.locale),
                 rate => super::model::format_rate(p.rate_x10000, ctx.locale),
                 phone => msisdn::display(&p.msisdn),
+                operator => operator_label(&state, ctx.locale, &p.provider, &p.wallet),
+                reason => p
+                    .failure_reason
+                    .as_deref()
+                    .filter(|k| k.starts_with("payments."))
+                    .map(|k| state.i18n.t(ctx.locale, k).to_owned()),
                 transitions => Serde(&transitions),
                 can_refund => p.status() == Status::Succeeded && p.refunded_at.is_none(),
             },
@@ -227,7 +364,19 @@ pub async fn refund(
 
 /// `GET /admin/payments/rates`
 pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
-    rates::current(&state).await?;
+    render_rates(&state, &ctx, &RateForm::default(), None, StatusCode::OK).await
+}
+
+/// The rates page; `error`: the message of a refused rate, shown under the field that keeps
+/// what was typed.
+async fn render_rates(
+    state: &AppState,
+    ctx: &RequestContext,
+    form: &RateForm,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    rates::current(state).await?;
     let history: Vec<rates::RateView> = queries::rate_history(&state.db, 50)
         .await?
         .iter()
@@ -244,17 +393,22 @@ pub async fn rates_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResu
             ))
         })
         .collect::<Result<_, UnknownCurrency>>()?;
-    Ok(state
-        .render(
-            &ctx,
-            "views/payments/admin_rates.html",
-            context! {
-                current => Serde(history.first()),
-                history => Serde(&history),
-                pinned => Serde(&pinned),
-            },
-        )?
-        .into_response())
+    let mut errors = BTreeMap::new();
+    if let Some(key) = error {
+        errors.insert("rate", state.i18n.t(ctx.locale, key).to_owned());
+    }
+    state.render_status(
+        ctx,
+        status,
+        "views/payments/admin_rates.html",
+        context! {
+            current => Serde(history.first()),
+            history => Serde(&history),
+            pinned => Serde(&pinned),
+            form => Serde(form),
+            errors,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -305,7 +459,7 @@ pub async fn set_pinned(
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "payments.admin.pinned_saved", back))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize, Serialize)]
 pub struct RateForm {
     #[serde(default)]
     rate: String,
@@ -320,14 +474,19 @@ pub async fn set_rate(
     Admin(user): Admin,
     Form(form): Form<RateForm>,
 ) -> AppResult<Response> {
-    let Some(rate) =
-        parse_rate(&form.rate).filter(|r| (100 * 10_000..=100_000 * 10_000).contains(r))
+    // A refused rate used to come back as a flash above the unchanged page, easy to take for
+    // "saved" with the old rate still shown: it now stays in its field with its message (422).
+    let Some(rate) = parse_rate(rate_number(&form.rate))
+        .filter(|r| (100 * 10_000..=100_000 * 10_000).contains(r))
     else {
-        return Ok(ctx.redirect_with_flash(
-            FlashLevel::Error,
-            "payments.admin.rate_invalid",
-            "/admin/payments/rates",
-        ));
+        return render_rates(
+            &state,
+            &ctx,
+            &form,
+            Some("payments.admin.rate_invalid"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let note: String = form.note.trim().chars().take(200).collect();
     queries::insert_rate(&state.db, rate, "admin", &note, Some(user.id)).await?;
@@ -343,6 +502,18 @@ pub async fn set_rate(
     ))
 }
 
+/// The number of a typed rate, without the unit people add ("2 975 FC", "2975 CDF").
+fn rate_number(typed: &str) -> &str {
+    let t = typed.trim();
+    let lower = t.to_ascii_lowercase();
+    for unit in ["francs", "fc", "cdf"] {
+        if lower.ends_with(unit) {
+            return t[..t.len() - unit.len()].trim_end();
+        }
+    }
+    t
+}
+
 #[derive(Serialize)]
 struct RouteView {
     wallet: &'static str,
@@ -352,7 +523,11 @@ struct RouteView {
 }
 
 /// `GET /admin/payments/routing`
-pub async fn routing_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppResult<Response> {
+pub async fn routing_page(
+    State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
+    Ctx(ctx): Ctx,
+) -> AppResult<Response> {
     let rows = queries::routes(&state.db).await?;
     let mut views = Vec::new();
     for wallet in Wallet::ALL {
@@ -373,10 +548,24 @@ pub async fn routing_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppRe
             });
         }
     }
-    let configured: Vec<&str> = ProviderKind::ALL
+    // `[value, label]` pairs for `forms.select`; a provider without credentials says so.
+    let provider_choices: Vec<(&str, String)> = ProviderKind::ALL
         .into_iter()
-        .filter(|k| state.payments.providers.contains_key(k))
-        .map(|k| k.code())
+        .map(|k| {
+            let name = state
+                .i18n
+                .t(ctx.locale, &format!("payments.provider.{}", k.code()))
+                .to_owned();
+            let label = if payments.providers.contains_key(&k) {
+                name
+            } else {
+                format!(
+                    "{name} {}",
+                    state.i18n.t(ctx.locale, "payments.admin.not_configured")
+                )
+            };
+            (k.code(), label)
+        })
         .collect();
     Ok(state
         .render(
@@ -384,8 +573,7 @@ pub async fn routing_page(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppRe
             "views/payments/admin_routing.html",
             context! {
                 routes => Serde(&views),
-                providers => ProviderKind::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
-                configured,
+                provider_choices,
             },
         )?
         .into_response())

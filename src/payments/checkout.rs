@@ -2,6 +2,8 @@
 //! the payment's creation and its initiation with the routed provider (in the background: an
 //! M-Pesa initiation blocks during the PIN prompt), and the waiting page polled by htmx.
 
+use std::sync::Arc;
+
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,20 +11,22 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use super::initiation::{self, Begun};
+use super::item::Item;
 use super::providers::Wallet;
-use super::queries::PaymentRow;
-use super::quotes::{self, reference_price};
+use super::queries::{self, PaymentRow};
+use super::quotes;
+use super::service::Payments;
 use super::{msisdn, rates};
-use crate::courses::access::{self, CourseRef};
+use crate::courses::access;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
 use crate::web::Ctx;
 use crate::web::context::RequestContext;
+use crate::web::i18n::Locale;
 
 /// What the checkout form sends: the learner's choices and the quote's token, never a rate or
 /// an amount (those stay on the server with the quote).
@@ -36,6 +40,45 @@ pub struct CheckoutForm {
     pub phone: String,
     #[serde(default)]
     pub quote_id: String,
+    /// The number the learner kept after the warning that its prefix belongs to another
+    /// network than the wallet's (see [`msisdn::mismatch`]); only this exact number passes.
+    #[serde(default)]
+    pub confirmed_phone: String,
+}
+
+/// The warning shown when the number's prefix belongs to another network than the wallet's.
+#[derive(Serialize)]
+struct PrefixWarning {
+    text: String,
+    /// The number as typed, sent back with the form so a second submit goes through.
+    phone: String,
+}
+
+fn prefix_warning(
+    state: &AppState,
+    ctx: &RequestContext,
+    form: &CheckoutForm,
+) -> Option<PrefixWarning> {
+    let wallet = Wallet::parse(&form.wallet)?;
+    let e164 = msisdn::parse(&form.phone).ok()?;
+    let network = msisdn::mismatch(wallet, &e164)?;
+    Some(PrefixWarning {
+        text: state.i18n.format(
+            ctx.locale,
+            "payments.checkout.prefix_warning",
+            &[
+                ("phone", &msisdn::display(&e164)),
+                ("network", state.i18n.t(ctx.locale, network.key())),
+                (
+                    "wallet",
+                    state
+                        .i18n
+                        .t(ctx.locale, &format!("payments.wallet.{}", wallet.code())),
+                ),
+            ],
+        ),
+        phone: form.phone.clone(),
+    })
 }
 
 #[derive(Serialize)]
@@ -46,13 +89,47 @@ struct QuoteView {
     error: Option<String>,
 }
 
+/// What the checkout page says about the item it sells.
+#[derive(Serialize)]
+struct ItemView {
+    title: String,
+    /// Where the form posts (and, with `/number`, the number check).
+    action: String,
+    back: String,
+    /// For a sponsor's batch: the seats, the sponsor and the courses they open.
+    seats: Option<i64>,
+    sponsor: Option<String>,
+    courses: Vec<String>,
+}
+
+impl ItemView {
+    fn of(item: &Item) -> Self {
+        let (seats, sponsor, courses) = match item {
+            Item::Course(_) => (None, None, Vec::new()),
+            Item::Seats(o) => (
+                Some(o.batch.seats),
+                Some(o.batch.sponsor_name.clone()),
+                o.courses.iter().map(|c| c.title.clone()).collect(),
+            ),
+        };
+        Self {
+            title: item.course().title.clone(),
+            action: item.checkout_path(),
+            back: item.back_path(),
+            seats,
+            sponsor,
+            courses,
+        }
+    }
+}
+
 /// The course, if the signed-in learner may buy it; `Err(redirect)` when there is nothing to
 /// buy (free, or already enrolled).
 async fn buyable(
     state: &AppState,
     ctx: &RequestContext,
     slug: &str,
-) -> AppResult<Result<CourseRef, Response>> {
+) -> AppResult<Result<Item, Response>> {
     let user = ctx.require_user()?;
     let course = access::course_for(&state.db, Some(user), slug).await?;
     if !course.is_published() {
@@ -65,7 +142,25 @@ async fn buyable(
             Redirect::to(&format!("/courses/{}", course.slug)).into_response()
         ));
     }
-    Ok(Ok(course))
+    Ok(Ok(Item::Course(course)))
+}
+
+/// The batch `id`'s seats, if the signed-in user may pay for them (an admin or the batch's
+/// contact: anyone else gets "not found"); `Err(redirect)` to the batch when it is not waiting
+/// for a mobile-money payment (free, paid, expired).
+async fn payable_seats(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: i64,
+) -> AppResult<Result<Item, Response>> {
+    crate::seats::access::readable_batch(&state.db, ctx.require_user()?, id).await?;
+    let Some(order) = crate::seats::queries::payable_order(&state.db, id).await? else {
+        return Ok(Err(Redirect::to(&format!("/seats/{id}")).into_response()));
+    };
+    let item = Item::Seats(order);
+    // Mixed currencies or nothing to pay: said plainly (the creation form refuses both).
+    item.reference()?;
+    Ok(Ok(item))
 }
 
 /// The checkout page when no provider is configured and the sandbox is off: it says so plainly
@@ -73,7 +168,7 @@ async fn buyable(
 fn not_configured(
     state: &AppState,
     ctx: &RequestContext,
-    course: &CourseRef,
+    item: &Item,
     status: StatusCode,
 ) -> AppResult<Response> {
     state.render_status(
@@ -81,8 +176,8 @@ fn not_configured(
         status,
         "views/payments/checkout.html",
         context! {
-            course => Serde(course),
-            price => reference_price(course)?.format(ctx.locale),
+            item => Serde(ItemView::of(item)),
+            price => item.reference()?.format(ctx.locale),
             not_configured => true,
         },
     )
@@ -91,13 +186,22 @@ fn not_configured(
 async fn render_form(
     state: &AppState,
     ctx: &RequestContext,
-    course: &CourseRef,
+    item: &Item,
     form: &CheckoutForm,
     error: Option<&str>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
-    let issued = quotes::issue(state, user.id, course).await?;
+    let mut form = form.clone();
+    if form.phone.is_empty()
+        && error.is_none()
+        && let Some(saved) = queries::saved_phone(&state.db, user.id).await?
+        && let Ok(e164) = msisdn::parse(&saved)
+    {
+        // The number saved in the profile, in the local form people type.
+        form.phone = msisdn::local(&e164).unwrap_or(saved);
+    }
+    let issued = quotes::issue(state, user.id, item).await?;
     let rate_view = rates::view(&issued.rate, ctx.locale, &ctx.timezone);
     let quotes: Vec<QuoteView> = issued
         .offers
@@ -117,7 +221,7 @@ async fn render_form(
             }),
         })
         .collect::<Result<_, UnknownCurrency>>()?;
-    let reference = reference_price(course)?;
+    let reference = item.reference()?;
     let summary = issued
         .offers
         .iter()
@@ -143,14 +247,33 @@ async fn render_form(
             ))
         })
         .transpose()?;
-    let mut form = form.clone();
     if form.currency.is_empty() {
         form.currency = reference.currency.code().to_owned();
     }
     if form.wallet.is_empty() {
         form.wallet = Wallet::Orange.code().to_owned();
     }
-    let valid_minutes = (issued.expires_at - OffsetDateTime::now_utc())
+    let warning = prefix_warning(state, ctx, &form);
+    let mut errors = std::collections::BTreeMap::new();
+    if error == Some("payments.error.phone") {
+        errors.insert(
+            "phone",
+            state.i18n.t(ctx.locale, "payments.error.phone").to_owned(),
+        );
+    }
+    let wallets: Vec<(&str, String)> = Wallet::ALL
+        .iter()
+        .map(|w| {
+            (
+                w.code(),
+                state
+                    .i18n
+                    .t(ctx.locale, &format!("payments.wallet.{}", w.code()))
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let valid_minutes = (issued.expires_at - state.clock.now())
         .whole_minutes()
         .max(1);
     state.render_status(
@@ -158,38 +281,37 @@ async fn render_form(
         status,
         "views/payments/checkout.html",
         context! {
-            course => Serde(course),
+            item => Serde(ItemView::of(item)),
             price => reference.format(ctx.locale),
             quotes => Serde(&quotes),
             summary,
             rate => Serde(&rate_view),
             form => Serde(&form),
             quote_id => &issued.token,
-            wallets => Wallet::ALL.iter().map(|w| w.code()).collect::<Vec<_>>(),
+            wallets,
             error => error.map(|k| state.i18n.t(ctx.locale, k).to_owned()),
+            errors,
+            warning => Serde(&warning),
             sandbox => state.payments.sandbox_enabled(),
             valid_minutes,
         },
     )
 }
 
-/// `GET /payments/checkout/{slug}`
-pub async fn checkout_page(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path(slug): Path<String>,
+/// The checkout page of `item` (the form, or why there is none).
+async fn show_checkout(
+    state: &AppState,
+    payments: &Payments,
+    ctx: &RequestContext,
+    item: &Item,
 ) -> AppResult<Response> {
-    let course = match buyable(&state, &ctx, &slug).await? {
-        Ok(c) => c,
-        Err(redirect) => return Ok(redirect),
-    };
-    if !state.payments.available() {
-        return not_configured(&state, &ctx, &course, StatusCode::OK);
+    if !payments.available() {
+        return not_configured(state, ctx, item, StatusCode::OK);
     }
     render_form(
-        &state,
-        &ctx,
-        &course,
+        state,
+        ctx,
+        item,
         &CheckoutForm::default(),
         None,
         StatusCode::OK,
@@ -197,30 +319,130 @@ pub async fn checkout_page(
     .await
 }
 
-/// `POST /payments/checkout/{slug}`: creates the payment from the learner's quote and starts
-/// it; with an open payment for the course already, shows that one instead.
+/// Creates the payment of `item` from the payer's quote and starts it; with an open payment
+/// for the item already, shows that one instead.
+async fn start_checkout(
+    state: &AppState,
+    payments: &Payments,
+    ctx: &RequestContext,
+    item: &Item,
+    form: &CheckoutForm,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    if !payments.available() {
+        return not_configured(state, ctx, item, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    match initiation::begin(state, user.id, item, form).await? {
+        Begun::Payment(reference) => {
+            Ok(Redirect::to(&format!("/payments/{reference}")).into_response())
+        }
+        Begun::Refused(key, status) => render_form(state, ctx, item, form, Some(key), status).await,
+        Begun::ConfirmNumber(network) => {
+            tracing::info!(
+                course.id = item.course().id,
+                batch.id = item.batch_id(),
+                payment.wallet = %form.wallet,
+                ?network,
+                "payments: number of another network, confirmation asked"
+            );
+            render_form(state, ctx, item, form, None, StatusCode::OK).await
+        }
+    }
+}
+
+/// `GET /payments/checkout/{slug}`
+pub async fn checkout_page(
+    State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
+    Ctx(ctx): Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    match buyable(&state, &ctx, &slug).await? {
+        Ok(item) => show_checkout(&state, &payments, &ctx, &item).await,
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// `POST /payments/checkout/{slug}`
 pub async fn start(
+    State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
+    Ctx(ctx): Ctx,
+    Path(slug): Path<String>,
+    Form(form): Form<CheckoutForm>,
+) -> AppResult<Response> {
+    match buyable(&state, &ctx, &slug).await? {
+        Ok(item) => start_checkout(&state, &payments, &ctx, &item, &form).await,
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// `GET /payments/seats/{id}`: the sponsor (or an admin) pays for a batch's seats.
+pub async fn seats_page(
+    State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    match payable_seats(&state, &ctx, id).await? {
+        Ok(item) => show_checkout(&state, &payments, &ctx, &item).await,
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// `POST /payments/seats/{id}`
+pub async fn seats_start(
+    State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<CheckoutForm>,
+) -> AppResult<Response> {
+    match payable_seats(&state, &ctx, id).await? {
+        Ok(item) => start_checkout(&state, &payments, &ctx, &item, &form).await,
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// `POST /payments/checkout/{slug}/number`: the checkout form's number checked against the
+/// chosen wallet as it is typed (htmx, on change of the number or the wallet): the warning
+/// when the prefix belongs to another network, with the number to send back so the submit
+/// goes straight on; nothing otherwise. Without JavaScript, the submit asks the same question.
+pub async fn number_check(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Path(slug): Path<String>,
     Form(form): Form<CheckoutForm>,
 ) -> AppResult<Response> {
-    let course = match buyable(&state, &ctx, &slug).await? {
-        Ok(c) => c,
-        Err(redirect) => return Ok(redirect),
-    };
     let user = ctx.require_user()?;
-    if !state.payments.available() {
-        return not_configured(&state, &ctx, &course, StatusCode::SERVICE_UNAVAILABLE);
-    }
-    match initiation::begin(&state, user.id, &course, &form).await? {
-        Begun::Payment(reference) => {
-            Ok(Redirect::to(&format!("/payments/{reference}")).into_response())
-        }
-        Begun::Refused(key, status) => {
-            render_form(&state, &ctx, &course, &form, Some(key), status).await
-        }
-    }
+    access::course_for(&state.db, Some(user), &slug).await?;
+    number_warning(&state, &ctx, &form)
+}
+
+/// `POST /payments/seats/{id}/number`: the same check on a batch's checkout.
+pub async fn seats_number_check(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<CheckoutForm>,
+) -> AppResult<Response> {
+    crate::seats::access::readable_batch(&state.db, ctx.require_user()?, id).await?;
+    number_warning(&state, &ctx, &form)
+}
+
+fn number_warning(
+    state: &AppState,
+    ctx: &RequestContext,
+    form: &CheckoutForm,
+) -> AppResult<Response> {
+    let warning = prefix_warning(state, ctx, form);
+    Ok(state
+        .render(
+            ctx,
+            "partials/payments/number_check.html",
+            context! { warning => Serde(&warning) },
+        )?
+        .into_response())
 }
 
 /// A payment of the signed-in learner; someone else's is "not found".
@@ -232,14 +454,33 @@ pub async fn own_payment(
     super::access::viewable(&state.db, ctx.require_user()?, reference).await
 }
 
+/// What a payment bought, as pages and receipts name it: the course's title, or the seats of
+/// a sponsor's batch ("50 places · ONG Jeunesse Matadi").
+pub fn item_title(state: &AppState, locale: Locale, p: &PaymentRow) -> String {
+    match (p.seat_count, &p.seat_sponsor) {
+        (Some(seats), Some(sponsor)) => state.i18n.plural(
+            locale,
+            "payments.seats_item",
+            seats,
+            &[("sponsor", sponsor), ("course", &p.course_title)],
+        ),
+        _ => p.course_title.clone(),
+    }
+}
+
 #[derive(Serialize)]
 struct PaymentView {
     reference: String,
     status: &'static str,
+    /// What the heading says: `open`, `succeeded`, `failed` or `expired`.
+    phase: &'static str,
     open: bool,
     amount: String,
+    /// What was bought: the course's title, or "50 places · sponsor".
     course_title: String,
     course_slug: String,
+    /// For a batch's seats: its page, where the codes are once paid.
+    seats_link: Option<String>,
     wallet: String,
     phone: String,
     redirect_url: Option<String>,
@@ -258,10 +499,16 @@ fn payment_view(
     Ok(PaymentView {
         reference: p.reference.clone(),
         status: status.code(),
+        phase: if status.is_final() {
+            status.code()
+        } else {
+            "open"
+        },
         open: !status.is_final(),
         amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
-        course_title: p.course_title.clone(),
+        course_title: item_title(state, ctx.locale, p),
         course_slug: p.course_slug.clone(),
+        seats_link: p.seat_batch_id.map(|id| format!("/seats/{id}")),
         wallet: p.wallet.clone(),
         phone: msisdn::display(&p.msisdn),
         redirect_url: p

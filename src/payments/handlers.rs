@@ -1,5 +1,7 @@
 //! "Mes paiements", provider callbacks, and the sandbox's fake phone page.
 
+use std::sync::Arc;
+
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -13,7 +15,9 @@ use super::model::{Status, is_reference};
 use super::providers::ProviderKind;
 use super::queries::{self, PaymentRow};
 use super::sandbox::SandboxOutcome;
+use super::service::Payments;
 use super::{msisdn, worker};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::money::{Money, UnknownCurrency};
 use crate::state::AppState;
@@ -33,10 +37,10 @@ struct Line {
     refunded: bool,
 }
 
-fn line(p: &PaymentRow, ctx: &RequestContext) -> Result<Line, UnknownCurrency> {
+fn line(state: &AppState, p: &PaymentRow, ctx: &RequestContext) -> Result<Line, UnknownCurrency> {
     Ok(Line {
         reference: p.reference.clone(),
-        course_title: p.course_title.clone(),
+        course_title: super::checkout::item_title(state, ctx.locale, p),
         course_slug: p.course_slug.clone(),
         amount: Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
         status: p.status.clone(),
@@ -53,7 +57,7 @@ pub async fn my_payments(State(state): State<AppState>, Ctx(ctx): Ctx) -> AppRes
     let rows = queries::for_user(&state.db, user.id).await?;
     let lines: Vec<Line> = rows
         .iter()
-        .map(|p| line(p, &ctx))
+        .map(|p| line(&state, p, &ctx))
         .collect::<Result<_, _>>()?;
     Ok(state
         .render(
@@ -176,25 +180,26 @@ async fn receive_callback(
 /// The payment behind a fake phone page: sandbox mode and a sandbox payment only (404
 /// otherwise), the payer or an admin.
 async fn sandbox_payment(
-    state: &AppState,
+    db: &Db,
+    payments: &Payments,
     ctx: &RequestContext,
     reference: &str,
 ) -> AppResult<PaymentRow> {
-    if !state.payments.sandbox_enabled() {
+    if !payments.sandbox_enabled() {
         return Err(AppError::NotFound);
     }
-    super::access::for_phone(&state.db, ctx.require_user()?, reference).await
+    super::access::for_phone(db, ctx.require_user()?, reference).await
 }
 
 /// `GET /payments/sandbox/{reference}`: the phone's part ("Entrez votre code PIN").
 pub async fn sandbox_phone(
     State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
     Ctx(ctx): Ctx,
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
-    let p = sandbox_payment(&state, &ctx, &reference).await?;
-    let fake = state
-        .payments
+    let p = sandbox_payment(&state.db, &payments, &ctx, &reference).await?;
+    let fake = payments
         .sandbox
         .as_ref()
         .and_then(|s| s.payment(&p.reference));
@@ -209,7 +214,7 @@ pub async fn sandbox_phone(
             context! {
                 reference => &p.reference,
                 amount => Money::parse(p.amount_minor, &p.currency)?.format(ctx.locale),
-                course_title => &p.course_title,
+                course_title => super::checkout::item_title(&state, ctx.locale, &p),
                 phone => msisdn::display(&p.msisdn),
                 wallet => &p.wallet,
                 known => fake.is_some(),
@@ -229,18 +234,19 @@ pub struct PhoneForm {
 /// `POST /payments/sandbox/{reference}`: accept / refuse / let expire, then query back.
 pub async fn sandbox_resolve(
     State(state): State<AppState>,
+    State(payments): State<Arc<Payments>>,
     Ctx(ctx): Ctx,
     Path(reference): Path<String>,
     Form(form): Form<PhoneForm>,
 ) -> AppResult<Response> {
-    let p = sandbox_payment(&state, &ctx, &reference).await?;
+    let p = sandbox_payment(&state.db, &payments, &ctx, &reference).await?;
     let outcome = match form.outcome.as_str() {
         "confirm" => SandboxOutcome::Confirm,
         "refuse" => SandboxOutcome::Refuse,
         "expire" => SandboxOutcome::Expire,
         _ => return Err(AppError::BadRequest("payments.sandbox.bad_outcome")),
     };
-    let sandbox = state.payments.sandbox.clone().ok_or(AppError::NotFound)?;
+    let sandbox = payments.sandbox.clone().ok_or(AppError::NotFound)?;
     let back = format!("/payments/sandbox/{}", p.reference);
     if let Err(e) = sandbox.resolve(&p.reference, outcome).await {
         tracing::info!(payment.reference = %p.reference, error = %e, "payments: sandbox outcome not applied");

@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use time::OffsetDateTime;
 
 use super::checkout::CheckoutForm;
+use super::item::Item;
 use super::model::{Status, new_reference};
 use super::providers::{PaymentRequest, ProviderError, ProviderKind, Wallet};
 use super::queries::{self, NewPayment, PaymentRow};
 use super::{msisdn, quotes, worker};
-use crate::courses::access::CourseRef;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::money::Currency;
@@ -25,21 +25,26 @@ pub enum Begun {
     Payment(String),
     /// The form again with this message key and status.
     Refused(&'static str, StatusCode),
+    /// The number's prefix belongs to another network than the wallet's: the form again with
+    /// a warning, to be sent once more as it is (numbers move between operators: never a
+    /// refusal), before any PIN prompt.
+    ConfirmNumber(msisdn::Network),
 }
 
-/// Creates the payment of `user_id` for `course` from the checkout form and starts its
-/// initiation in the background; with an open payment for the course already, that one.
+/// Creates the payment of `user_id` for `item` from the checkout form and starts its
+/// initiation in the background; with an open payment for the item already, that one.
 pub async fn begin(
     state: &AppState,
     user_id: i64,
-    course: &CourseRef,
+    item: &Item,
     form: &CheckoutForm,
 ) -> AppResult<Begun> {
+    let course = item.course();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let refused = |key: &'static str| Ok(Begun::Refused(key, unprocessable));
     // One open payment per learner and course: a second submit shows the first. (The unique
     // index below makes it hold when two submits race.)
-    if let Some(open) = queries::open_for(&state.db, user_id, course.id).await? {
+    if let Some(open) = queries::open_for(&state.db, user_id, course.id, item.batch_id()).await? {
         return Ok(Begun::Payment(open.reference));
     }
     // Each payment pushes a PIN prompt to a phone: at most a few per learner per 10 minutes.
@@ -56,8 +61,13 @@ pub async fn begin(
     let Ok(e164) = msisdn::parse(&form.phone) else {
         return refused("payments.error.phone");
     };
+    if let Some(network) = msisdn::mismatch(wallet, &e164)
+        && msisdn::parse(&form.confirmed_phone).ok().as_deref() != Some(e164.as_str())
+    {
+        return Ok(Begun::ConfirmNumber(network));
+    }
     // The amount, reference price and rate come from the quote stored when the page was shown.
-    let line = match quotes::redeem(state, user_id, course, &form.quote_id, currency).await? {
+    let line = match quotes::redeem(state, user_id, item, &form.quote_id, currency).await? {
         Ok(line) => line,
         Err(key) => {
             tracing::info!(
@@ -82,6 +92,7 @@ pub async fn begin(
             reference: &reference,
             user_id,
             course_id: course.id,
+            seat_batch_id: item.batch_id(),
             wallet: wallet.code(),
             provider: provider.code(),
             currency: currency.code(),
@@ -98,7 +109,7 @@ pub async fn begin(
     .await?;
     if created.is_none() {
         // Another submit (a second tab) created the open payment meanwhile: show that one.
-        return match queries::open_for(&state.db, user_id, course.id).await? {
+        return match queries::open_for(&state.db, user_id, course.id, item.batch_id()).await? {
             Some(open) => {
                 tracing::info!(
                     payment.reference = %open.reference,
@@ -156,7 +167,10 @@ pub async fn initiate(state: &AppState, p: &PaymentRow) -> Result<(), sqlx::Erro
         .await?;
         return Ok(());
     };
-    let mut description = format!("Cours : {}", p.course_title);
+    let mut description = match &p.seat_sponsor {
+        Some(sponsor) => format!("Places : {sponsor}"),
+        None => format!("Cours : {}", p.course_title),
+    };
     if description.chars().count() > 60 {
         description = description.chars().take(60).collect();
     }
@@ -196,14 +210,15 @@ pub async fn initiate(state: &AppState, p: &PaymentRow) -> Result<(), sqlx::Erro
             worker::apply(state, p, Status::Unknown, None, "initiate", &msg, None).await?;
         }
         Err(e) => {
+            let answer = e.to_string();
             worker::apply(
                 state,
                 p,
                 Status::Failed,
                 None,
                 "initiate",
-                &e.to_string(),
-                Some("payments.reason.refused"),
+                &answer,
+                Some(super::refusals::reason_key(&answer).unwrap_or("payments.reason.refused")),
             )
             .await?;
         }

@@ -16,6 +16,7 @@ pub mod checkout;
 pub mod config;
 pub mod handlers;
 pub mod initiation;
+pub mod item;
 pub mod model;
 pub mod msisdn;
 pub mod providers;
@@ -23,7 +24,9 @@ pub mod queries;
 pub mod quotes;
 pub mod rates;
 pub mod receipts;
+pub mod refusals;
 pub mod sandbox;
+pub mod seller;
 pub mod service;
 pub mod worker;
 
@@ -48,10 +51,15 @@ pub fn router() -> Routes {
         .get("/payments", handlers::my_payments)
         .get("/payments/checkout/{slug}", checkout::checkout_page)
         .post("/payments/checkout/{slug}", checkout::start)
+        .post("/payments/checkout/{slug}/number", checkout::number_check)
+        .get("/payments/seats/{id}", checkout::seats_page)
+        .post("/payments/seats/{id}", checkout::seats_start)
+        .post("/payments/seats/{id}/number", checkout::seats_number_check)
         .get("/payments/sandbox/{reference}", handlers::sandbox_phone)
         .post("/payments/sandbox/{reference}", handlers::sandbox_resolve)
         .get("/payments/{reference}", checkout::waiting_page)
         .get("/payments/{reference}/status", checkout::status)
+        .get("/payments/{reference}/receipt", receipts::page)
         .get("/payments/{reference}/receipt.pdf", receipts::download)
         .merge(
             Routes::area(Guard::Role(Role::Admin))
@@ -61,6 +69,8 @@ pub fn router() -> Routes {
                 .post("/admin/payments/pinned", admin::set_pinned)
                 .get("/admin/payments/routing", admin::routing_page)
                 .post("/admin/payments/routing", admin::set_route)
+                .get("/admin/payments/seller", seller::page)
+                .post("/admin/payments/seller", seller::save)
                 .get("/admin/payments/{reference}", admin::detail)
                 .post("/admin/payments/{reference}/requery", admin::requery)
                 .post("/admin/payments/{reference}/refund", admin::refund),

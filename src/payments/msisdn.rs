@@ -2,7 +2,7 @@
 //! spaces, dashes, dots or brackets) → canonical E.164 `+243XXXXXXXXX`, and the format each
 //! provider wants.
 
-use crate::payments::providers::ProviderKind;
+use crate::payments::providers::{ProviderKind, Wallet};
 
 /// Catalogue key of the error shown when a number is not a Congolese mobile number.
 pub const INVALID: &str = "payment_providers.msisdn_invalid";
@@ -61,6 +61,56 @@ pub fn for_provider(kind: ProviderKind, e164: &str) -> Option<String> {
         ProviderKind::Mpesa | ProviderKind::Flexpay => Some(format!("243{n}")),
         ProviderKind::Orange => None,
     }
+}
+
+/// The network a number was first given by, from its prefix (protocols.md: Vodacom
+/// 081/082/083, Airtel 097/098/099, Orange 080/084/085/089, Africell 090/091). Numbers move
+/// between operators, so this is only ever a hint, never a reason to refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Vodacom,
+    Airtel,
+    Orange,
+    Africell,
+}
+
+impl Network {
+    /// Catalogue key of the network's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Network::Vodacom => "payments.network.vodacom",
+            Network::Airtel => "payments.network.airtel",
+            Network::Orange => "payments.network.orange",
+            Network::Africell => "payments.network.africell",
+        }
+    }
+
+    /// The wallet of this network's subscribers (Africell's is not offered here).
+    pub fn wallet(self) -> Option<Wallet> {
+        match self {
+            Network::Vodacom => Some(Wallet::Mpesa),
+            Network::Airtel => Some(Wallet::Airtel),
+            Network::Orange => Some(Wallet::Orange),
+            Network::Africell => None,
+        }
+    }
+}
+
+/// The network of a canonical number's prefix, `None` for a prefix not in the table.
+pub fn network(e164: &str) -> Option<Network> {
+    match national(e164)?.get(..2)? {
+        "81" | "82" | "83" => Some(Network::Vodacom),
+        "97" | "98" | "99" => Some(Network::Airtel),
+        "80" | "84" | "85" | "89" => Some(Network::Orange),
+        "90" | "91" => Some(Network::Africell),
+        _ => None,
+    }
+}
+
+/// The network of `e164` when its prefix belongs to another wallet than `wallet` (the
+/// checkout's warning); `None` when it matches or the prefix is unknown.
+pub fn mismatch(wallet: Wallet, e164: &str) -> Option<Network> {
+    network(e164).filter(|n| n.wallet() != Some(wallet))
 }
 
 /// Display form `+243 99 123 4567`.
@@ -133,6 +183,29 @@ mod tests {
         assert_eq!(local(n).as_deref(), Some("0991234567"));
         assert_eq!(display(n), "+243 99 123 4567");
         assert_eq!(for_provider(ProviderKind::Airtel, "0991234567"), None);
+    }
+
+    #[test]
+    fn a_prefix_of_another_wallet_is_a_mismatch() {
+        assert_eq!(network("+243812345678"), Some(Network::Vodacom));
+        assert_eq!(mismatch(Wallet::Mpesa, "+243812345678"), None);
+        assert_eq!(
+            mismatch(Wallet::Orange, "+243991234567"),
+            Some(Network::Airtel)
+        );
+        assert_eq!(mismatch(Wallet::Orange, "+243841234567"), None);
+        assert_eq!(
+            mismatch(Wallet::Airtel, "+243841234567"),
+            Some(Network::Orange)
+        );
+        assert_eq!(
+            mismatch(Wallet::Airtel, "+243901234567"),
+            Some(Network::Africell)
+        );
+        // A prefix outside the table says nothing.
+        assert_eq!(network("+243861234567"), None);
+        assert_eq!(mismatch(Wallet::Airtel, "+243861234567"), None);
+        assert_eq!(network("0991234567"), None);
     }
 
     proptest! {

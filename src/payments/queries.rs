@@ -14,8 +14,10 @@ const PAYMENT_SELECT: &str = "SELECT p.id, p.reference, p.user_id, p.course_id, 
      p.msisdn, p.status, p.provider_ref, p.callback_secret, p.redirect_url, p.failure_reason, \
      p.invoice_number, p.expires_at, p.next_check_at, p.attempts, p.refunded_at, p.created_at, \
      p.updated_at, p.finalized_at, p.sandbox, c.title AS course_title, c.slug AS course_slug, \
-     u.name AS user_name, u.email AS user_email \
-     FROM payments p JOIN courses c ON c.id = p.course_id JOIN users u ON u.id = p.user_id";
+     u.name AS user_name, u.email AS user_email, p.seat_batch_id, sb.sponsor_name AS seat_sponsor, \
+     sb.seats AS seat_count \
+     FROM payments p JOIN courses c ON c.id = p.course_id JOIN users u ON u.id = p.user_id \
+     LEFT JOIN seat_batches sb ON sb.id = p.seat_batch_id";
 
 #[derive(Clone, Debug, FromRow, Serialize)]
 pub struct PaymentRow {
@@ -51,6 +53,10 @@ pub struct PaymentRow {
     pub course_slug: String,
     pub user_name: String,
     pub user_email: String,
+    /// The sponsor's batch this payment buys the seats of (`None`: the course, for the payer).
+    pub seat_batch_id: Option<i64>,
+    pub seat_sponsor: Option<String>,
+    pub seat_count: Option<i64>,
 }
 
 impl PaymentRow {
@@ -67,6 +73,7 @@ pub struct NewPayment<'a> {
     pub reference: &'a str,
     pub user_id: i64,
     pub course_id: i64,
+    pub seat_batch_id: Option<i64>,
     pub wallet: &'a str,
     pub provider: &'a str,
     pub currency: &'a str,
@@ -92,15 +99,15 @@ fn in_list(statuses: &[Status]) -> String {
 /// has an open payment for the course (the `payments_one_open` unique index): the caller shows
 /// that one instead, so two tabs submitting at once push one PIN prompt, not two.
 pub async fn insert_payment(db: &Db, p: NewPayment<'_>) -> Result<Option<i64>, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     // ON CONFLICT without a target covers the partial unique index on both engines; on
     // PostgreSQL a concurrent insert waits for the other transaction, then does nothing.
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO payments (reference, user_id, course_id, wallet, provider, currency, \
          amount_minor, ref_currency, ref_amount_minor, rate_id, rate_x10000, msisdn, status, \
-         expires_at, next_check_at, attempts, created_at, updated_at, sandbox) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $15, 0, $14, $14, $16) \
+         expires_at, next_check_at, attempts, created_at, updated_at, sandbox, seat_batch_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'created', $13, $15, 0, $14, $14, $16, $17) \
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(p.reference)
@@ -121,6 +128,7 @@ pub async fn insert_payment(db: &Db, p: NewPayment<'_>) -> Result<Option<i64>, s
         time::OffsetDateTime::now_utc() + time::Duration::seconds(super::model::backoff_secs(0)),
     ))
     .bind(i64::from(p.sandbox))
+    .bind(p.seat_batch_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else {
@@ -207,7 +215,7 @@ pub async fn record_initiation(
     .bind(provider_ref)
     .bind(callback_secret)
     .bind(redirect_url)
-    .bind(db::now())
+    .bind(db.now())
     .bind(payment_id)
     .execute(&db.pool)
     .await?;
@@ -229,7 +237,7 @@ pub async fn transition(
     if from.is_empty() || to == Status::Succeeded {
         return Ok(false);
     }
-    let now = db::now();
+    let now = db.now();
     let finalized = to.is_final().then_some(now.as_str());
     let mut tx = db.pool.begin().await?;
     let changed: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -282,21 +290,23 @@ pub async fn succeed(
     source: &str,
     raw: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let year = time::OffsetDateTime::now_utc().year();
     let mut tx = db.pool.begin().await?;
-    let row: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE payments SET status = 'succeeded', updated_at = $1, finalized_at = $1, \
+    let row: Option<(i64, i64, Option<i64>, i64, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE payments SET status = 'succeeded', updated_at = $1, finalized_at = $1, \
          provider_ref = COALESCE(provider_ref, $2) \
-         WHERE id = $3 AND status IN ({}) RETURNING user_id, course_id",
-        in_list(Status::allowed_from(Status::Succeeded))
-    )))
-    .bind(&now)
-    .bind(provider_ref)
-    .bind(payment_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((user_id, course_id)) = row else {
+         WHERE id = $3 AND status IN ({}) \
+         RETURNING user_id, course_id, seat_batch_id, amount_minor, currency",
+            in_list(Status::allowed_from(Status::Succeeded))
+        )))
+        .bind(&now)
+        .bind(provider_ref)
+        .bind(payment_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((user_id, course_id, seat_batch_id, amount_minor, currency)) = row else {
         tx.rollback().await?;
         return Ok(None);
     };
@@ -334,7 +344,15 @@ pub async fn succeed(
         .bind(payment_id)
         .execute(&mut *tx)
         .await?;
-    crate::courses::queries::enrol_in(&mut tx, user_id, course_id, "payment").await?;
+    match seat_batch_id {
+        // A sponsor's seats: the batch's codes, not an enrolment of the payer.
+        Some(batch_id) => {
+            let paid = crate::money::Money::parse(amount_minor, &currency)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?;
+            crate::seats::queries::issue_paid(&mut tx, batch_id, paid, &now).await?;
+        }
+        None => crate::courses::queries::enrol_in(&mut tx, user_id, course_id, "payment").await?,
+    }
     tx.commit().await?;
     Ok(Some(invoice))
 }
@@ -378,7 +396,7 @@ pub async fn check_now(db: &Db, payment_id: i64) -> Result<(), sqlx::Error> {
         "UPDATE payments SET next_check_at = $1 WHERE id = $2 AND status IN ({})",
         in_list(&Status::OPEN)
     )))
-    .bind(db::now())
+    .bind(db.now())
     .bind(payment_id)
     .execute(&db.pool)
     .await?;
@@ -552,7 +570,7 @@ pub async fn refund(
     note: &str,
     admin_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let row: Option<(i64, String)> = sqlx::query_as(
         "UPDATE payments SET refunded_at = $1, updated_at = $1 \
@@ -648,7 +666,7 @@ pub async fn insert_rate(
     .bind(source)
     .bind(note)
     .bind(set_by)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }
@@ -700,25 +718,29 @@ pub async fn set_route(
     .bind(currency)
     .bind(provider)
     .bind(admin_id)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
 }
 
-/// The open payment of a learner for a course (at most one: `payments_one_open`).
+/// The open payment of a payer for a course, or for a batch's seats (at most one:
+/// `payments_one_open`).
 pub async fn open_for(
     db: &Db,
     user_id: i64,
     course_id: i64,
+    seat_batch_id: Option<i64>,
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{PAYMENT_SELECT} WHERE p.user_id = $1 AND p.course_id = $2 AND p.status IN ({}) \
+        "{PAYMENT_SELECT} WHERE p.user_id = $1 AND p.course_id = $2 \
+         AND COALESCE(p.seat_batch_id, 0) = $3 AND p.status IN ({}) \
          ORDER BY p.id DESC LIMIT 1",
         in_list(&Status::OPEN)
     )))
     .bind(user_id)
     .bind(course_id)
+    .bind(seat_batch_id.unwrap_or(0))
     .fetch_optional(&db.pool)
     .await
 }
@@ -732,6 +754,7 @@ pub struct QuoteRow {
     pub token: String,
     pub user_id: i64,
     pub course_id: i64,
+    pub seat_batch_id: Option<i64>,
     pub currency: String,
     pub amount_minor: i64,
     pub ref_currency: String,
@@ -743,15 +766,16 @@ pub struct QuoteRow {
     pub created_at: String,
 }
 
-const QUOTE_SELECT: &str = "SELECT id, token, user_id, course_id, currency, amount_minor, \
+const QUOTE_SELECT: &str = "SELECT id, token, user_id, course_id, seat_batch_id, currency, amount_minor, \
      ref_currency, ref_amount_minor, rate_id, rate_x10000, pinned, expires_at, created_at \
      FROM payment_quotes";
 
-/// A quote to store: the same token, learner, course, rate and expiry for every line.
+/// A quote to store: the same token, learner, course (or batch), rate and expiry for every line.
 pub struct NewQuote<'a> {
     pub token: &'a str,
     pub user_id: i64,
     pub course_id: i64,
+    pub seat_batch_id: Option<i64>,
     pub rate_id: i64,
     pub rate_x10000: i64,
     pub expires_at: &'a str,
@@ -769,7 +793,7 @@ pub struct NewQuoteLine {
 
 /// Stores the lines of one quote, and forgets the learner's expired quotes.
 pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<(), sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM payment_quotes WHERE user_id = $1 AND expires_at < $2")
         .bind(q.user_id)
@@ -779,8 +803,9 @@ pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<(), sqlx::Error> 
     for line in &q.lines {
         sqlx::query(
             "INSERT INTO payment_quotes (token, user_id, course_id, currency, amount_minor, \
-             ref_currency, ref_amount_minor, rate_id, rate_x10000, pinned, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             ref_currency, ref_amount_minor, rate_id, rate_x10000, pinned, expires_at, created_at, \
+             seat_batch_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(q.token)
         .bind(q.user_id)
@@ -794,6 +819,7 @@ pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<(), sqlx::Error> 
         .bind(i64::from(line.pinned))
         .bind(q.expires_at)
         .bind(&now)
+        .bind(q.seat_batch_id)
         .execute(&mut *tx)
         .await?;
     }
@@ -801,21 +827,25 @@ pub async fn insert_quote(db: &Db, q: &NewQuote<'_>) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-/// The currencies of the learner's newest quote for a course still valid after `valid_after`.
+/// The currencies of the payer's newest quote for a course (or a batch's seats) still valid
+/// after `valid_after`.
 pub async fn latest_quote(
     db: &Db,
     user_id: i64,
     course_id: i64,
+    seat_batch_id: Option<i64>,
     valid_after: &str,
 ) -> Result<Vec<QuoteRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{QUOTE_SELECT} WHERE token = (SELECT token FROM payment_quotes \
-           WHERE user_id = $1 AND course_id = $2 AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
+           WHERE user_id = $1 AND course_id = $2 AND COALESCE(seat_batch_id, 0) = $4 \
+           AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
          ORDER BY currency"
     )))
     .bind(user_id)
     .bind(course_id)
     .bind(valid_after)
+    .bind(seat_batch_id.unwrap_or(0))
     .fetch_all(&db.pool)
     .await
 }
@@ -902,7 +932,7 @@ pub async fn set_pinned_price(
             .bind(currency)
             .bind(amount)
             .bind(admin_id)
-            .bind(db::now())
+            .bind(db.now())
             .execute(&db.pool)
             .await?;
         }
@@ -917,4 +947,66 @@ pub async fn created_since(db: &Db, user_id: i64, since: &str) -> Result<i64, sq
         .bind(since)
         .fetch_one(&db.pool)
         .await
+}
+
+/// The phone number saved in the learner's profile (`users.phone`), if any.
+pub async fn saved_phone(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let phone: Option<Option<String>> = sqlx::query_scalar("SELECT phone FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(phone.flatten().filter(|p| !p.trim().is_empty()))
+}
+
+// ---- Seller (receipts) ----
+
+/// Who sells, as receipts name them: the platform's name, address and DRC tax identifiers.
+#[derive(Clone, Debug, Default, FromRow, Serialize, serde::Deserialize)]
+pub struct Seller {
+    pub name: String,
+    pub address: String,
+    pub rccm: String,
+    pub id_nat: String,
+    pub nif: String,
+}
+
+/// The seller an admin set, if any.
+pub async fn seller(db: &Db) -> Result<Option<Seller>, sqlx::Error> {
+    sqlx::query_as("SELECT name, address, rccm, id_nat, nif FROM payment_seller WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Stores the seller (one row).
+pub async fn set_seller(db: &Db, s: &Seller, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO payment_seller (id, name, address, rccm, id_nat, nif, updated_by, updated_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, \
+         rccm = excluded.rccm, id_nat = excluded.id_nat, nif = excluded.nif, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(&s.name)
+    .bind(&s.address)
+    .bind(&s.rccm)
+    .bind(&s.id_nat)
+    .bind(&s.nif)
+    .bind(user_id)
+    .bind(db.now())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Stores the operator's reason of a failed payment that has none yet.
+pub async fn add_failure_reason(db: &Db, payment_id: i64, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE payments SET failure_reason = $1 \
+         WHERE id = $2 AND status = 'failed' AND failure_reason IS NULL",
+    )
+    .bind(reason)
+    .bind(payment_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }

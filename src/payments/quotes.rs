@@ -1,16 +1,17 @@
 //! Quotes kept on the server. The checkout page stores what it shows — per currency: amount,
-//! reference price, rate, expiry, bound to the learner and the course — under a random token,
+//! reference price, rate, expiry, bound to the payer and the item (a course, or a batch's
+//! seats) — under a random token,
 //! and the form sends back only that token: the client never names a rate or an amount.
 
 use time::OffsetDateTime;
 
+use super::item::Item;
 use super::model::{QUOTE_MINUTES, Quote, quote};
 use super::queries::{self, NewQuote, NewQuoteLine, QuoteRow, RateRow};
 use super::rates;
-use crate::courses::access::CourseRef;
 use crate::db;
 use crate::error::AppResult;
-use crate::money::{Currency, Money, UnknownCurrency};
+use crate::money::{Currency, Money};
 use crate::state::AppState;
 use crate::web::tokens::random_hex;
 
@@ -23,18 +24,6 @@ const TOKEN_LEN: usize = 32;
 /// Why a submitted quote is not honoured (message keys of the checkout form).
 pub const QUOTE_EXPIRED: &str = "payments.error.quote_expired";
 pub const QUOTE_INVALID: &str = "payments.error.quote_invalid";
-
-pub fn reference_price(course: &CourseRef) -> Result<Money, UnknownCurrency> {
-    Money::parse(course.price_minor, &course.currency)
-}
-
-async fn pinned(state: &AppState, course: &CourseRef) -> AppResult<Vec<Money>> {
-    let pins = queries::pinned_prices(&state.db, course.id).await?;
-    Ok(pins
-        .into_iter()
-        .map(|(currency, amount)| Money::parse(amount, &currency))
-        .collect::<Result<_, _>>()?)
-}
 
 /// What the learner pays for `course` in `currency` at `rate_x10000`, or the message key of
 /// why that currency cannot be offered (provider limits).
@@ -77,12 +66,12 @@ fn same_line(row: &QuoteRow, q: &Quote, rate_id: i64) -> bool {
         && row.rate_id == Some(rate_id)
 }
 
-/// The quote for the checkout page of `course`: the learner's recent one when it still says
-/// the same (rate, price, pinned prices), else a new one valid [`QUOTE_MINUTES`] minutes.
-pub async fn issue(state: &AppState, user_id: i64, course: &CourseRef) -> AppResult<Issued> {
+/// The quote for the checkout page of `item`: the payer's recent one when it still says the
+/// same (rate, price, pinned prices), else a new one valid [`QUOTE_MINUTES`] minutes.
+pub async fn issue(state: &AppState, user_id: i64, item: &Item) -> AppResult<Issued> {
     let rate = rates::current(state).await?;
-    let reference = reference_price(course)?;
-    let pins = pinned(state, course).await?;
+    let reference = item.reference()?;
+    let pins = item.pins(&state.db).await?;
     let computed: Vec<(Currency, Result<Quote, &'static str>)> = [Currency::Usd, Currency::Cdf]
         .into_iter()
         .map(|c| (c, compute(state, reference, &pins, c, rate.rate_x10000)))
@@ -91,11 +80,12 @@ pub async fn issue(state: &AppState, user_id: i64, course: &CourseRef) -> AppRes
         .iter()
         .filter_map(|(_, q)| q.as_ref().ok())
         .collect();
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let recent = queries::latest_quote(
         &state.db,
         user_id,
-        course.id,
+        item.course().id,
+        item.batch_id(),
         &db::timestamp(now + time::Duration::minutes(REUSE_MINUTES)),
     )
     .await?;
@@ -117,7 +107,8 @@ pub async fn issue(state: &AppState, user_id: i64, course: &CourseRef) -> AppRes
                 &NewQuote {
                     token: &token,
                     user_id,
-                    course_id: course.id,
+                    course_id: item.course().id,
+                    seat_batch_id: item.batch_id(),
                     rate_id: rate.id,
                     rate_x10000: rate.rate_x10000,
                     expires_at: &db::timestamp(expires_at),
@@ -159,13 +150,13 @@ fn is_token(s: &str) -> bool {
     s.len() == TOKEN_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// The line of the quote `token` the learner accepted in `currency`, if it is his, for this
-/// course, not expired, and the course's price (and pinned price) has not changed since: the
-/// amount charged is the stored one, at the rate stored with it. `Err` holds the message key.
+/// The line of the quote `token` the payer accepted in `currency`, if it is his, for this
+/// item, not expired, and the price (and pinned price) has not changed since: the amount
+/// charged is the stored one, at the rate stored with it. `Err` holds the message key.
 pub async fn redeem(
     state: &AppState,
     user_id: i64,
-    course: &CourseRef,
+    item: &Item,
     token: &str,
     currency: Currency,
 ) -> AppResult<Result<QuoteRow, &'static str>> {
@@ -176,17 +167,20 @@ pub async fn redeem(
     // Someone else's quote, or another course's, is "unknown" too: nothing is revealed.
     let Some(line) = queries::quote_line(&state.db, token, currency.code())
         .await?
-        .filter(|l| l.user_id == user_id && l.course_id == course.id)
+        .filter(|l| {
+            l.user_id == user_id
+                && l.course_id == item.course().id
+                && l.seat_batch_id == item.batch_id()
+        })
     else {
         return Ok(Err(QUOTE_INVALID));
     };
-    let alive =
-        db::parse_timestamp(&line.expires_at).is_some_and(|t| OffsetDateTime::now_utc() < t);
+    let alive = db::parse_timestamp(&line.expires_at).is_some_and(|t| state.clock.now() < t);
     if !alive {
         return Ok(Err(QUOTE_EXPIRED));
     }
-    let reference = reference_price(course)?;
-    let pins = pinned(state, course).await?;
+    let reference = item.reference()?;
+    let pins = item.pins(&state.db).await?;
     let still = match (
         line.rate_id,
         compute(state, reference, &pins, currency, line.rate_x10000),

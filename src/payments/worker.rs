@@ -173,9 +173,20 @@ pub async fn apply(
     raw: &str,
     reason: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
+    // The operator's own reason, when its answer gives a known code (shown in words).
+    let reason = reason.or_else(|| {
+        (to == Status::Failed)
+            .then(|| super::refusals::reason_key(raw))
+            .flatten()
+    });
     let current = p.status();
     if to == current && to != Status::Succeeded {
         queries::note(&state.db, p.id, current.code(), source, raw).await?;
+        // A status query may report the failure first (without its reason) and the blocked
+        // initiation answer with the operator's code next (M-Pesa): keep that reason.
+        if let Some(reason) = reason.filter(|_| to == Status::Failed) {
+            queries::add_failure_reason(&state.db, p.id, reason).await?;
+        }
         return Ok(false);
     }
     match to {
@@ -202,6 +213,9 @@ pub async fn apply(
                     .await?;
             if !changed {
                 queries::note(&state.db, p.id, p.status.as_str(), source, raw).await?;
+                if let Some(reason) = reason.filter(|_| other == Status::Failed) {
+                    queries::add_failure_reason(&state.db, p.id, reason).await?;
+                }
             }
             Ok(changed)
         }
@@ -211,13 +225,17 @@ pub async fn apply(
 /// The learner's notification (and e-mail, per their settings). Failures are logged: the
 /// payment and the enrolment are already committed.
 async fn after_success(state: &AppState, p: &PaymentRow) {
-    let link = format!("/payments/{}", p.reference);
+    // A sponsor's seats: the batch's page, where its codes now are.
+    let (link, subject) = match (p.seat_batch_id, &p.seat_sponsor) {
+        (Some(id), Some(sponsor)) => (format!("/seats/{id}"), sponsor),
+        _ => (format!("/payments/{}", p.reference), &p.course_title),
+    };
     if let Err(e) = notify(
         state,
         p.user_id,
         Notice {
             kind: Kind::PaymentConfirmed,
-            subject: &p.course_title,
+            subject,
             link: &link,
         },
     )

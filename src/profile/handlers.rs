@@ -94,10 +94,27 @@ async fn render_profile(
         queries::minutes_spent(db, user.id).await?,
         &queries::best_quiz_scores(db, user.id).await?,
     );
+    let certificate_count = crate::certificates::queries::valid_codes(db, user.id)
+        .await?
+        .len();
     let email = &user.email;
-    let zones = zone_options(&form.timezone, crate::web::time::now());
     let platform_zone =
         crate::web::time::zone_label(&state.config.timezone, crate::web::time::now());
+    // The choices as `[value, label]` pairs for the `select` macro: first "the platform's zone".
+    let zones: Vec<(String, String)> = std::iter::once((
+        String::new(),
+        state.i18n.format(
+            ctx.locale,
+            "profile.timezone_platform",
+            &[("zone", platform_zone.as_str())],
+        ),
+    ))
+    .chain(
+        zone_options(&form.timezone, crate::web::time::now())
+            .into_iter()
+            .map(|z| (z.name, z.label)),
+    )
+    .collect();
     let held_photo = match &user.photo_path {
         Some(stem) => {
             let dir = super::photo::photos_dir(&state.config.data_dir);
@@ -114,13 +131,13 @@ async fn render_profile(
             form => Serde(form),
             errors => Serde(errors),
             zones => Serde(zones),
-            platform_zone,
             email,
             photo => user.photo_path.clone(),
             held_photo,
             history => Serde(history),
             quizzes => Serde(quizzes),
             stats => Serde(stats),
+            certificate_count,
         },
     )
 }

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use super::model::ProfileInput;
-use crate::db::{self, Db};
+use crate::db::Db;
 
 /// The editable personal information of a user.
 #[derive(Debug, FromRow)]
@@ -191,7 +191,7 @@ pub async fn create_email_change(
     .bind(new_email)
     .bind(token_hash)
     .bind(expires_at)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -204,7 +204,7 @@ pub async fn peek_email_change(db: &Db, token_hash: &str) -> Result<Option<Strin
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_optional(&db.pool)
     .await
 }
@@ -224,7 +224,7 @@ pub enum EmailChange {
 
 /// Uses the token once and sets the user's address, in one transaction.
 pub async fn apply_email_change(db: &Db, token_hash: &str) -> Result<EmailChange, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let row: Option<(i64, String)> = sqlx::query_as(
         "UPDATE email_changes SET used_at = $1 \

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::db::{self, Db};
+use crate::db::Db;
 
 /// How far a learner is in one course.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub async fn mark_lesson_done(db: &Db, user_id: i64, lesson_id: i64) -> Result<(
     )
     .bind(user_id)
     .bind(lesson_id)
-    .bind(db::now())
+    .bind(db.now())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -195,7 +195,7 @@ pub async fn record_completion_if_done(
     if !course_progress(db, user_id, course_id).await?.is_complete() {
         return Ok(false);
     }
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let updated = sqlx::query(
         "UPDATE enrolments SET completed_at = $1 \

@@ -54,7 +54,8 @@ async fn render_form(
     let user = ctx.require_user()?;
     let views: Vec<QuestionView> = questions.iter().map(QuestionView::from).collect();
     let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
-    let attempts_left = quiz.max_attempts.map(|max| (max - summary.attempts).max(0));
+    let attempts_left = summary.attempts_left(quiz.max_attempts);
+    let trainer_name = out_of_attempts_trainer(state, course, attempts_left).await?;
     let values = context! {
         course_slug => &course.slug,
         course_title => &course.title,
@@ -62,6 +63,7 @@ async fn render_form(
         questions => Serde(views),
         summary => Serde(&summary),
         attempts_left,
+        trainer_name,
         form_error => error.map(|key| state.i18n.t(ctx.locale, key)),
     };
     let status = if error.is_some() {
@@ -75,6 +77,19 @@ async fn render_form(
         "views/quizzes/show.html"
     };
     state.render_status(ctx, status, name, values)
+}
+
+/// The trainer's name, for the "ask your trainer" line of a learner with no attempt left.
+async fn out_of_attempts_trainer(
+    state: &AppState,
+    course: &access::CourseRef,
+    attempts_left: Option<i64>,
+) -> AppResult<Option<String>> {
+    if attempts_left != Some(0) {
+        return Ok(None);
+    }
+    let detail = crate::courses::queries::course_detail(&state.db, course.id).await?;
+    Ok(Some(detail.trainer_name))
 }
 
 /// A submission key chosen by the browser (`client_key`): 8 to 64 letters, digits or dashes.
@@ -146,8 +161,8 @@ pub async fn submit_quiz(
         },
     )
     .await?;
-    let number = match recorded {
-        Recorded::New(number) => number,
+    match recorded {
+        Recorded::New(_) => {}
         Recorded::Replay(stored) => {
             return show_stored(&state, &ctx, fragment, &course, &quiz, &questions, stored).await;
         }
@@ -162,7 +177,6 @@ pub async fn submit_quiz(
     if course_completed {
         crate::certificates::issue_on_completion(&state, user.id, course.id).await?;
     }
-    let attempts_left = quiz.max_attempts.map(|max| (max - number).max(0));
     render_result(
         &state,
         &ctx,
@@ -170,9 +184,9 @@ pub async fn submit_quiz(
         &course,
         &quiz,
         &result,
-        attempts_left,
         course_completed,
     )
+    .await
 }
 
 /// The result of an attempt already recorded, graded again from its stored answers.
@@ -185,53 +199,54 @@ async fn show_stored(
     questions: &[Question],
     stored: queries::StoredAttempt,
 ) -> AppResult<Response> {
-    let user = ctx.require_user()?;
     let answers: Answers = serde_json::from_str(&stored.answers).unwrap_or_default();
     let mut result = grade(questions, &answers, quiz.pass_percent);
     result.score_percent = stored.score_percent;
     result.passed = stored.passed != 0;
-    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
-    let attempts_left = quiz.max_attempts.map(|max| (max - summary.attempts).max(0));
-    render_result(
-        state,
-        ctx,
-        fragment,
-        course,
-        quiz,
-        &result,
-        attempts_left,
-        false,
-    )
+    render_result(state, ctx, fragment, course, quiz, &result, false).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the render of one result, all of it needed"
-)]
-fn render_result(
+/// The result of one attempt, with the learner's standing on the quiz read after it was
+/// stored: attempts left, and whether the quiz is passed (by this attempt or an earlier one:
+/// the server's grading, never "pas encore réussi" beside a passing best score).
+async fn render_result(
     state: &AppState,
     ctx: &Ctx,
     fragment: bool,
     course: &access::CourseRef,
     quiz: &Quiz,
     result: &Grade,
-    attempts_left: Option<i64>,
     course_completed: bool,
 ) -> AppResult<Response> {
+    let user = ctx.require_user()?;
+    let summary = queries::attempt_summary(&state.db, user.id, quiz.id).await?;
+    let attempts_left = summary.attempts_left(quiz.max_attempts);
+    let quiz_passed = result.passed || summary.passed != 0;
     // Correct answers and explanations are revealed once passed or when no attempt is left.
-    let reveal = result.passed || attempts_left == Some(0);
+    let reveal = quiz_passed || attempts_left == Some(0);
+    let certificate_code = if quiz_passed {
+        crate::certificates::queries::valid_code(&state.db, user.id, course.id).await?
+    } else {
+        None
+    };
+    let trainer_name = out_of_attempts_trainer(state, course, attempts_left).await?;
     let values = context! {
         course_slug => &course.slug,
         course_title => &course.title,
         quiz => Serde(quiz),
         result => Serde(result),
+        quiz_passed,
+        best_score => summary.best_score,
         reveal,
         attempts_left,
+        trainer_name,
         course_completed,
+        certificate_code,
     };
-    if fragment {
-        state.render_status(ctx, StatusCode::OK, "partials/quizzes/result.html", values)
+    let name = if fragment {
+        "partials/quizzes/result.html"
     } else {
-        state.render_status(ctx, StatusCode::OK, "views/quizzes/result.html", values)
-    }
+        "views/quizzes/result.html"
+    };
+    state.render_status(ctx, StatusCode::OK, name, values)
 }

@@ -21,6 +21,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::clock::Clock;
 use crate::db::{self, Db, Engine};
 use crate::error::AppResult;
 
@@ -72,15 +73,18 @@ pub struct Hub {
 
 struct Inner {
     db: Db,
+    /// "Now" for presence (heartbeats and staleness), so tests move time instead of sleeping.
+    clock: Clock,
     topics: Mutex<HashMap<String, broadcast::Sender<Event>>>,
     presence: presence::Presence,
 }
 
 impl Hub {
     /// Creates the hub and, on PostgreSQL, starts listening on the bus channel.
-    pub async fn start(db: Db, database_url: &str) -> anyhow::Result<Self> {
+    pub async fn start(db: Db, database_url: &str, clock: Clock) -> anyhow::Result<Self> {
         let hub = Self {
             inner: Arc::new(Inner {
+                clock,
                 presence: presence::Presence::new(),
                 topics: Mutex::new(HashMap::new()),
                 db: db.clone(),
@@ -96,6 +100,10 @@ impl Hub {
 
     pub(crate) fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
     /// Subscribes to `topic`; dropping the receiver unsubscribes.
@@ -186,6 +194,16 @@ impl Hub {
         presence::online(self, user_ids).await
     }
 
+    /// How many users this instance holds online (one or more open connections each).
+    pub fn local_online_count(&self) -> usize {
+        self.presence().local_count()
+    }
+
+    /// How many connections (sockets and streams) of signed-in users this instance holds.
+    pub fn connection_count(&self) -> usize {
+        self.presence().connection_count()
+    }
+
     pub(crate) fn presence(&self) -> &presence::Presence {
         &self.inner.presence
     }
@@ -251,13 +269,13 @@ async fn load_payload(db: &Db, id: i64) -> Result<String, sqlx::Error> {
 
 /// Forgets topics nobody listens to, large payloads older than an hour and stale presence
 /// rows (housekeeping).
-pub async fn prune(hub: &Hub) -> Result<(), sqlx::Error> {
+pub async fn prune(hub: &Hub) -> AppResult<()> {
     hub.inner
         .topics
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .retain(|_, sender| sender.receiver_count() > 0);
-    let hour_ago = db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let hour_ago = db::timestamp(hub.inner.clock.now() - time::Duration::hours(1));
     sqlx::query("DELETE FROM realtime_payloads WHERE created_at < $1")
         .bind(hour_ago)
         .execute(&hub.inner.db.pool)
@@ -310,7 +328,9 @@ mod tests {
         );
         let db = Db::connect(&url).await.expect("db");
         db.migrate().await.expect("migrations");
-        Hub::start(db, &url).await.expect("hub")
+        Hub::start(db, &url, Clock::adjustable())
+            .await
+            .expect("hub")
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::handlers::{back_to_editor, editable, render_course_form, translate};
+use super::handlers::{back_to_editor, editable, render_course_form_with, translate};
 use super::model::{Errors, LessonForm, MoveForm, TitleForm, move_in, parse_section_title};
 use super::queries::{self, Ordered};
 use crate::error::{AppError, AppResult};
@@ -21,6 +21,7 @@ async fn render_curriculum(
     course_id: i64,
     status: StatusCode,
     errors: Errors,
+    typed: &Typed,
 ) -> AppResult<Response> {
     let curriculum = queries::curriculum(&state.db, course_id).await?;
     state.render_status(
@@ -31,8 +32,27 @@ async fn render_curriculum(
             course => context! { id => course_id },
             curriculum => Serde(curriculum),
             errors => Serde(errors),
+            ..typed.values()
         },
     )
+}
+
+/// A refused section title as typed, shown again in its field: a new section's (`section:
+/// None`) or a rename's.
+#[derive(Default)]
+struct Typed {
+    section: Option<i64>,
+    title: Option<String>,
+}
+
+impl Typed {
+    fn values(&self) -> minijinja::Value {
+        match (&self.title, self.section) {
+            (Some(title), Some(id)) => context! { typed_section => id, typed_title => title },
+            (Some(title), None) => context! { section_title => title },
+            _ => context! {},
+        }
+    }
 }
 
 /// After a successful change: the fresh fragment for htmx, a redirect otherwise.
@@ -43,7 +63,15 @@ async fn changed(
     course_id: i64,
 ) -> AppResult<Response> {
     if fragment {
-        render_curriculum(state, ctx, course_id, StatusCode::OK, Errors::new()).await
+        render_curriculum(
+            state,
+            ctx,
+            course_id,
+            StatusCode::OK,
+            Errors::new(),
+            &Typed::default(),
+        )
+        .await
     } else {
         Ok(back_to_editor(course_id, "curriculum"))
     }
@@ -56,6 +84,7 @@ async fn refused(
     fragment: bool,
     course_id: i64,
     errors: Errors,
+    typed: Typed,
 ) -> AppResult<Response> {
     if fragment {
         return render_curriculum(
@@ -64,19 +93,21 @@ async fn refused(
             course_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             errors,
+            &typed,
         )
         .await;
     }
     let course = queries::course(&state.db, course_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    render_course_form(
+    render_course_form_with(
         state,
         ctx,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(&course),
         &course.form(),
         errors,
+        typed.values(),
     )
     .await
 }
@@ -110,6 +141,10 @@ pub async fn add_section(
                 fragment,
                 id,
                 one_error(&state, &ctx, "section_title", key),
+                Typed {
+                    section: None,
+                    title: Some(form.title.clone()),
+                },
             )
             .await
         }
@@ -134,7 +169,11 @@ pub async fn rename_section(
         Err(key) => {
             let mut errors = Errors::new();
             errors.insert("section", state.i18n.t(ctx.locale, key).to_owned());
-            refused(&state, &ctx, fragment, id, errors).await
+            let typed = Typed {
+                section: Some(section_id),
+                title: Some(form.title.clone()),
+            };
+            refused(&state, &ctx, fragment, id, errors, typed).await
         }
     }
 }

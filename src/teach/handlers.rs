@@ -81,7 +81,48 @@ pub(super) async fn render_course_form(
     form: &CourseForm,
     errors: Errors,
 ) -> AppResult<Response> {
+    render_course_form_with(state, ctx, status, course, form, errors, context! {}).await
+}
+
+/// [`render_course_form`] with `extra` values for the page (what was typed in a refused
+/// curriculum form).
+pub(super) async fn render_course_form_with(
+    state: &AppState,
+    ctx: &RequestContext,
+    status: StatusCode,
+    course: Option<&CourseRow>,
+    form: &CourseForm,
+    errors: Errors,
+    extra: Value,
+) -> AppResult<Response> {
     let categories = queries::categories(&state.db).await?;
+    // The choices as `[value, label]` pairs for `forms.select`.
+    let category_options: Vec<(String, String)> = std::iter::once((
+        String::new(),
+        state
+            .i18n
+            .t(ctx.locale, "teach.course.choose_category")
+            .to_owned(),
+    ))
+    .chain(
+        categories
+            .iter()
+            .map(|c| (c.id.to_string(), c.name.clone())),
+    )
+    .collect();
+    let level_options: Vec<(&str, String)> = LEVELS
+        .iter()
+        .map(|l| {
+            (
+                *l,
+                state
+                    .i18n
+                    .t(ctx.locale, &format!("course.level.{l}"))
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let currency_options = [("USD", "USD"), ("CDF", "CDF")];
     let editor = match course {
         Some(c) => editor_values(state, c).await?,
         None => context! {},
@@ -92,12 +133,13 @@ pub(super) async fn render_course_form(
         "views/teach/course_form.html",
         context! {
             ..editor,
+            ..extra,
             ..context! {
                 form => Serde(form),
                 errors => Serde(errors),
-                categories => Serde(categories),
-                levels => LEVELS,
-                currencies => ["USD", "CDF"],
+                category_options,
+                level_options,
+                currency_options,
             }
         },
     )
@@ -294,7 +336,12 @@ pub async fn learners(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let course = editable(&state, &ctx, id).await?;
-    let learners = queries::learners(&state.db, id).await?;
+    let mut learners = queries::learners(&state.db, id).await?;
+    for exhausted in crate::quizzes::queries::exhausted_in_course(&state.db, id).await? {
+        if let Some(learner) = learners.iter_mut().find(|l| l.user_id == exhausted.user_id) {
+            learner.exhausted.push(exhausted);
+        }
+    }
     Ok(state
         .render(
             &ctx,
@@ -305,6 +352,48 @@ pub async fn learners(
             },
         )?
         .into_response())
+}
+
+/// Grants an enrolled learner one more attempt on a quiz of the course (its trainer or an
+/// admin: `editable`), so a learner out of attempts is never locked out of the course and its
+/// certificate; the learner is notified.
+pub async fn grant_attempt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, user_id, quiz_id)): Path<(i64, i64, i64)>,
+) -> AppResult<Response> {
+    let course = editable(&state, &ctx, id).await?;
+    let trainer = ctx.require_user()?;
+    let quiz = crate::quizzes::queries::find_quiz(&state.db, course.id, quiz_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !crate::courses::queries::is_enrolled(&state.db, user_id, course.id).await? {
+        return Err(AppError::NotFound);
+    }
+    crate::quizzes::queries::grant_attempt(&state.db, user_id, quiz.id, trainer.id).await?;
+    tracing::info!(
+        user.id = trainer.id,
+        learner.id = user_id,
+        course.id = course.id,
+        quiz.id = quiz.id,
+        "quiz attempt granted"
+    );
+    let link = format!("/courses/{}/quizzes/{}", course.slug, quiz.id);
+    crate::notifications::notify(
+        &state,
+        user_id,
+        crate::notifications::Notice {
+            kind: crate::notifications::Kind::QuizAttemptGranted,
+            subject: &quiz.title,
+            link: &link,
+        },
+    )
+    .await?;
+    Ok(ctx.redirect_with_flash(
+        FlashLevel::Success,
+        "teach.learners.attempt_granted",
+        &format!("/teach/courses/{}/learners", course.id),
+    ))
 }
 
 /// 303 to the editor, at `anchor`.

@@ -26,6 +26,10 @@ pub fn router() -> Routes {
         .post(&format!("{c}/publish"), handlers::publish)
         .post(&format!("{c}/unpublish"), handlers::unpublish)
         .get(&format!("{c}/learners"), handlers::learners)
+        .post(
+            &format!("{c}/learners/{{user_id}}/quizzes/{{quiz_id}}/grant"),
+            handlers::grant_attempt,
+        )
         .post(&format!("{c}/sections"), curriculum::add_section)
         .post(
             &format!("{c}/sections/{{section_id}}/rename"),

@@ -10,7 +10,7 @@ use super::model::{
     ResourceRow, SectionRow, SectionView,
 };
 use crate::courses::access::CourseRef;
-use crate::db::{self, Db};
+use crate::db::Db;
 
 pub async fn course_ref(db: &Db, id: i64) -> Result<Option<CourseRef>, sqlx::Error> {
     sqlx::query_as(
@@ -72,7 +72,7 @@ pub async fn create_course(
     c: &CourseInput,
     cover_path: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     sqlx::query_scalar(
         "INSERT INTO courses (title, slug, summary, description, category_id, trainer_id, level, \
          duration_minutes, price_minor, currency, published, cover_path, created_at, updated_at) \
@@ -109,7 +109,7 @@ pub async fn update_course(db: &Db, id: i64, c: &CourseInput) -> Result<(), sqlx
     .bind(c.duration_minutes)
     .bind(c.price_minor)
     .bind(c.currency)
-    .bind(db::now())
+    .bind(db.now())
     .bind(id)
     .execute(&db.pool)
     .await?;
@@ -125,7 +125,7 @@ pub async fn set_cover(db: &Db, id: i64, cover: &str) -> Result<Option<String>, 
             .await?;
     sqlx::query("UPDATE courses SET cover_path = $1, updated_at = $2 WHERE id = $3")
         .bind(cover)
-        .bind(db::now())
+        .bind(db.now())
         .bind(id)
         .execute(&db.pool)
         .await?;
@@ -142,7 +142,7 @@ pub async fn count_lessons(db: &Db, course_id: i64) -> Result<i64, sqlx::Error> 
 /// Publishes the course; the `course_published` event is written the first time only.
 /// Returns true for that first publication (the one announced to learners).
 pub async fn publish(db: &Db, course_id: i64) -> Result<bool, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
         "UPDATE courses SET published = 1, updated_at = $1 WHERE id = $2 AND published = 0",
@@ -177,7 +177,7 @@ pub async fn publish(db: &Db, course_id: i64) -> Result<bool, sqlx::Error> {
 
 pub async fn unpublish(db: &Db, course_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE courses SET published = 0, updated_at = $1 WHERE id = $2")
-        .bind(db::now())
+        .bind(db.now())
         .bind(course_id)
         .execute(&db.pool)
         .await?;
@@ -223,7 +223,7 @@ pub async fn add_section(db: &Db, course_id: i64, title: &str) -> Result<i64, sq
     )
     .bind(course_id)
     .bind(title)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }
@@ -341,7 +341,7 @@ pub async fn add_lesson(
     section_id: i64,
     l: &LessonInput,
 ) -> Result<i64, sqlx::Error> {
-    let now = db::now();
+    let now = db.now();
     sqlx::query_scalar(
         "INSERT INTO lessons (course_id, section_id, title, body, video_url, duration_minutes, \
          position, free_preview, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
@@ -375,7 +375,7 @@ pub async fn update_lesson(
     .bind(l.video_url.as_deref())
     .bind(l.duration_minutes)
     .bind(i32::from(l.free_preview))
-    .bind(db::now())
+    .bind(db.now())
     .bind(id)
     .bind(course_id)
     .execute(&db.pool)
@@ -424,7 +424,7 @@ pub async fn add_resource(db: &Db, course_id: i64, r: NewResource<'_>) -> Result
     .bind(r.stored_name)
     .bind(r.content_type)
     .bind(r.size_bytes)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }
@@ -487,7 +487,7 @@ pub async fn add_quiz(db: &Db, course_id: i64, q: &QuizInput) -> Result<i64, sql
     .bind(&q.description)
     .bind(q.pass_percent)
     .bind(q.max_attempts)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }
@@ -633,6 +633,7 @@ pub async fn delete_question(db: &Db, quiz_id: i64, id: i64) -> Result<bool, sql
 
 #[derive(sqlx::FromRow)]
 struct LearnerRow {
+    user_id: i64,
     name: String,
     email: String,
     created_at: String,
@@ -651,7 +652,7 @@ pub async fn learners(db: &Db, course_id: i64) -> Result<Vec<LearnerView>, sqlx:
     .fetch_one(&db.pool)
     .await?;
     let rows: Vec<LearnerRow> = sqlx::query_as(
-        "SELECT u.name, u.email, e.created_at, e.completed_at, \
+        "SELECT u.id AS user_id, u.name, u.email, e.created_at, e.completed_at, \
          COALESCE(ld.n, 0) AS lessons_done, COALESCE(qp.n, 0) AS quizzes_passed \
          FROM enrolments e JOIN users u ON u.id = e.user_id \
          LEFT JOIN (SELECT lp.user_id, COUNT(*) AS n FROM lesson_progress lp \
@@ -673,9 +674,11 @@ pub async fn learners(db: &Db, course_id: i64) -> Result<Vec<LearnerView>, sqlx:
                 .checked_div(total)
                 .unwrap_or(0)
                 .min(100),
+            user_id: r.user_id,
             name: r.name,
             email: r.email,
             enrolled_at: r.created_at,
+            exhausted: Vec::new(),
             completed_at: r.completed_at,
         })
         .collect())

@@ -274,6 +274,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         },
         None => None,
     };
+    if let (Some(session), Some(_)) = (&session, &user) {
+        crate::auth::sessions::keep_alive(session, &state.clock).await;
+    }
     let headers = req.headers();
     let locale = user
         .as_ref()
@@ -382,6 +385,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     if is_html {
+        // The page's language, as its <html lang> says (app.js follows it on boosted swaps).
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(ctx.locale.code()),
+        );
         // Pages depend on the data saver hints; ask Chromium for the connection type too.
         headers.insert("accept-ch", HeaderValue::from_static("ECT, Save-Data"));
         headers.append(header::VARY, HeaderValue::from_static("Save-Data, ECT"));

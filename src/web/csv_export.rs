@@ -125,6 +125,44 @@ pub fn write_record<W: std::io::Write>(
     writer.write_record(None::<&[u8]>)
 }
 
+/// A whole small document: `header`, then `rows`, with a byte-order mark when `options` ask.
+pub fn document(header: &[&str], rows: &[Vec<Cell>], options: &CsvOptions) -> csv::Result<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(options.delimiter)
+        .from_writer(Vec::new());
+    let header: Vec<Cell> = header.iter().copied().map(Cell::from).collect();
+    write_record(&mut writer, &header, options)?;
+    for row in rows {
+        write_record(&mut writer, row, options)?;
+    }
+    let mut body = writer.into_inner().map_err(|e| e.into_error())?;
+    if options.bom {
+        body.splice(0..0, "\u{feff}".bytes());
+    }
+    Ok(body)
+}
+
+/// The response that downloads `body` as `filename`.
+pub fn attachment(
+    filename: &str,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -314,6 +314,25 @@ mod tests {
     }
 
     #[test]
+    fn english_texts_have_no_space_before_colons_and_marks() {
+        let i18n = I18n::load().expect("catalogues are valid");
+        let mut wrong = Vec::new();
+        for (key, text) in &i18n.en {
+            let chars: Vec<char> = text.chars().collect();
+            let spaced = chars.windows(2).any(|w| {
+                matches!(w[0], ' ' | '\u{a0}' | '\u{202f}') && matches!(w[1], ':' | ';' | '!' | '?')
+            });
+            if spaced {
+                wrong.push(format!("{key}: {text:?}"));
+            }
+        }
+        wrong.sort();
+        assert!(wrong.is_empty(), "English with French spacing: {wrong:#?}");
+        assert_eq!(i18n.t(Locale::En, "site.colon"), ":");
+        assert_eq!(i18n.t(Locale::Fr, "site.colon"), "\u{a0}:");
+    }
+
+    #[test]
     fn typography_leaves_placeholders_and_urls_alone() {
         assert_eq!(
             typography(Locale::Fr, "Lien : https://example.org/a?b=1 {url}"),

@@ -5,23 +5,32 @@
 
 use std::num::NonZeroU32;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
+
+/// A keyed limiter whose windows run on the platform's [`Clock`] (tests move it).
+type Limiter = RateLimiter<String, DashMapStateStore<String>, Clock, NoOpMiddleware<Nanos>>;
 
 /// One limiter per guarded action.
 pub struct RateLimits {
-    login_ip: DefaultKeyedRateLimiter<String>,
-    login_account: DefaultKeyedRateLimiter<String>,
-    signup_ip: DefaultKeyedRateLimiter<String>,
-    reset_ip: DefaultKeyedRateLimiter<String>,
-    reset_account: DefaultKeyedRateLimiter<String>,
-    verify_account: DefaultKeyedRateLimiter<String>,
-    token_ip: DefaultKeyedRateLimiter<String>,
-    otp_ip: DefaultKeyedRateLimiter<String>,
-    otp_code: DefaultKeyedRateLimiter<String>,
-    otp_send: DefaultKeyedRateLimiter<String>,
-    chat_message: DefaultKeyedRateLimiter<String>,
+    login_ip: Limiter,
+    login_account: Limiter,
+    signup_ip: Limiter,
+    reset_ip: Limiter,
+    reset_account: Limiter,
+    verify_account: Limiter,
+    token_ip: Limiter,
+    otp_ip: Limiter,
+    otp_code: Limiter,
+    otp_send: Limiter,
+    chat_message: Limiter,
+    seat_code_ip: Limiter,
+    seat_code_account: Limiter,
 }
 
 /// An action guarded by a rate limit.
@@ -52,6 +61,11 @@ pub enum Action {
     OtpSend,
     /// Chat messages from one account (10 per 20 seconds: a conversation, not a flood).
     ChatMessage,
+    /// Seat codes typed from one address (60 per 10 minutes: a class redeeming its cards
+    /// together behind one address; a code is 40 bits, this stops a scan).
+    SeatCodeFromIp,
+    /// Seat codes typed by one account (10 per 10 minutes).
+    SeatCodeByAccount,
 }
 
 fn quota(burst: u32, per_seconds: u64) -> Quota {
@@ -62,29 +76,31 @@ fn quota(burst: u32, per_seconds: u64) -> Quota {
         .allow_burst(burst)
 }
 
-impl Default for RateLimits {
-    fn default() -> Self {
+impl RateLimits {
+    /// The platform's limits, timed by `clock`.
+    pub fn new(clock: &Clock) -> Self {
+        let keyed = |quota: Quota| RateLimiter::dashmap_with_clock(quota, clock.clone());
         Self {
-            login_ip: RateLimiter::keyed(quota(60, 60)),
-            login_account: RateLimiter::keyed(quota(5, 60)),
-            signup_ip: RateLimiter::keyed(
+            login_ip: keyed(quota(60, 60)),
+            login_account: keyed(quota(5, 60)),
+            signup_ip: keyed(
                 Quota::with_period(std::time::Duration::from_secs(15))
                     .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
                     .allow_burst(NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN)),
             ),
-            reset_ip: RateLimiter::keyed(quota(10, 600)),
-            reset_account: RateLimiter::keyed(quota(3, 3600)),
-            verify_account: RateLimiter::keyed(quota(3, 3600)),
-            token_ip: RateLimiter::keyed(quota(60, 600)),
-            otp_ip: RateLimiter::keyed(quota(30, 600)),
-            otp_code: RateLimiter::keyed(quota(20, 600)),
-            otp_send: RateLimiter::keyed(quota(5, 600)),
-            chat_message: RateLimiter::keyed(quota(10, 20)),
+            reset_ip: keyed(quota(10, 600)),
+            reset_account: keyed(quota(3, 3600)),
+            verify_account: keyed(quota(3, 3600)),
+            token_ip: keyed(quota(60, 600)),
+            otp_ip: keyed(quota(30, 600)),
+            otp_code: keyed(quota(20, 600)),
+            otp_send: keyed(quota(5, 600)),
+            chat_message: keyed(quota(10, 20)),
+            seat_code_ip: keyed(quota(60, 600)),
+            seat_code_account: keyed(quota(10, 600)),
         }
     }
-}
 
-impl RateLimits {
     /// `TooManyRequests` when `key` has used up its allowance for `action`.
     pub fn check(&self, action: Action, key: &str) -> AppResult<()> {
         let limiter = match action {
@@ -99,6 +115,8 @@ impl RateLimits {
             Action::OtpCode => &self.otp_code,
             Action::OtpSend => &self.otp_send,
             Action::ChatMessage => &self.chat_message,
+            Action::SeatCodeFromIp => &self.seat_code_ip,
+            Action::SeatCodeByAccount => &self.seat_code_account,
         };
         limiter
             .check_key(&key.to_owned())
@@ -118,6 +136,8 @@ impl RateLimits {
         self.otp_code.retain_recent();
         self.otp_send.retain_recent();
         self.chat_message.retain_recent();
+        self.seat_code_ip.retain_recent();
+        self.seat_code_account.retain_recent();
     }
 }
 
@@ -127,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_class_signs_up_from_one_address_but_a_sign_up_flood_is_refused() {
-        let limits = RateLimits::default();
+        let limits = RateLimits::new(&Clock::system());
         for i in 0..100 {
             assert!(
                 limits.check(Action::Signup, "10.0.0.1").is_ok(),
@@ -140,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_sixth_login_on_one_account_within_a_minute_is_refused() {
-        let limits = RateLimits::default();
+        let limits = RateLimits::new(&Clock::system());
         for _ in 0..5 {
             assert!(
                 limits

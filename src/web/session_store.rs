@@ -1,4 +1,8 @@
 //! tower-sessions store over the shared `Any` pool: one table, JSON record, expiry in unix seconds.
+//!
+//! tower-sessions dates a record's expiry from the system time; the store keeps it on the
+//! platform clock instead (the same instant, moved by the clock's offset — zero in production),
+//! so that a test moving the clock past an expiry signs the user out.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -17,9 +21,14 @@ impl DbSessionStore {
         Self { db }
     }
 
+    /// A record's expiry as stored: on the platform clock.
+    fn stored_expiry(&self, record: &Record) -> i64 {
+        (record.expiry_date + self.db.clock.offset()).unix_timestamp()
+    }
+
     /// Removes expired sessions; run periodically.
     pub async fn delete_expired(&self) -> Result<u64, sqlx::Error> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = self.db.clock.unix();
         let done = sqlx::query("DELETE FROM sessions WHERE expiry_date < $1")
             .bind(now)
             .execute(&self.db.pool)
@@ -76,7 +85,7 @@ impl SessionStore for DbSessionStore {
             )
             .bind(record.id.to_string())
             .bind(&data)
-            .bind(record.expiry_date.unix_timestamp())
+            .bind(self.stored_expiry(record))
             .bind(user_of(record))
             .execute(&self.db.pool)
             .await
@@ -98,7 +107,7 @@ impl SessionStore for DbSessionStore {
         )
         .bind(record.id.to_string())
         .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
+        .bind(self.stored_expiry(record))
         .bind(user_of(record))
         .execute(&self.db.pool)
         .await
@@ -111,7 +120,7 @@ impl SessionStore for DbSessionStore {
             "SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2",
         )
         .bind(id.to_string())
-        .bind(OffsetDateTime::now_utc().unix_timestamp())
+        .bind(self.db.clock.unix())
         .fetch_optional(&self.db.pool)
         .await
         .map_err(backend)?;
@@ -122,7 +131,8 @@ impl SessionStore for DbSessionStore {
             id: *id,
             data: serde_json::from_str(&data)
                 .map_err(|e| session_store::Error::Decode(e.to_string()))?,
-            expiry_date: OffsetDateTime::from_unix_timestamp(expiry).map_err(backend)?,
+            expiry_date: OffsetDateTime::from_unix_timestamp(expiry).map_err(backend)?
+                - self.db.clock.offset(),
         }))
     }
 

@@ -1,5 +1,5 @@
-//! Small secrets helpers shared by every feature: SHA-256 digests of tokens, random hex names
-//! and constant-time comparison.
+//! Small secrets helpers shared by every feature: SHA-256 digests of tokens, random hex names,
+//! constant-time comparison, and the short codes people read and type (certificates, seats).
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -24,6 +24,35 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A new random code like `TLJ-7K3F-9QMD` (40 bits: for what is also looked up, limited in
+/// rate, or signed — never a secret on its own).
+pub fn human_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut pick = || CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char;
+    let a: String = (0..4).map(|_| pick()).collect();
+    let b: String = (0..4).map(|_| pick()).collect();
+    format!("TLJ-{a}-{b}")
+}
+
+/// The canonical form of a code typed or scanned by someone (`tlj 7k3f9qmd` → `TLJ-7K3F-9QMD`),
+/// or `None` when it cannot be a code.
+pub fn normalize_human_code(input: &str) -> Option<String> {
+    let chars: String = input
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let body = chars.strip_prefix("TLJ")?;
+    if body.len() != 8 || !body.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        return None;
+    }
+    Some(format!("TLJ-{}-{}", &body[..4], &body[4..]))
+}
+
 /// Whether two secrets are equal, in a time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
@@ -32,6 +61,24 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_unambiguous_and_normalised() {
+        for _ in 0..200 {
+            let code = human_code();
+            assert_eq!(code.len(), 13);
+            assert_eq!(normalize_human_code(&code).as_deref(), Some(code.as_str()));
+            assert!(!code[4..].contains(['0', 'O', '1', 'I', 'L']));
+        }
+        assert_eq!(
+            normalize_human_code(" tlj 7k3f9qmd ").as_deref(),
+            Some("TLJ-7K3F-9QMD")
+        );
+        assert_eq!(normalize_human_code("TLJ-7K3F-9QM0"), None);
+        assert_eq!(normalize_human_code("TLJ-7K3F-9QM"), None);
+        assert_eq!(normalize_human_code("ABC-7K3F-9QMD"), None);
+        assert_eq!(normalize_human_code(""), None);
+    }
 
     #[test]
     fn digests_are_lower_case_hex_of_the_expected_length() {

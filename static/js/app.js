@@ -21,6 +21,24 @@
     try { localStorage.setItem(KEY, dark ? 'dark' : 'light'); } catch (e) { /* private mode */ }
     syncToggles();
   });
+  // The header's account menu (<details>): closes on a click elsewhere and on Escape.
+  function closeMenus(except) {
+    var open = document.querySelectorAll('details.account-menu[open]');
+    for (var i = 0; i < open.length; i++) if (open[i] !== except) open[i].removeAttribute('open');
+  }
+  document.addEventListener('click', function (ev) {
+    var t = ev.target;
+    closeMenus(t && t.closest ? t.closest('details.account-menu') : null);
+  });
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape') return;
+    var menu = document.querySelector('details.account-menu[open]');
+    if (!menu) return;
+    menu.removeAttribute('open');
+    var s = menu.querySelector('summary');
+    if (s) s.focus();
+  });
+
   // The server cannot know the theme: fix aria-pressed on load, after swaps and system changes.
   document.addEventListener('DOMContentLoaded', syncToggles);
   document.addEventListener('htmx:afterSettle', syncToggles);
@@ -33,6 +51,9 @@
   var sw = navigator.serviceWorker;
   var OUTBOX = 'tlj-outbox';
   var QUEUED = /^\/courses\/[^/]+\/(lessons\/\d+\/complete|quizzes\/\d+)$/;
+  // Whether the page on screen came through the worker (which then kept it as it passed); if not
+  // (the first page of a visit), the page hands the worker its own HTML instead of a second download.
+  var viaWorker = !!(sw && sw.controller);
   if (sw) {
     sw.register('/sw.js').catch(function () { /* no worker: pages still work online */ });
     sw.addEventListener('message', function (ev) {
@@ -109,11 +130,31 @@
       if (sent) say('synced');
     });
   }
+  // The page as the server sent it, near enough for reading offline: without the toasts shown
+  // since, the theme applied, htmx's transient classes, nor the offline mark (shown again offline).
+  function pageHtml() {
+    var copy = root.cloneNode(true);
+    copy.classList.remove('dark');
+    if (!copy.getAttribute('class')) copy.removeAttribute('class');
+    var toast = copy.querySelector('#toast');
+    if (toast) toast.textContent = '';
+    var mark = copy.querySelector('#offline-ready');
+    if (mark) mark.classList.add('hidden');
+    var busy = copy.querySelectorAll('[class*="htmx-"]');
+    for (var i = 0; i < busy.length; i++) {
+      var cls = busy[i].classList;
+      ['htmx-request', 'htmx-settling', 'htmx-swapping', 'htmx-added'].forEach(function (c) { cls.remove(c); });
+    }
+    return '<!doctype html>\n' + copy.outerHTML;
+  }
   function offlineState() {
     var b = byId('offline-banner');
     if (b) b.classList.toggle('hidden', navigator.onLine);
     var m = byId('offline-ready');
-    if (m && sw) sw.ready.then(function (reg) { if (reg.active) reg.active.postMessage({ keep: m.getAttribute('data-path') }); });
+    if (m && sw) {
+      var html = viaWorker ? null : pageHtml();
+      sw.ready.then(function (reg) { if (reg.active) reg.active.postMessage({ keep: m.getAttribute('data-path'), html: html }); });
+    }
     flush();
   }
   // Capture phase: runs before htmx's own submit handler, which it stops when offline.
@@ -146,6 +187,10 @@
   window.addEventListener('online', offlineState);
   window.addEventListener('offline', offlineState);
   document.addEventListener('DOMContentLoaded', offlineState);
+  // A boosted navigation is fetched through the worker (kept as it passes) once one controls the page.
+  document.addEventListener('htmx:beforeRequest', function (ev) {
+    if (ev.detail && ev.detail.boosted) viaWorker = !!(sw && sw.controller);
+  });
   document.addEventListener('htmx:afterSettle', function (ev) {
     if (ev.detail && ev.detail.boosted) offlineState();
   });
@@ -186,6 +231,13 @@
     { code: '5..', swap: false, error: true },
     { code: '...', swap: false },
   ];
+  // A boosted navigation swaps the <body> only: the page's language (Content-Language, set on
+  // every page) must follow, or screen readers read the new text with the old language's voice.
+  document.addEventListener('htmx:afterSwap', function (ev) {
+    var d = ev.detail;
+    var lang = d && d.boosted && d.xhr ? d.xhr.getResponseHeader('Content-Language') : null;
+    if (lang && /^[a-z]{2}(-[A-Za-z]{2})?$/.test(lang)) root.setAttribute('lang', lang);
+  });
   // A boosted navigation (whole page) that fails with 5xx still shows the server's error page,
   // as a normal navigation would.
   document.addEventListener('htmx:beforeSwap', function (ev) {

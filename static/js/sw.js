@@ -1,8 +1,14 @@
 // Service worker, served at /sw.js (root scope) with VERSION and SHELL (the app shell's current
 // hashed URLs and /offline) prepended by the server. Plain JavaScript, no framework.
-// - App shell: precached at install, served cache-first (hashed URLs never change).
+// - App shell: never downloaded twice. At install, a file already kept (an earlier release with
+//   the same hashed name) stays; one the page just loaded is copied from the browser's HTTP cache
+//   (`only-if-cached`: nothing on the wire); on a first visit the rest (and every other hashed
+//   file) is kept as the pages load it (cache as you go). On a new release, only the files whose
+//   name changed are fetched, and /offline (it names the new files). Served cache-first (hashed
+//   URLs never change).
 // - Lessons, quizzes, course pages and resources the learner opened: network first, the last
-//   copy kept for offline reading.
+//   copy kept for offline reading. The first page of a visit, loaded before this worker, is not
+//   fetched again: the page sends its own HTML.
 // - Other pages: network first, the French "Vous êtes hors connexion" page when it fails.
 // - Never: anything but GET, /admin, /payments, streams (SSE), sockets, partial (Range) requests.
 /* global VERSION, SHELL */
@@ -11,10 +17,33 @@ var STATIC = 'tlj-static';
 var PAGES = 'tlj-pages';
 var KEEP = /^\/courses\/[^/]+(\/(lessons|quizzes|resources)\/\d+)?$/;
 var NEVER = /^\/(admin|payments|notifications\/stream|chat|live|sw\.js)(\/|$)|\/stream$/;
+// A content-hashed (immutable) static file: /static/js/app.1a2b3c4d5e.js
+var HASHED = /^\/static\/.+\.[0-9a-f]{10}(\.[a-z0-9]+)?$/;
+
+function fetchOk(req) {
+  return fetch(req).then(function (res) {
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    return res;
+  });
+}
 
 self.addEventListener('install', function (ev) {
+  // An update (a worker is already active): this visitor had the earlier release's files.
+  var update = !!self.registration.active;
   ev.waitUntil(caches.open(STATIC).then(function (c) {
-    return c.addAll(SHELL.map(function (u) { return new Request(u, { cache: 'reload' }); }));
+    return Promise.all(SHELL.map(function (u) {
+      var hashed = u !== '/offline';
+      return (hashed ? c.match(u) : Promise.resolve(null)).then(function (hit) {
+        if (hit) return null;
+        var copy = hashed ? fetchOk(new Request(u, { cache: 'only-if-cached', mode: 'same-origin' })) : Promise.reject(0);
+        return copy.catch(function () {
+          // Not loaded by the page: the offline page always (a few KB), the files on an update.
+          if (hashed && !update) return null;
+          // The offline page is fetched signed out: no one's name stays in it on a shared phone.
+          return fetchOk(hashed ? new Request(u) : new Request(u, { cache: 'no-store', credentials: 'omit' }));
+        }).then(function (res) { return res && c.put(u, res); });
+      }).catch(function () { /* kept later, as pages load it */ });
+    }));
   }).then(function () { return self.skipWaiting(); }));
 });
 
@@ -35,7 +64,7 @@ self.addEventListener('activate', function (ev) {
 var pending = {};
 
 function keep(path, res) {
-  if (!res || res.status !== 200 || res.type !== 'basic') return Promise.resolve(false);
+  if (!res || res.status !== 200 || (res.type !== 'basic' && res.type !== 'default')) return Promise.resolve(false);
   var done = caches.open(PAGES)
     .then(function (c) { return c.put(path, res); })
     .then(function () { return true; }, function () { return false; });
@@ -66,7 +95,17 @@ self.addEventListener('fetch', function (ev) {
   if ((NEVER.test(path) && !navigate) || req.headers.has('range') ||
       (req.headers.get('accept') || '').indexOf('text/event-stream') >= 0) return;
   if (path.indexOf('/static/') === 0) {
-    ev.respondWith(caches.match(req, { ignoreVary: true }).then(function (hit) { return hit || fetch(req); }));
+    ev.respondWith(caches.match(req, { ignoreVary: true }).then(function (hit) {
+      if (hit) return hit;
+      return fetch(req).then(function (res) {
+        // Cache as you go: a hashed file never changes, so one copy serves every later page.
+        if (HASHED.test(path) && res.status === 200 && res.type === 'basic' && !url.search) {
+          var copy = res.clone();
+          ev.waitUntil(caches.open(STATIC).then(function (c) { return c.put(path, copy); }).catch(function () {}));
+        }
+        return res;
+      });
+    }));
     return;
   }
   // htmx fragments (hx-get on part of a page) are not pages: only full pages are kept.
@@ -86,16 +125,21 @@ self.addEventListener('fetch', function (ev) {
   }));
 });
 
-// A page asks whether its URL is kept for offline reading (and to keep it if not yet: the first
-// page a visitor opens is fetched before this worker controls it). Answer: {kept: path, ok}.
+// A page asks whether its URL is kept for offline reading, and to keep it if not yet. A page the
+// browser loaded without this worker (the first of a visit) sends its own HTML along, so it is
+// not downloaded again. Answer: {kept: path, ok}.
 self.addEventListener('message', function (ev) {
   var path = ev.data && ev.data.keep;
   if (typeof path !== 'string' || !KEEP.test(path) || !ev.source) return;
+  var html = ev.data.html;
   var answer = function (ok) { ev.source.postMessage({ kept: path, ok: ok }); };
   ev.waitUntil((pending[path] || Promise.resolve(false)).then(function () {
     return caches.match(path, { cacheName: PAGES, ignoreVary: true });
   }).then(function (hit) {
     if (hit) return true;
+    if (typeof html === 'string' && html.length > 100) {
+      return keep(path, new Response(html, { headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
+    }
     return fetch(path, { credentials: 'same-origin' }).then(function (res) { return keep(path, res); }, function () { return false; });
   }).then(answer));
 });

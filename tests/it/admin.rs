@@ -165,11 +165,33 @@ async fn role_changes_and_suspensions_take_effect_and_are_audited() {
 
     let (_, html) = admin.page("/admin/audit").await;
     assert_eq!(count(&html, "[data-testid=audit-row]"), 4);
-    let body = html.html();
-    assert!(body.contains("roles") && body.contains("learner trainer"));
-    assert!(
-        body.contains("suspend") && body.contains("reactivate") && body.contains("force_reset")
+    // Sentences, not codes or JSON; the user's name links to their page.
+    let lines: Vec<String> = html
+        .select(&scraper::Selector::parse("[data-testid=audit-text]").unwrap())
+        .map(|e| e.text().collect::<String>().replace('\u{a0}', " "))
+        .collect();
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(learner_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        lines,
+        [
+            format!("Nouveau mot de passe imposé à {name}"),
+            format!("Compte de {name} réactivé"),
+            format!("Compte de {name} suspendu"),
+            format!("Rôles de {name} : Apprenant → Apprenant, Formateur"),
+        ]
     );
+    let body = html.html();
+    for raw in ["force_reset", "learner trainer", "{", "#"] {
+        assert!(
+            !text_of(&html, "main").unwrap_or_default().contains(raw),
+            "{raw} shown"
+        );
+    }
+    assert!(body.contains(&format!("href=\"/admin/users/{learner_id}\"")));
 }
 
 #[tokio::test]

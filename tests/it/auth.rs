@@ -1,5 +1,7 @@
 //! Accounts: sign-up, verification, log-in/out, history, reset, limits, bad input.
 
+use std::time::Duration;
+
 use crate::helpers::{TestApp, count, location, text_of};
 
 const PASSWORD: &str = "Matadi-2026-ok";
@@ -330,6 +332,18 @@ async fn the_sixth_failed_login_on_an_account_within_a_minute_gets_429_in_french
             .unwrap_or_default()
             .contains("Trop de tentatives")
     );
+    app.advance(Duration::from_secs(61));
+    let r = app
+        .post_form(
+            "/login",
+            &[("email", "admin@techlearnjess.cd"), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        422,
+        "a minute later the account may be tried again"
+    );
 }
 
 #[tokio::test]
@@ -381,20 +395,58 @@ async fn a_forgotten_password_is_reset_once_through_the_e_mailed_link() {
 }
 
 #[tokio::test]
-async fn an_expired_reset_link_is_refused() {
+async fn a_reset_link_works_for_an_hour_then_is_refused() {
     let app = TestApp::spawn().await;
     app.signup_verified("Nadia", "nadia@example.cd", PASSWORD)
         .await;
     app.post_form("/forgot-password", &[("email", "nadia@example.cd")])
         .await;
     let link = app.link_in_last_email("nadia@example.cd", "/reset-password/");
-    sqlx::query("UPDATE user_tokens SET expires_at = '2000-01-01T00:00:00Z'")
-        .execute(&app.state.db.pool)
-        .await
-        .expect("expire tokens");
     let path = link.trim_start_matches(&app.base).to_owned();
+    app.advance(Duration::from_secs(59 * 60));
+    assert_eq!(app.get(&path).await.status(), 200, "valid for an hour");
+    app.advance(Duration::from_secs(2 * 60));
     let r = app.get(&path).await;
     assert_eq!(location(&r), "/forgot-password");
+    let r = app
+        .post_form(
+            &path,
+            &[
+                ("password", "Nouveau-2026-mdp"),
+                ("password_confirm", "Nouveau-2026-mdp"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&r),
+        "/forgot-password",
+        "an expired link changes nothing"
+    );
+    app.login("nadia@example.cd", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_session_ends_after_fourteen_days_without_a_visit() {
+    let app = TestApp::spawn().await;
+    app.signup_verified("Jules", "jules@example.cd", PASSWORD)
+        .await;
+    app.login("jules@example.cd", PASSWORD).await;
+    app.advance(Duration::from_secs(13 * 86_400));
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        200,
+        "a visit within 14 days"
+    );
+    app.advance(Duration::from_secs(13 * 86_400));
+    assert_eq!(
+        app.get("/dashboard").await.status(),
+        200,
+        "each visit starts the 14 days again"
+    );
+    app.advance(Duration::from_secs(15 * 86_400));
+    let r = app.get("/dashboard").await;
+    assert_eq!(r.status(), 303, "signed out after 14 days away");
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
 }
 
 #[tokio::test]

@@ -241,6 +241,16 @@ pub async fn world() -> World {
     // A payment started by the learner for a paid course it does not have.
     let reference = start_payment(learner, "backend-django").await;
     ids.insert("pay", reference);
+    // A batch of sponsored seats with no contact: admins only read it.
+    let batch = scalar_i64(
+        &app,
+        "INSERT INTO seat_batches (sponsor_name, seats, expires_at, payment_kind, created_by, \
+         created_at) SELECT 'ONG', 1, '2099-01-01T00:00:00Z', 'free', id, \
+         '2026-01-01T00:00:00Z' FROM users WHERE email = $1 RETURNING id",
+        ADMIN,
+    )
+    .await;
+    ids.insert("seat_batch", batch.to_string());
     // Chat: the general room, the course room, a private conversation learner ↔ trainer.
     let r = learner
         .post_form(
@@ -435,7 +445,7 @@ pub async fn start_payment(b: &Browser, slug: &str) -> String {
             &[
                 ("wallet", "orange"),
                 ("currency", "USD"),
-                ("phone", "081 234 5678"),
+                ("phone", "084 234 5678"),
                 ("quote_id", &quote_id),
             ],
         )
@@ -478,6 +488,9 @@ pub fn concrete(pattern: &str, ids: &HashMap<&'static str, String>) -> String {
             ("teach", _, "id") | ("admin", "courses", "id") => "course",
             ("admin", "users", "id") | ("forum", "users", "id") => "victim",
             ("admin", "categories", "id") => "category",
+            ("admin", "seats", "id") | ("seats", _, "id") | ("payments", "seats", "id") => {
+                "seat_batch"
+            }
             ("admin", "testimonials", "id") => "testimonial",
             ("forum", "c", "slug") => "forum_cat",
             ("forum", "topics", "id") => "topic",
@@ -668,6 +681,16 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/admin/audit", "", "LFFFFFO"),
     ("GET", "/admin/categories", "", "LFFFFFO"),
     ("GET", "/admin/certificates", "", "LFFFFFO"),
+    ("GET", "/admin/seats", "", "LFFFFFO"),
+    ("GET", "/admin/seats/new", "", "LFFFFFO"),
+    ("GET", "/teach/seats/new", "", "LFFFFFO"),
+    ("GET", "/codes", "", "OOOOOOO"),
+    ("GET", "/seats", "", "LOOOOOO"),
+    ("GET", "/seats/{id}", "", "LNNNNNO"),
+    ("GET", "/seats/{id}/report.csv", "", "LNNNNNO"),
+    ("GET", "/seats/{id}/codes.csv", "", "LNNNNNO"),
+    ("GET", "/seats/{id}/cards.pdf", "", "LNNNNNR"),
+    ("GET", "/codes/invite/{token}", "", "NNNNNNN"),
     ("GET", "/admin/courses", "", "LFFFFFO"),
     ("GET", "/admin/exports", "", "LFFFFFO"),
     ("GET", "/admin/exports/{file}", "", "LFFFFFO"),
@@ -675,6 +698,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/admin/payments", "", "LFFFFFO"),
     ("GET", "/admin/payments/rates", "", "LFFFFFO"),
     ("GET", "/admin/payments/routing", "", "LFFFFFO"),
+    ("GET", "/admin/payments/seller", "", "LFFFFFO"),
     ("GET", "/admin/payments/{reference}", "", "LFFFFFO"),
     ("GET", "/admin/testimonials", "", "LFFFFFO"),
     ("GET", "/admin/users", "", "LFFFFFO"),
@@ -739,8 +763,10 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/offline", "", "OOOOOOO"),
     ("GET", "/payments", "", "LOOOOOO"),
     ("GET", "/payments/checkout/{slug}", "", "LOOOOOO"),
+    ("GET", "/payments/seats/{id}", "", "LNNNNNR"),
     ("GET", "/payments/sandbox/{reference}", "", "LONNNNO"),
     ("GET", "/payments/{reference}", "", "LONNNNN"),
+    ("GET", "/payments/{reference}/receipt", "", "LNNNNNN"),
     ("GET", "/payments/{reference}/receipt.pdf", "", "LNNNNNN"),
     ("GET", "/payments/{reference}/status", "", "LONNNNN"),
     ("GET", "/profile", "", "LOOOOOO"),
@@ -812,8 +838,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/courses/{id}/unpublish", "", "LFFFFFA"),
     ("POST", "/admin/courses/{id}/publish", "", "LFFFFFR"),
     ("POST", "/admin/payments/pinned", "", "LFFFFFR"),
-    ("POST", "/admin/payments/rates", "", "LFFFFFR"),
+    ("POST", "/admin/payments/rates", "", "LFFFFFV"),
     ("POST", "/admin/payments/routing", "", "LFFFFFV"),
+    ("POST", "/admin/payments/seller", "", "LFFFFFV"),
     ("POST", "/admin/payments/{reference}/refund", "", "LFFFFFR"),
     ("POST", "/admin/payments/{reference}/requery", "", "LFFFFFR"),
     (
@@ -823,6 +850,15 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "LFFFFFV",
     ),
     ("POST", "/admin/testimonials/{id}/toggle", "", "LFFFFFR"),
+    ("POST", "/admin/seats", "", "LFFFFFV"),
+    ("POST", "/teach/seats", "", "LFFFFFV"),
+    ("POST", "/admin/seats/settings", "", "LFFFFFR"),
+    ("POST", "/admin/seats/{id}/extend", "", "LFFFFFR"),
+    ("POST", "/admin/seats/{id}/revoke", "", "LFFFFFR"),
+    ("POST", "/codes", "code=TLJ-2222-2222", "LXXXXXX"),
+    ("POST", "/codes/invite/{token}", "", "LNNNNNN"),
+    ("POST", "/seats/{id}/invite", "seats=1", "LNNNNNX"),
+    ("POST", "/seats/{id}/invite/off", "", "LNNNNNR"),
     ("POST", "/admin/users/{id}/force-reset", "", "LFFFFFR"),
     ("POST", "/admin/users/{id}/suspend", "", "LFFFFFR"),
     ("POST", "/admin/users/{id}/reactivate", "", "LFFFFFR"),
@@ -950,6 +986,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "OOOOOOO",
     ),
     ("POST", "/payments/checkout/{slug}", "", "LRVVVVV"),
+    ("POST", "/payments/checkout/{slug}/number", "", "LOOOOOO"),
+    ("POST", "/payments/seats/{id}", "", "LNNNNNR"),
+    ("POST", "/payments/seats/{id}/number", "", "LNNNNNO"),
     ("POST", "/payments/sandbox/{reference}", "", "LVNNNNV"),
     ("POST", "/profile", "name=Nom", "LVVVVVV"),
     ("POST", "/profile/email/confirm/{token}", "", "LRRRRRR"),
@@ -993,6 +1032,12 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/teach/courses/{id}/unpublish", "", "LFFAFFA"),
     ("POST", "/teach/courses/{id}/publish", "", "LFFRFFR"),
+    (
+        "POST",
+        "/teach/courses/{id}/learners/{user_id}/quizzes/{quiz_id}/grant",
+        "",
+        "LFFRFFR",
+    ),
     (
         "POST",
         "/teach/courses/{id}/sections",

@@ -229,12 +229,27 @@ async fn the_pdf_holds_name_course_and_code_and_the_qr_code_opens_the_verify_pag
     let raw = String::from_utf8_lossy(&pdf);
     assert!(raw.contains(&format!("certificate:{code}")));
     assert!(raw.contains(&format!("signature:{signature}")));
-    // Rendered once, then served from the cache.
-    let cached = app
+    // The trainer's name on the signature line (and in the metadata, readable here).
+    let trainer: String =
+        sqlx::query_scalar("SELECT trainer_name FROM certificates WHERE code = $1")
+            .bind(code)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("test step");
+    assert!(!trainer.is_empty());
+    assert!(
+        raw.contains(&format!("trainer:{trainer}")),
+        "the trainer's name"
+    );
+    // Rendered once, then served from the cache (keyed by the template: a PDF left by an older
+    // template under the old name is not served).
+    let cached = render::cache_path(&app.state, code);
+    assert_eq!(std::fs::read(&cached).expect("test step"), pdf.to_vec());
+    let old_name = app
         .data_dir
         .join("certificates")
         .join(format!("{code}.pdf"));
-    assert_eq!(std::fs::read(&cached).expect("test step"), pdf.to_vec());
+    assert_ne!(cached, old_name);
     let second = browser.get(&format!("/certificates/{code}/pdf")).await;
     assert_eq!(second.bytes().await.expect("test step"), pdf);
 
@@ -365,7 +380,7 @@ async fn verify_says_valid_invalid_revoked_or_unknown() {
     assert_eq!(location(&r), page);
     let (status, html) = public.page("/verify?code=hello").await;
     assert_eq!(status, 400);
-    assert_eq!(count(&html, "[data-testid=verify-error]"), 1);
+    assert_eq!(count(&html, "[data-testid=error-code]"), 1);
     let r = public
         .get(&format!("/verify/{}", code.to_lowercase()))
         .await;

@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{Browser, TestApp, location};
+use crate::helpers::{Browser, TestApp, eventually, location};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -222,6 +222,173 @@ async fn presence_follows_connections_across_tabs() {
     tab2.close(None).await.unwrap();
     let frame = ws_expect(&mut watcher, &format!("id=\"presence-{bola_id}\"")).await;
     assert!(frame.contains("data-online=\"false\""), "{frame}");
+    assert!(app.state.hub.online(&[bola_id]).await.unwrap().is_empty());
+}
+
+/// Opens the notification stream of `b` (what every signed-in page does) and reads its badge.
+async fn notification_stream(b: &Browser) -> reqwest::Response {
+    let mut r = b.get("/notifications/stream").await;
+    assert_eq!(r.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut seen = String::new();
+    while !seen.contains("event: badge") {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("the badge within 5 s")
+            .expect("readable")
+            .expect("open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    r
+}
+
+#[tokio::test]
+async fn closing_every_page_takes_the_user_offline_and_ends_every_connections_task() {
+    let app = TestApp::spawn().await;
+    let (amani, _) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    let (bola, bola_id) = user(&app, "Bola Nsimba", "bola@exemple.cd").await;
+    let general = general_room(&app, &amani).await;
+    let baseline = app.state.tasks.connections();
+
+    let mut watcher = ws_open(&amani, general, 0).await;
+    let mut tab = ws_open(&bola, general, 0).await;
+    ws_say(&mut tab, "bonjour").await;
+    ws_expect(&mut watcher, "bonjour").await;
+    // Twenty page views: each opens the notification stream, then the page goes away.
+    for _ in 0..20 {
+        let stream = notification_stream(&bola).await;
+        drop(stream);
+    }
+    // One page still open: its stream keeps Bola online after the chat tab closes.
+    let last_page = notification_stream(&bola).await;
+    tab.close(None).await.unwrap();
+    eventually("the closed pages' tasks end", || async {
+        app.state.tasks.connections() == baseline + 2
+    })
+    .await;
+    assert_eq!(
+        app.state.hub.online(&[bola_id]).await.unwrap(),
+        vec![bola_id]
+    );
+
+    // The last page closes: Bola is offline at once, announced to the room, and no task of
+    // any of Bola's connections is left.
+    drop(last_page);
+    let frame = ws_expect(&mut watcher, &format!("id=\"presence-{bola_id}\"")).await;
+    assert!(frame.contains("data-online=\"false\""), "{frame}");
+    assert!(app.state.hub.online(&[bola_id]).await.unwrap().is_empty());
+    eventually("only the watcher's socket is left", || async {
+        app.state.tasks.connections() == baseline + 1 && app.state.hub.connection_count() == 1
+    })
+    .await;
+    watcher.close(None).await.unwrap();
+    eventually("no connection task is left", || async {
+        app.state.tasks.connections() == baseline && app.state.hub.connection_count() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dead_instances_users_go_offline_within_30_seconds_of_clock_time() {
+    use techlearnjess::realtime::presence;
+    let app = TestApp::spawn().await;
+    let (_bola, bola_id) = user(&app, "Bola Nsimba", "bola@exemple.cd").await;
+    // Bola's only page was served by an instance that died without cleaning up: its row stays.
+    sqlx::query("INSERT INTO presence (instance_id, user_id, seen_at) VALUES ($1, $2, $3)")
+        .bind("dead-instance")
+        .bind(bola_id)
+        .bind(app.state.clock.timestamp())
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let mut announcements = app.state.hub.subscribe(presence::TOPIC);
+    assert_eq!(
+        app.state.hub.online(&[bola_id]).await.unwrap(),
+        vec![bola_id]
+    );
+
+    app.advance(Duration::from_secs(20));
+    presence::beat(&app.state.hub).await;
+    assert_eq!(
+        app.state.hub.online(&[bola_id]).await.unwrap(),
+        vec![bola_id],
+        "a row refreshed 20 s ago still counts"
+    );
+    assert!(announcements.try_recv().is_err());
+
+    app.advance(Duration::from_secs(10));
+    assert!(
+        app.state.hub.online(&[bola_id]).await.unwrap().is_empty(),
+        "30 s without a heartbeat: offline"
+    );
+    presence::beat(&app.state.hub).await;
+    let event = tokio::time::timeout(Duration::from_secs(5), announcements.recv())
+        .await
+        .expect("announced")
+        .expect("event");
+    assert_eq!((event.id, &*event.data), (bola_id, "0"));
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "the stale row is swept");
+}
+
+#[tokio::test]
+async fn a_live_user_keeps_their_row_fresh_while_the_clock_moves() {
+    use techlearnjess::realtime::presence;
+    let app = TestApp::spawn().await;
+    let (bola, bola_id) = user(&app, "Bola Nsimba", "bola@exemple.cd").await;
+    let stream = notification_stream(&bola).await;
+    for _ in 0..6 {
+        app.advance(Duration::from_secs(10));
+        presence::beat(&app.state.hub).await;
+    }
+    assert_eq!(
+        app.state.hub.online(&[bola_id]).await.unwrap(),
+        vec![bola_id]
+    );
+    let fresh: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE user_id = $1")
+        .bind(bola_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(fresh, 1);
+    drop(stream);
+    eventually("offline once the stream is gone", || async {
+        app.state.hub.online(&[bola_id]).await.unwrap().is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn closing_a_page_on_one_instance_takes_the_user_offline_on_the_other() {
+    if std::env::var("TLJ_TEST_ENGINE").as_deref() != Ok("postgres") {
+        return; // the in-process bus of SQLite is one instance by design
+    }
+    use techlearnjess::realtime::presence;
+    let app = TestApp::spawn().await;
+    let (_bola, bola_id) = user(&app, "Bola Nsimba", "bola@exemple.cd").await;
+    let other = app.second_instance().await;
+    let bola_b = other.new_browser();
+    bola_b.login("bola@exemple.cd", PASSWORD).await;
+    let mut announcements = app.state.hub.subscribe(presence::TOPIC);
+    let stream = notification_stream(&bola_b).await;
+    let event = tokio::time::timeout(Duration::from_secs(5), announcements.recv())
+        .await
+        .expect("online announced")
+        .expect("event");
+    assert_eq!((event.id, &*event.data), (bola_id, "1"));
+    assert_eq!(
+        app.state.hub.online(&[bola_id]).await.unwrap(),
+        vec![bola_id]
+    );
+    drop(stream);
+    let event = tokio::time::timeout(Duration::from_secs(5), announcements.recv())
+        .await
+        .expect("offline announced on instance A")
+        .expect("event");
+    assert_eq!((event.id, &*event.data), (bola_id, "0"));
     assert!(app.state.hub.online(&[bola_id]).await.unwrap().is_empty());
 }
 

@@ -347,9 +347,12 @@ async fn the_catalogue_filters_by_category_price_and_text_and_paginates_by_twelv
         texts(&paid, "[data-testid=course-card] h3"),
         ["Figma pour débutants"]
     );
-    assert_eq!(
-        texts(&paid, "[data-testid=course-price]"),
-        ["15,00\u{a0}$US"]
+    let prices = texts(&paid, "[data-testid=course-price]");
+    assert_eq!(prices.len(), 1);
+    assert!(prices[0].starts_with("15,00\u{a0}$US"), "{prices:?}");
+    assert!(
+        prices[0].contains("≈") && prices[0].ends_with("FC"),
+        "{prices:?}"
     );
     let (_, free_design) = app.page("/courses?price=free&category=design").await;
     assert_eq!(
@@ -373,8 +376,9 @@ async fn the_catalogue_filters_by_category_price_and_text_and_paginates_by_twelv
         texts(&percent, "[data-testid=course-card] h3"),
         ["Excel à 100% utile"]
     );
+    // Search matches words: a lone `%` is no word, and never a wildcard that finds everything.
     let (_, lone_percent) = app.page("/courses?q=%25").await;
-    assert_eq!(count(&lone_percent, "[data-testid=course-card]"), 1);
+    assert_eq!(count(&lone_percent, "[data-testid=course-card]"), 0);
     let (_, underscore) = app.page("/courses?q=_").await;
     assert_eq!(count(&underscore, "[data-testid=course-card]"), 0);
     assert!(
@@ -610,10 +614,20 @@ async fn lessons_and_resources_are_for_enrolled_learners_and_staff_only() {
     let lesson = |c: &CourseFx, i: usize| format!("/courses/{}/lessons/{}", c.slug, c.lessons[i]);
     let resource = |c: &CourseFx| format!("/courses/{}/resources/{}", c.slug, c.resource);
 
-    // Visitors: the free preview only; otherwise log in.
+    // Visitors: the free preview only; otherwise the locked lesson page with the way back.
     let r = app.get(&lesson(&b, 1)).await;
-    assert_eq!(r.status(), 303);
-    assert!(location(&r).starts_with("/login?next="));
+    assert_eq!(r.status(), 403);
+    let html = html_of(r).await;
+    assert_eq!(count(&html, "[data-testid=locked-lesson]"), 1);
+    assert_eq!(
+        count(&html, "[data-testid=lesson-body]"),
+        0,
+        "no lesson text"
+    );
+    assert!(
+        attr(&html, "[data-testid=locked-login]", "href")
+            .is_some_and(|h| h.starts_with("/login?next=")),
+    );
     let r = app.get(&resource(&b)).await;
     assert_eq!(r.status(), 303);
     let (status, preview) = app.page(&lesson(&b, 0)).await;
@@ -662,9 +676,16 @@ async fn lessons_and_resources_are_for_enrolled_learners_and_staff_only() {
     let r = outsider.get(&lesson(&a, 1)).await;
     assert_eq!(r.status(), 403);
     let html = html_of(r).await;
+    assert_eq!(count(&html, "[data-testid=locked-lesson]"), 1);
     assert_eq!(
-        text_of(&html, "[data-testid=error-message]").as_deref(),
-        Some("Vous n'avez pas accès à cette page.")
+        count(&html, "[data-testid=lesson-body]"),
+        0,
+        "no lesson text"
+    );
+    assert_eq!(
+        count(&html, "[data-testid=enrol-button]"),
+        1,
+        "a free course: enrol"
     );
     assert_eq!(outsider.get(&resource(&a)).await.status(), 403);
     assert_eq!(
@@ -838,6 +859,305 @@ async fn completing_every_lesson_and_passing_the_quiz_completes_the_course() {
         .scalar("SELECT COUNT(*) FROM domain_events WHERE kind = 'course_completed' AND subject_id = $1", course.id)
         .await;
     assert_eq!(events, 1);
+}
+
+/// The learner who finishes a course is offered the certificate where they are: the response
+/// that completes it, the course page (instead of "Reprendre"), the dashboard, the menu, and
+/// the profile counts it.
+#[tokio::test]
+async fn the_certificate_is_offered_at_the_moment_of_success() {
+    let app = TestApp::spawn().await;
+    let fx = Fixture::new(&app).await;
+    let trainer = fx.user("formateur@example.cd", &[Role::Trainer]).await;
+    let course = fx.course("python", trainer, 0, true).await;
+    let (learner, browser) = fx.browser("apprenant@example.cd", &[Role::Learner]).await;
+    fx.enrol(learner, course.id).await;
+    let (_, page) = browser.page("/profile").await;
+    assert_eq!(
+        text_of(&page, "[data-testid=certificates-count]").as_deref(),
+        Some("0 attestation obtenue")
+    );
+    assert_eq!(
+        count(&page, "[data-testid=nav-certificates]"),
+        1,
+        "in the menu"
+    );
+    fx.pass_quiz(learner, course.quiz).await;
+    for id in &course.lessons[..2] {
+        let r = htmx_post(&browser, &format!("/courses/python/lessons/{id}/complete")).await;
+        let fragment = Html::parse_fragment(&r.text().await.expect("body"));
+        assert_eq!(
+            count(&fragment, "[data-testid=certificate-cta]"),
+            0,
+            "not yet"
+        );
+    }
+    let (_, page) = browser.page("/courses/python").await;
+    assert_eq!(count(&page, "[data-testid=certificate-cta]"), 0);
+    assert_eq!(count(&page, "[data-testid=resume-link]"), 1);
+
+    // The last lesson completes the course: its answer offers the certificate.
+    let last = format!("/courses/python/lessons/{}", course.lessons[2]);
+    let r = htmx_post(&browser, &format!("{last}/complete")).await;
+    assert_eq!(r.status(), 200);
+    let fragment = Html::parse_fragment(&r.text().await.expect("body"));
+    let code: String = sqlx::query_scalar("SELECT code FROM certificates WHERE user_id = $1")
+        .bind(learner)
+        .fetch_one(fx.db())
+        .await
+        .expect("certificate issued");
+    let pdf = format!("/certificates/{code}/pdf");
+    assert_eq!(
+        attr(&fragment, "[data-testid=certificate-cta]", "href"),
+        Some(pdf.clone())
+    );
+    assert_eq!(
+        text_of(&fragment, "[data-testid=certificate-cta]").as_deref(),
+        Some("Télécharger mon attestation")
+    );
+    // The lesson page itself (without JavaScript, after the redirect) too.
+    let (_, page) = browser.page(&last).await;
+    assert_eq!(
+        attr(&page, "[data-testid=certificate-cta]", "href"),
+        Some(pdf.clone())
+    );
+    // The course page: the certificate instead of "Reprendre".
+    let (_, page) = browser.page("/courses/python").await;
+    assert_eq!(
+        attr(&page, "[data-testid=certificate-cta]", "href"),
+        Some(pdf.clone())
+    );
+    assert_eq!(count(&page, "[data-testid=resume-link]"), 0);
+    // The dashboard, the menu entry, the profile's count.
+    let (_, page) = browser.page("/dashboard").await;
+    assert_eq!(
+        attr(
+            &page,
+            "[data-testid=completed-course] [data-testid=certificate-cta]",
+            "href"
+        ),
+        Some(pdf.clone())
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=nav-certificates]", "href").as_deref(),
+        Some("/certificates")
+    );
+    let (_, page) = browser.page("/profile").await;
+    assert_eq!(
+        text_of(&page, "[data-testid=certificates-count]").as_deref(),
+        Some("1 attestation obtenue")
+    );
+    assert_eq!(browser.get(&pdf).await.status(), 200);
+}
+
+/// Sets the USD→CDF rate in force (2 850 FC per dollar) as an admin would.
+async fn set_rate(app: &TestApp) {
+    techlearnjess::payments::queries::insert_rate(&app.state.db, 28_500_000, "admin", "test", None)
+        .await
+        .expect("rate");
+    app.state.page_cache.invalidate();
+}
+
+/// Spaces of French amounts as plain spaces, to compare with readable text.
+fn plain(text: &str) -> String {
+    text.replace(['\u{202f}', '\u{a0}'], " ")
+}
+
+#[tokio::test]
+async fn a_lesson_of_a_paid_course_shows_what_it_is_and_how_to_buy_it_not_a_bare_403() {
+    let app = TestApp::spawn().await;
+    set_rate(&app).await;
+    let fx = Fixture::new(&app).await;
+    let trainer = fx.user("formateur@example.cd", &[Role::Trainer]).await;
+    let course = fx.course("payant", trainer, 1000, true).await;
+    let (_, learner) = fx.browser("curieux@example.cd", &[Role::Learner]).await;
+    let (buyer_id, buyer) = fx.browser("acheteur@example.cd", &[Role::Learner]).await;
+    fx.enrol(buyer_id, course.id).await;
+    let preview = format!("/courses/payant/lessons/{}", course.lessons[0]);
+    let locked = format!("/courses/payant/lessons/{}", course.lessons[1]);
+
+    // The free preview: its notice says "Achetez", with the buy button; "Leçon suivante" leads on.
+    let (status, page) = learner.page(&preview).await;
+    assert_eq!(status, 200);
+    let notice = text_of(&page, "[data-testid=preview-notice]").unwrap_or_default();
+    assert!(notice.contains("Achetez le cours"), "{notice}");
+    assert!(!notice.contains("Inscrivez-vous"), "{notice}");
+    assert_eq!(
+        attr(&page, "[data-testid=preview-buy]", "href").as_deref(),
+        Some("/courses/payant/buy")
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=next-lesson]", "href"),
+        Some(locked.clone())
+    );
+
+    // The next lesson, for a learner who has not bought the course and for a visitor.
+    for (who, browser) in [("learner", &learner), ("visitor", &app.new_browser())] {
+        let r = browser.get(&locked).await;
+        assert_eq!(r.status(), 403, "{who}");
+        let page = html_of(r).await;
+        assert_eq!(count(&page, "[data-testid=locked-lesson]"), 1, "{who}");
+        assert_eq!(
+            text_of(&page, "[data-testid=lesson-title]").as_deref(),
+            Some("Installer"),
+            "{who}"
+        );
+        assert_eq!(
+            text_of(&page, "[data-testid=lesson-place]").as_deref(),
+            Some("Section : Introduction · Leçon 2 sur 3"),
+            "{who}"
+        );
+        assert_eq!(
+            text_of(&page, "[data-testid=course-summary]").as_deref(),
+            Some("Résumé de Cours payant"),
+            "{who}"
+        );
+        assert_eq!(
+            text_of(&page, "[data-testid=buy-button]").as_deref(),
+            Some("Acheter ce cours"),
+            "{who}"
+        );
+        assert_eq!(
+            attr(&page, "[data-testid=buy-button]", "href").as_deref(),
+            Some("/courses/payant/buy"),
+            "{who}"
+        );
+        let price = plain(&text_of(&page, "[data-testid=course-price]").unwrap_or_default());
+        assert!(price.contains("10,00 $US"), "{who}: {price}");
+        assert!(price.contains("≈ 28 500 FC"), "{who}: {price}");
+        assert_eq!(count(&page, "[data-testid=lesson-body]"), 0, "{who}");
+        let login = attr(&page, "[data-testid=locked-login]", "href");
+        if who == "visitor" {
+            assert_eq!(login, Some(format!("/login?next={locked}")));
+            assert_eq!(
+                attr(&page, "[data-testid=locked-signup]", "href").as_deref(),
+                Some("/signup")
+            );
+        } else {
+            assert_eq!(login, None, "signed in: no log-in link");
+        }
+    }
+    // The buyer reads it.
+    let (status, page) = buyer.page(&locked).await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&page, "[data-testid=lesson-body]"), 1);
+    assert_eq!(count(&page, "[data-testid=locked-lesson]"), 0);
+    assert_eq!(count(&page, "[data-testid=preview-notice]"), 0);
+}
+
+#[tokio::test]
+async fn prices_show_in_both_currencies_the_other_one_approximate() {
+    let app = TestApp::spawn().await;
+    set_rate(&app).await;
+    let fx = Fixture::new(&app).await;
+    let trainer = fx.user("formateur@example.cd", &[Role::Trainer]).await;
+    let cat = fx.category("programmation", "Programmation").await;
+    fx.bare_course("en-dollars", "En dollars", cat, trainer, 1250, true)
+        .await;
+    let francs = fx
+        .bare_course("en-francs", "En francs", cat, trainer, 1_425_000, true)
+        .await;
+    sqlx::query("UPDATE courses SET currency = 'CDF' WHERE id = $1")
+        .bind(francs)
+        .execute(fx.db())
+        .await
+        .expect("currency");
+    fx.bare_course("gratuit", "Gratuit", cat, trainer, 0, true)
+        .await;
+    app.state.page_cache.invalidate();
+
+    for path in ["/courses", "/"] {
+        let (_, page) = app.page(path).await;
+        let cards: Vec<(String, String)> = page
+            .select(&Selector::parse("[data-testid=course-card]").expect("selector"))
+            .map(|card| {
+                let card = Html::parse_fragment(&card.html());
+                (
+                    text_of(&card, "h3").unwrap_or_default(),
+                    plain(&text_of(&card, "[data-testid=course-price]").unwrap_or_default()),
+                )
+            })
+            .collect();
+        let price_of = |title: &str| {
+            cards
+                .iter()
+                .find(|(t, _)| t == title)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_else(|| panic!("{path}: no card {title} in {cards:?}"))
+        };
+        let dollars = price_of("En dollars");
+        assert!(dollars.starts_with("12,50 $US"), "{path}: {dollars}");
+        assert!(dollars.contains("≈ 35 700 FC"), "{path}: {dollars}");
+        let francs = price_of("En francs");
+        assert!(francs.starts_with("14 250 FC"), "{path}: {francs}");
+        assert!(francs.contains("≈ 5,00 $US"), "{path}: {francs}");
+        assert_eq!(price_of("Gratuit"), "Gratuit", "{path}");
+    }
+    let (_, page) = app.page("/courses/en-francs").await;
+    assert_eq!(
+        plain(&text_of(&page, "[data-testid=course-price]").unwrap_or_default()),
+        "14 250 FC"
+    );
+    assert!(
+        plain(&text_of(&page, "[data-testid=course-price-approx]").unwrap_or_default())
+            .starts_with("≈ 5,00 $US")
+    );
+    // A rate changed by an admin shows once the cache entry is gone.
+    techlearnjess::payments::queries::insert_rate(&app.state.db, 30_000_000, "admin", "", None)
+        .await
+        .expect("rate");
+    app.state.page_cache.invalidate();
+    let (_, page) = app.page("/courses/en-francs").await;
+    assert!(
+        plain(&text_of(&page, "[data-testid=course-price-approx]").unwrap_or_default())
+            .starts_with("≈ 4,75 $US")
+    );
+}
+
+#[tokio::test]
+async fn the_course_outline_is_one_tap_away_inside_a_lesson() {
+    let app = TestApp::spawn().await;
+    let fx = Fixture::new(&app).await;
+    let trainer = fx.user("formateur@example.cd", &[Role::Trainer]).await;
+    let course = fx.course("python", trainer, 0, true).await;
+    let (learner, browser) = fx.browser("apprenant@example.cd", &[Role::Learner]).await;
+    fx.enrol(learner, course.id).await;
+    browser
+        .post_form(
+            &format!("/courses/python/lessons/{}/complete", course.lessons[0]),
+            &[],
+        )
+        .await;
+    let (_, page) = browser
+        .page(&format!("/courses/python/lessons/{}", course.lessons[1]))
+        .await;
+    // A <details> for phones, a side column at desktop width: the same outline.
+    assert_eq!(
+        count(&page, "details[data-testid=lesson-outline-mobile]"),
+        1
+    );
+    assert_eq!(count(&page, "aside[data-testid=lesson-outline]"), 1);
+    let aside = Html::parse_fragment(
+        &page
+            .select(&Selector::parse("aside[data-testid=lesson-outline]").expect("selector"))
+            .next()
+            .expect("aside")
+            .html(),
+    );
+    assert_eq!(
+        texts(&aside, "[data-testid=outline-lesson]")
+            .iter()
+            .map(|t| t
+                .trim_start_matches(['✓', '○', ' '])
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "))
+            .collect::<Vec<_>>(),
+        ["Terminée Bienvenue", "Installer", "Variables"]
+    );
+    assert_eq!(count(&aside, "[data-testid=outline-done]"), 1);
+    assert_eq!(count(&aside, "[aria-current=page]"), 1);
+    assert!(aside.html().contains("1. Introduction") && aside.html().contains("2. Les bases"));
 }
 
 #[tokio::test]

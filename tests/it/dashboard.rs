@@ -471,3 +471,71 @@ async fn the_dashboard_shows_the_latest_notifications_and_unread_conversations()
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn recent_discussions_list_the_latest_topics_of_the_learners_forums_and_unread_conversations()
+{
+    let app = TestApp::with_demo().await;
+    let lea = learner(&app, "lea@exemple.cd").await;
+    let other = learner(&app, "omer@exemple.cd").await;
+    let lea_id = app.user_id("lea@exemple.cd").await;
+    enrol(&lea, "bases-de-python").await;
+    enrol(&other, "bases-de-python").await;
+    enrol(&other, "site-web-html-css").await;
+    for (who, forum, title) in [
+        (
+            &lea,
+            "/forum/courses/bases-de-python",
+            "Question sur les boucles",
+        ),
+        (
+            &other,
+            "/forum/courses/site-web-html-css",
+            "Sujet hors de mes cours",
+        ),
+        (&other, "/forum/c/entraide", "Annonce publique récente"),
+    ] {
+        let r = who
+            .post_form(forum, &[("title", title), ("body", "Bonjour à tous")])
+            .await;
+        assert_eq!(r.status(), 303, "{title}");
+    }
+    let r = other
+        .post_form("/chat/direct", &[("user_id", &lea_id.to_string())])
+        .await;
+    let room = location(&r);
+    other
+        .post_form(
+            &format!("{room}/messages"),
+            &[("body", "Salut Léa, tu as fini le chapitre 2 ?")],
+        )
+        .await;
+
+    let (status, html) = lea.page("/dashboard").await;
+    assert_eq!(status, 200);
+    let topics: Vec<String> = html
+        .select(&scraper::Selector::parse("[data-testid=dashboard-topic]").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert!(
+        topics[0].contains("Annonce publique récente"),
+        "newest first: {topics:?}"
+    );
+    assert!(
+        topics
+            .iter()
+            .any(|t| t.contains("Question sur les boucles") && t.contains("Les bases de Python")),
+        "a topic of the learner's course forum, with where it is: {topics:?}"
+    );
+    assert!(
+        !topics.iter().any(|t| t.contains("Sujet hors de mes cours")),
+        "not the forum of a course the learner does not take: {topics:?}"
+    );
+    assert!(topics.iter().all(|t| t.contains("réponse")), "{topics:?}");
+    let conversation =
+        text_of(&html, "[data-testid=dashboard-conversation]").expect("an unread conversation");
+    assert!(
+        conversation.contains("omer") && conversation.contains("tu as fini le chapitre 2"),
+        "the newest message, not only a link: {conversation}"
+    );
+}

@@ -374,7 +374,7 @@ async fn a_kill_while_a_payment_callback_arrives_ends_in_a_consistent_state() {
             &[
                 ("wallet", "orange"),
                 ("currency", "USD"),
-                ("phone", "081 234 5678"),
+                ("phone", "084 234 5678"),
                 ("quote_id", &quote_id),
             ],
         )

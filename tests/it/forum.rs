@@ -302,7 +302,10 @@ async fn a_reported_reply_hidden_by_a_moderator_disappears_for_learners_only() {
     );
     let log = text_of(&queue, "[data-testid=moderation-log]").unwrap_or_default();
     assert!(
-        log.contains("hide") && log.contains("Insultes") && log.contains("Nadia Lukusa"),
+        log.contains("Message masqué dans")
+            && !log.contains("forum_reply")
+            && log.contains("Insultes")
+            && log.contains("Nadia Lukusa"),
         "{log}"
     );
 
@@ -1052,4 +1055,310 @@ async fn a_refused_report_comes_back_with_422_and_its_reason_as_a_page_or_a_frag
             .await
             .expect("user");
     assert_eq!(suspended, None);
+}
+
+#[tokio::test]
+async fn a_warned_or_suspended_user_is_told_why_and_until_when_in_their_language_and_zone() {
+    use techlearnjess::web::i18n::Locale;
+    use techlearnjess::web::time::{self, Style, TimeZone};
+    let f = Forum::new().await;
+    let (troll_id, troll) = f.learner("Troll Anonyme", "troll@example.cd").await;
+    let (visitor_id, _) = f.learner("Jane Visitor", "jane@example.cd").await;
+    sqlx::query("UPDATE users SET timezone = 'Africa/Lubumbashi' WHERE id = $1")
+        .bind(troll_id)
+        .execute(&f.app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET locale = 'en', timezone = 'Europe/London' WHERE id = $1")
+        .bind(visitor_id)
+        .execute(&f.app.state.db.pool)
+        .await
+        .unwrap();
+    let moderator = f.browser(MODERATOR).await;
+
+    // A warning: in the app and by e-mail, with the reason.
+    let r = moderator
+        .post_form(
+            &format!("/forum/moderation/users/{troll_id}"),
+            &[("action", "warn"), ("reason", "Langage grossier")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // A suspension of three days: until when, in the user's zone.
+    let r = moderator
+        .post_form(
+            &format!("/forum/moderation/users/{troll_id}"),
+            &[
+                ("action", "suspend"),
+                ("days", "3"),
+                ("reason", "Spam répété"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    f.app.state.tasks.settled().await;
+    let until: String =
+        sqlx::query_scalar("SELECT posting_suspended_until FROM users WHERE id = $1")
+            .bind(troll_id)
+            .fetch_one(&f.app.state.db.pool)
+            .await
+            .unwrap();
+    let lubumbashi = TimeZone::parse("Africa/Lubumbashi").unwrap();
+    let local_until = time::format(
+        &until,
+        Style::DateTime,
+        &lubumbashi,
+        Locale::Fr,
+        time::now(),
+    );
+
+    let (_, page) = troll.page("/notifications").await;
+    let text: String = page.root_element().text().collect();
+    assert!(
+        text.contains("Avertissement de la modération") && text.contains("Langage grossier"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("jusqu'au {local_until}")),
+        "the end of the suspension in the user's zone ({local_until}): {text}"
+    );
+    assert!(text.contains("Spam répété"));
+    let mails = f.app.emails_to("troll@example.cd");
+    assert!(
+        mails.iter().any(|m| m.contains("Langage grossier")),
+        "the warning is e-mailed: {mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("Spam répété") && m.contains(&local_until)),
+        "the suspension is e-mailed with its end in the user's zone: {mails:?}"
+    );
+
+    // An English reader is told in English, in their own zone.
+    let r = moderator
+        .post_form(
+            &format!("/forum/moderation/users/{visitor_id}"),
+            &[("action", "suspend"), ("days", "1"), ("reason", "Flood")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    f.app.state.tasks.settled().await;
+    let until: String =
+        sqlx::query_scalar("SELECT posting_suspended_until FROM users WHERE id = $1")
+            .bind(visitor_id)
+            .fetch_one(&f.app.state.db.pool)
+            .await
+            .unwrap();
+    let london = TimeZone::parse("Europe/London").unwrap();
+    let local_until = time::format(&until, Style::DateTime, &london, Locale::En, time::now());
+    let mails = f.app.emails_to("jane@example.cd");
+    assert!(
+        mails.iter().any(|m| m.contains("You cannot post")
+            && m.contains(&local_until)
+            && m.contains("Flood")),
+        "{local_until}: {mails:?}"
+    );
+
+    // Lifting it is told too.
+    let r = moderator
+        .post_form(
+            &format!("/forum/moderation/users/{troll_id}"),
+            &[("action", "unsuspend"), ("reason", "Levée")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        f.notifications(troll_id, "moderation_lifted").await.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn moderators_hear_of_new_reports_and_a_report_after_a_restore_is_accepted() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let moderator_id = f.user_id(MODERATOR).await;
+    let admin_id = f.user_id(ADMIN).await;
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet signalé", "Bonjour").await;
+    let (_, troll) = f.learner("Troll Anonyme", "troll@example.cd").await;
+    let bad = reply(&troll, topic, "Message douteux").await;
+    let report_url = format!("/forum/reports/reply/{bad}");
+
+    // The moderator's menu shows the queue, and its badge the reports waiting.
+    let moderator = f.browser(MODERATOR).await;
+    let (_, page) = moderator.page("/forum").await;
+    assert_eq!(count(&page, "[data-testid=nav-moderation]"), 1);
+    let (_, page) = learner.page("/forum").await;
+    assert_eq!(count(&page, "[data-testid=nav-moderation]"), 0);
+
+    let r = learner
+        .post_form(&report_url, &[("reason", "Propos douteux")])
+        .await;
+    assert_eq!(r.status(), 303);
+    for id in [moderator_id, admin_id] {
+        let notes = f.notifications(id, "moderation_report").await;
+        assert_eq!(notes.len(), 1, "every moderator is told");
+        assert_eq!(
+            notes[0],
+            ("Sujet signalé".to_owned(), "/forum/moderation".to_owned())
+        );
+    }
+    let mut stream = moderator.get("/notifications/stream").await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !seen.contains("moderation-count") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the moderation badge within 5 s")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: moderation"), "{seen}");
+    assert!(seen.contains("1 signalement à traiter"), "{seen}");
+    drop(stream);
+
+    // The same report again while it waits: said so, not "transmis".
+    let r = learner
+        .post_form(&report_url, &[("reason", "Encore")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = learner.page(&location(&r)).await;
+    assert!(page.html().contains("déjà signalé"), "{}", page.html());
+    assert!(!page.html().contains("transmis"));
+    assert_eq!(
+        f.notifications(moderator_id, "moderation_report")
+            .await
+            .len(),
+        1
+    );
+
+    // Hidden, then restored: a new report is accepted and reaches the queue again.
+    let bad_s = bad.to_string();
+    for action in ["hide", "restore"] {
+        let r = moderator
+            .post_form(
+                "/forum/moderation/act",
+                &[
+                    ("target", "reply"),
+                    ("id", &bad_s),
+                    ("action", action),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{action}");
+    }
+    let (_, queue) = moderator.page("/forum/moderation").await;
+    assert_eq!(count(&queue, "[data-testid=report-item]"), 0);
+    let r = learner
+        .post_form(&report_url, &[("reason", "Toujours douteux")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = learner.page(&location(&r)).await;
+    assert!(page.html().contains("transmis"), "{}", page.html());
+    let (_, queue) = moderator.page("/forum/moderation").await;
+    assert_eq!(count(&queue, "[data-testid=report-item]"), 1);
+    assert_eq!(
+        text_of(&queue, "[data-testid=report-reason]").as_deref(),
+        Some("Toujours douteux")
+    );
+    assert_eq!(
+        f.notifications(moderator_id, "moderation_report")
+            .await
+            .len(),
+        2
+    );
+
+    // The log reads as sentences, with links, no codes.
+    let log = text_of(&queue, "[data-testid=moderation-log]").unwrap_or_default();
+    assert!(
+        log.contains("Message masqué dans « Sujet signalé »")
+            || log.contains("Message masqué dans «\u{a0}Sujet signalé\u{a0}»"),
+        "{log}"
+    );
+    assert!(log.contains("Message rétabli dans"), "{log}");
+    assert!(!log.contains("forum_reply") && !log.contains('#'), "{log}");
+    assert!(
+        queue
+            .html()
+            .contains(&format!("/forum/topics/{topic}#reply-{bad}"))
+    );
+}
+
+#[tokio::test]
+async fn a_post_hidden_by_a_moderator_leaves_the_pages_already_open() {
+    let f = Forum::new().await;
+    let learner = f.browser(LEARNER).await;
+    let topic = new_topic(&learner, "/forum/c/entraide", "Sujet ouvert", "Bonjour").await;
+    let (_, troll) = f.learner("Troll Anonyme", "troll@example.cd").await;
+    let bad = reply(&troll, topic, "Message à masquer").await;
+    let moderator = f.browser(MODERATOR).await;
+    let open = |b: &Browser| {
+        let url = b.url(&format!("/forum/topics/{topic}/stream"));
+        let client = b.client.clone();
+        async move { client.get(url).send().await.expect("stream") }
+    };
+    let mut learner_page = open(&learner).await;
+    let mut moderator_page = open(&moderator).await;
+    let bad_s = bad.to_string();
+    let r = moderator
+        .post_form(
+            "/forum/moderation/act",
+            &[
+                ("target", "reply"),
+                ("id", &bad_s),
+                ("action", "hide"),
+                ("reason", "Hors sujet"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let removal = format!("id=\"reply-{bad}\" hx-swap-oob=\"delete\"");
+    while !seen.contains(&removal) {
+        let chunk = tokio::time::timeout_at(deadline, learner_page.chunk())
+            .await
+            .expect("the removal within 5 s")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: reply"), "{seen}");
+    // The moderator's page keeps it (hidden posts stay visible to moderators).
+    f.app.state.tasks.settled().await;
+    let quiet = tokio::time::timeout(Duration::from_millis(300), moderator_page.chunk()).await;
+    if let Ok(Ok(Some(chunk))) = quiet {
+        assert!(!String::from_utf8_lossy(&chunk).contains("hx-swap-oob"));
+    }
+
+    // A hidden topic is replaced by a notice on open pages.
+    let topic_s = topic.to_string();
+    let r = moderator
+        .post_form(
+            "/forum/moderation/act",
+            &[
+                ("target", "topic"),
+                ("id", &topic_s),
+                ("action", "hide"),
+                ("reason", "Doublon"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let notice = format!("id=\"topic-{topic}\" hx-swap-oob=\"outerHTML\"");
+    while !seen.contains(&notice) {
+        let chunk = tokio::time::timeout_at(
+            tokio::time::Instant::now() + Duration::from_secs(5),
+            learner_page.chunk(),
+        )
+        .await
+        .expect("the topic's notice within 5 s")
+        .unwrap()
+        .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("masqué par l"), "{seen}");
 }

@@ -31,6 +31,8 @@ mod payments;
 mod profile;
 mod quizzes;
 mod scale;
+mod search;
+mod seats;
 mod sessions;
 mod teach;
 mod time;

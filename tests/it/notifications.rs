@@ -312,3 +312,123 @@ async fn two_instances_on_postgresql_deliver_each_others_events() {
     );
     drop(bola);
 }
+
+#[tokio::test]
+async fn notifications_of_the_same_kind_and_place_make_one_line_read_together() {
+    let app = TestApp::spawn().await;
+    let (amani, amani_id) = user(&app, "Amani Kabila", "amani@exemple.cd").await;
+    // Three replies in one topic: one place, each its own #fragment.
+    for reply in 1..=3 {
+        let link = format!("/forum/topics/5#reply-{reply}");
+        send(
+            &app.state,
+            amani_id,
+            Kind::ForumReply,
+            "Entraide Python",
+            &link,
+        )
+        .await;
+    }
+    send(
+        &app.state,
+        amani_id,
+        Kind::ForumReply,
+        "Autre sujet",
+        "/forum/topics/6",
+    )
+    .await;
+    for i in 0..2 {
+        send(
+            &app.state,
+            amani_id,
+            Kind::CoursePublished,
+            &format!("Cours {i}"),
+            "/courses",
+        )
+        .await;
+    }
+
+    let (status, html) = amani.page("/notifications").await;
+    assert_eq!(status, 200);
+    let lines: Vec<String> = html
+        .select(&scraper::Selector::parse("[data-testid=notification] button").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines.contains(&"3 nouvelles réponses dans «\u{a0}Entraide Python\u{a0}»".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"Nouvelle réponse dans «\u{a0}Autre sujet\u{a0}»".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        html.html().contains("Non lues&nbsp;: 4"),
+        "the count counts lines"
+    );
+    let (_, badge) = amani.page("/notifications/badge").await;
+    assert_eq!(
+        text_of(&badge, "[data-testid=notif-count]").as_deref(),
+        Some("4")
+    );
+
+    // Opening the group reads all three and starts at the oldest.
+    let newest: i64 = sqlx::query_scalar(
+        "SELECT MAX(id) FROM notifications WHERE user_id = $1 AND link LIKE '/forum/topics/5#%'",
+    )
+    .bind(amani_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        html.html()
+            .contains(&format!("/notifications/{newest}/read"))
+    );
+    let r = amani
+        .post_form(&format!("/notifications/{newest}/read"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/forum/topics/5#reply-1");
+    let unread: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND link LIKE '/forum/topics/5#%' AND read_at IS NULL",
+    )
+    .bind(amani_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(unread, 0);
+    let (_, badge) = amani.page("/notifications/badge").await;
+    assert_eq!(
+        text_of(&badge, "[data-testid=notif-count]").as_deref(),
+        Some("3")
+    );
+
+    // A new reply there starts a new unread line; the read group stays below.
+    send(
+        &app.state,
+        amani_id,
+        Kind::ForumReply,
+        "Entraide Python",
+        "/forum/topics/5#reply-4",
+    )
+    .await;
+    let (_, html) = amani.page("/notifications").await;
+    let lines: Vec<String> = html
+        .select(&scraper::Selector::parse("[data-testid=notification] button").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        "Nouvelle réponse dans «\u{a0}Entraide Python\u{a0}»"
+    );
+    assert_eq!(
+        lines[4],
+        "3 nouvelles réponses dans «\u{a0}Entraide Python\u{a0}»"
+    );
+    assert_eq!(
+        count(&html, "[data-testid=notification][data-unread=false]"),
+        1
+    );
+}

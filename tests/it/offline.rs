@@ -69,6 +69,19 @@ async fn the_service_worker_is_served_at_the_root_with_the_current_shell() {
         assert_eq!(app.get(url).await.status(), 200);
     }
     assert!(shell_line.contains("\"/offline\""));
+    // The worker keeps hashed files as pages load them (cache as you go): its pattern for a
+    // hashed name matches the names the server gives (ten hex digits before the extension).
+    assert!(source.contains(r"var HASHED = /^\/static\/.+\.[0-9a-f]{10}(\.[a-z0-9]+)?$/;"));
+    for url in scripts.iter().chain([&css]) {
+        let stem = url.rsplit_once('.').map_or(url.as_str(), |(stem, _)| stem);
+        let hash = stem.rsplit_once('.').map(|(_, h)| h).unwrap_or_default();
+        assert!(
+            hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{url}: the worker would not recognise it as hashed"
+        );
+    }
+    // Its install copies from the HTTP cache what the page just loaded (nothing on the wire).
+    assert!(source.contains("cache: 'only-if-cached'"));
     // Same assets, same version: a browser installs a new worker only when something changed.
     let again = app.get("/sw.js").await.text().await.unwrap();
     assert_eq!(again, source);

@@ -119,12 +119,26 @@ async fn an_expired_email_code_is_refused() {
     enable_email_otp(&app).await;
     password_step(&app, LEARNER).await;
     let code = last_code(&app, LEARNER);
+    // The code and the code step both last ten minutes.
+    app.advance(std::time::Duration::from_secs(9 * 60));
+    assert_eq!(
+        app.get("/login/code").await.status(),
+        200,
+        "still within the step"
+    );
+    app.advance(std::time::Duration::from_secs(2 * 60));
+    let r = submit_code(&app, &code).await;
+    assert_eq!(location(&r), "/login", "the step has expired");
+    assert_eq!(app.get("/dashboard").await.status(), 303);
+
+    let r = password_step(&app, LEARNER).await;
+    assert_eq!(location(&r), "/login/code");
     sqlx::query("UPDATE otp_codes SET expires_at = '2000-01-01T00:00:00Z' WHERE used_at IS NULL")
         .execute(&app.state.db.pool)
         .await
         .expect("expire");
     let r = submit_code(&app, &code).await;
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 422, "the old code is refused");
     assert_eq!(app.get("/dashboard").await.status(), 303);
 
     let r = app.post_form("/login/code/resend", &[]).await;

@@ -98,6 +98,10 @@ async fn post_checkout(
                 ("currency", currency),
                 ("phone", phone),
                 ("quote_id", quote_id),
+                // As kept after the warning about a number of another network (most of these
+                // tests pay with a Vodacom number whatever the wallet); see
+                // `a_number_of_another_network_is_a_warning_not_a_block`.
+                ("confirmed_phone", phone),
             ],
         )
         .await
@@ -781,10 +785,17 @@ async fn admins_see_totals_history_rates_and_can_refund() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    // A refused rate stays in its field with its message (422), the rate in force unchanged.
     let r = admin
         .post_form("/admin/payments/rates", &[("rate", "abc")])
         .await;
-    assert_eq!(r.status(), 303);
+    assert_eq!(r.status(), 422);
+    let refused = Html::parse_document(&r.text().await.unwrap());
+    assert_eq!(
+        attr(&refused, "[data-testid=rate-input]", "value").as_deref(),
+        Some("abc")
+    );
+    assert!(text_of(&refused, "[data-testid=error-rate]").is_some());
     let (_, rates) = admin.page("/admin/payments/rates").await;
     assert!(
         text_of(&rates, "[data-testid=current-rate]")
@@ -979,7 +990,7 @@ async fn a_forged_rate_and_quote_time_no_longer_buy_a_course_at_an_old_rate() {
             &[
                 ("wallet", "orange"),
                 ("currency", "CDF"),
-                ("phone", "0812345678"),
+                ("phone", "0842345678"),
                 ("rate_id", &old_rate.to_string()),
                 ("quoted_at", &future),
             ],
@@ -1004,7 +1015,7 @@ async fn a_forged_rate_and_quote_time_no_longer_buy_a_course_at_an_old_rate() {
             &[
                 ("wallet", "orange"),
                 ("currency", "CDF"),
-                ("phone", "0812345678"),
+                ("phone", "0842345678"),
                 ("quote_id", &quote),
                 ("rate_id", &old_rate.to_string()),
                 ("quoted_at", &future),
@@ -1126,6 +1137,7 @@ async fn two_simultaneous_checkouts_make_one_payment_and_land_on_the_same_waitin
             reference: "TLJDUPLICATE0001",
             user_id: p.user_id,
             course_id: p.course_id,
+            seat_batch_id: None,
             wallet: "mpesa",
             provider: "mpesa",
             currency: "USD",
@@ -1220,4 +1232,460 @@ async fn sandbox_payments_are_flagged_and_kept_out_of_revenue_and_exports() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(&rows[0][column], "oui");
+}
+
+/// The heading of the waiting page or of its status fragment.
+fn heading(html: &Html) -> String {
+    text_of(html, "[data-testid=waiting-heading]").expect("heading")
+}
+
+async fn status_fragment(app: &TestApp, reference: &str) -> Html {
+    let r = app
+        .client
+        .get(app.url(&format!("/payments/{reference}/status")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+    Html::parse_fragment(&r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_waiting_page_heading_follows_the_state_and_gives_the_operators_reason() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+
+    // Waiting: the page and the polled fragment ask for the PIN.
+    let first = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &first).await;
+    let (_, page) = app.page(&format!("/payments/{first}")).await;
+    assert_eq!(heading(&page), "Confirmez le paiement sur votre téléphone");
+    assert_eq!(
+        heading(&status_fragment(&app, &first).await),
+        "Confirmez le paiement sur votre téléphone"
+    );
+
+    // Refused on the phone: the fragment htmx swaps in carries the new heading and Airtel's
+    // reason (DP00800001008) in words, never the code.
+    let r = app
+        .post_form(
+            &format!("/payments/sandbox/{first}"),
+            &[("outcome", "refuse")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    wait_status(&app, &first, "failed").await;
+    let fragment = status_fragment(&app, &first).await;
+    assert_eq!(heading(&fragment), "Paiement non abouti");
+    assert!(attr(&fragment, "#payment-status", "hx-trigger").is_none());
+    let reason = text_of(&fragment, "[data-testid=payment-reason]").expect("reason");
+    assert!(
+        reason.contains("L'opérateur a refusé la demande"),
+        "{reason}"
+    );
+    assert!(!reason.contains("DP008"), "{reason}");
+    let (_, page) = app.page(&format!("/payments/{first}")).await;
+    assert_eq!(heading(&page), "Paiement non abouti");
+    assert!(
+        text_of(&page, "title")
+            .unwrap_or_default()
+            .starts_with("Paiement non abouti")
+    );
+
+    // M-Pesa's insufficient balance (INS-2006) is named as such.
+    sandbox(&app).set_mpesa_refusal("INS-2006");
+    let second = buy(&app, COURSE, "mpesa", "USD").await;
+    wait_at_provider_or_created(&app, &second).await;
+    let r = app
+        .post_form(
+            &format!("/payments/sandbox/{second}"),
+            &[("outcome", "refuse")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    wait_status(&app, &second, "failed").await;
+    eventually("the M-Pesa reason is stored", || async {
+        queries::by_reference(&app.state.db, &second)
+            .await
+            .unwrap()
+            .unwrap()
+            .failure_reason
+            .as_deref()
+            == Some("payments.reason.insufficient_funds")
+    })
+    .await;
+    let fragment = status_fragment(&app, &second).await;
+    assert!(
+        text_of(&fragment, "[data-testid=payment-reason]")
+            .unwrap()
+            .contains("Solde insuffisant")
+    );
+    // The admin's detail page gives the same reason.
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (_, detail) = admin.page(&format!("/admin/payments/{second}")).await;
+    assert!(
+        text_of(&detail, "[data-testid=detail-reason]")
+            .unwrap()
+            .contains("Solde insuffisant")
+    );
+
+    // Expired: its own heading.
+    let third = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &third).await;
+    sqlx::query(
+        "UPDATE payments SET expires_at = '2000-01-01T00:00:00Z', next_check_at = '2000-01-01T00:00:00Z' \
+         WHERE reference = $1",
+    )
+    .bind(&third)
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    worker::run_once(&app.state).await.expect("worker");
+    assert_eq!(status_of(&app, &third).await, "expired");
+    assert_eq!(
+        heading(&status_fragment(&app, &third).await),
+        "Paiement expiré"
+    );
+
+    // Confirmed: its own heading, the receipt's page and PDF.
+    let fourth = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &fourth).await;
+    sandbox(&app)
+        .resolve(&fourth, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &fourth, "succeeded").await;
+    let fragment = status_fragment(&app, &fourth).await;
+    assert_eq!(heading(&fragment), "Paiement confirmé");
+    assert_eq!(
+        attr(&fragment, "[data-testid=receipt-page-link]", "href"),
+        Some(format!("/payments/{fourth}/receipt"))
+    );
+}
+
+#[tokio::test]
+async fn a_number_of_another_network_is_a_warning_not_a_block() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let quote = quote_of(&app, COURSE).await;
+    // An Airtel number (099) with Orange Money: the form again, with the warning and the
+    // number kept, and nothing sent to any phone yet.
+    let r = app
+        .post_form(
+            &format!("/payments/checkout/{COURSE}"),
+            &[
+                ("wallet", "orange"),
+                ("currency", "USD"),
+                ("phone", "099 123 4567"),
+                ("quote_id", &quote),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    let warning = text_of(&page, "[data-testid=prefix-warning]").expect("warning");
+    assert!(warning.contains("Airtel"), "{warning}");
+    assert!(warning.contains("Orange Money"), "{warning}");
+    assert_eq!(
+        attr(&page, "[data-testid=phone]", "value").as_deref(),
+        Some("099 123 4567")
+    );
+    assert_eq!(
+        attr(&page, "input[name=confirmed_phone]", "value").as_deref(),
+        Some("099 123 4567")
+    );
+    assert_eq!(
+        attr(&page, "input[name=wallet][checked]", "value").as_deref(),
+        Some("orange")
+    );
+    assert_eq!(
+        payments_count(&app).await,
+        0,
+        "no PIN prompt before the answer"
+    );
+    // The same number sent again as kept goes through (numbers move between operators).
+    let quote = attr(&page, "input[name=quote_id]", "value").expect("quote");
+    let r = app
+        .post_form(
+            &format!("/payments/checkout/{COURSE}"),
+            &[
+                ("wallet", "orange"),
+                ("currency", "USD"),
+                ("phone", "099 123 4567"),
+                ("quote_id", &quote),
+                ("confirmed_phone", "+243 99 123 4567"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(payments_count(&app).await, 1);
+
+    // As it is typed (htmx): the warning for a mismatch, nothing for a match or a number
+    // that does not parse yet.
+    let check = |phone: &'static str, wallet: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.csrf().await;
+            let r = app
+                .client
+                .post(app.url(&format!("/payments/checkout/{COURSE2}/number")))
+                .header("HX-Request", "true")
+                .header("X-CSRF-Token", token)
+                .form(&[("phone", phone), ("wallet", wallet)])
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status(), 200);
+            Html::parse_fragment(&r.text().await.unwrap())
+        }
+    };
+    let fragment = check("0812345678", "airtel").await;
+    assert!(
+        text_of(&fragment, "[data-testid=prefix-warning]")
+            .unwrap()
+            .contains("Vodacom")
+    );
+    assert_eq!(
+        attr(&fragment, "input[name=confirmed_phone]", "value").as_deref(),
+        Some("0812345678")
+    );
+    for (phone, wallet) in [
+        ("0812345678", "mpesa"),
+        ("0841234567", "orange"),
+        ("0991234567", "airtel"),
+        ("08", "airtel"),
+        ("0861234567", "airtel"),
+    ] {
+        let fragment = check(phone, wallet).await;
+        assert_eq!(
+            count(&fragment, "[data-testid=prefix-warning]"),
+            0,
+            "{phone} {wallet}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_profile_number_is_prefilled_and_an_invalid_one_is_kept_with_its_error() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    sqlx::query("UPDATE users SET phone = '+243991234567' WHERE email = $1")
+        .bind(LEARNER)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE}")).await;
+    assert_eq!(
+        attr(&page, "[data-testid=phone]", "value").as_deref(),
+        Some("0991234567")
+    );
+    // What was typed wins over the profile, with the field's own message (422).
+    let r = submit_checkout(&app, COURSE, "airtel", "USD", "12345").await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    assert_eq!(
+        attr(&page, "[data-testid=phone]", "value").as_deref(),
+        Some("12345")
+    );
+    assert_eq!(
+        attr(&page, "[data-testid=phone]", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(
+        text_of(&page, "[data-testid=error-phone]")
+            .unwrap()
+            .contains("numéro")
+    );
+    // No saved number: an empty field.
+    sqlx::query("UPDATE users SET phone = NULL WHERE email = $1")
+        .bind(LEARNER)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let (_, page) = app.page(&format!("/payments/checkout/{COURSE}")).await;
+    assert_eq!(
+        attr(&page, "[data-testid=phone]", "value").as_deref(),
+        Some("")
+    );
+}
+
+#[tokio::test]
+async fn receipts_name_the_seller_the_admin_sets_and_the_change_is_audited() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &reference).await;
+    sandbox(&app)
+        .resolve(&reference, SandboxOutcome::Confirm)
+        .await
+        .expect("resolve");
+    wait_status(&app, &reference, "succeeded").await;
+    // Before any setting: the platform's name alone.
+    let (status, receipt) = app.page(&format!("/payments/{reference}/receipt")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text_of(&receipt, "[data-testid=receipt-seller]")
+            .unwrap()
+            .trim(),
+        "TechLearnJess"
+    );
+
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (status, page) = admin.page("/admin/payments/seller").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        attr(&page, "[data-testid=seller-name]", "value").as_deref(),
+        Some("TechLearnJess")
+    );
+    // A refused form comes back with 422 and what was typed.
+    let r = admin
+        .post_form(
+            "/admin/payments/seller",
+            &[("name", "  "), ("rccm", "CD/KNG/RCCM/24-B-01234")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = Html::parse_document(&r.text().await.unwrap());
+    assert!(text_of(&page, "[data-testid=error-name]").is_some());
+    assert_eq!(
+        attr(&page, "[data-testid=seller-rccm]", "value").as_deref(),
+        Some("CD/KNG/RCCM/24-B-01234")
+    );
+    let r = admin
+        .post_form(
+            "/admin/payments/seller",
+            &[
+                ("name", "TechLearnJess SARL"),
+                ("address", "12, avenue du Commerce\nGombe, Kinshasa"),
+                ("rccm", "CD/KNG/RCCM/24-B-01234"),
+                ("id_nat", "01-83-N12345K"),
+                ("nif", "A1234567B"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM admin_audit WHERE action = 'payment_seller' AND details LIKE '%A1234567B%'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+
+    // The learner's receipt page names the seller with its identifiers; so does the PDF.
+    let (_, receipt) = app.page(&format!("/payments/{reference}/receipt")).await;
+    let seller = text_of(&receipt, "[data-testid=receipt-seller]").unwrap();
+    for part in [
+        "TechLearnJess SARL",
+        "12, avenue du Commerce",
+        "Gombe, Kinshasa",
+        "RCCM",
+        "CD/KNG/RCCM/24-B-01234",
+        "Id. Nat.",
+        "01-83-N12345K",
+        "NIF",
+        "A1234567B",
+    ] {
+        assert!(seller.contains(part), "{part} in {seller}");
+    }
+    let r = app.get(&format!("/payments/{reference}/receipt.pdf")).await;
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    // Someone else's receipt does not exist for them.
+    let other = app.new_browser();
+    other.login(ADMIN, PASSWORD).await;
+    let r = other.get(&format!("/payments/{reference}/receipt")).await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_admin_pages_speak_words_and_the_rates_page_shows_the_new_rate_at_once() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let reference = buy(&app, COURSE, "airtel", "USD").await;
+    wait_at_provider(&app, &reference).await;
+    let admin = app.new_browser();
+    admin.login(ADMIN, PASSWORD).await;
+    let (_, list) = admin.page("/admin/payments").await;
+    let operator = text_of(&list, "[data-testid=row-operator]").unwrap();
+    assert_eq!(operator.trim(), "Airtel Money");
+    let status = text_of(&list, "[data-testid=row-status]").unwrap();
+    assert!(
+        !status.contains("pending") && !status.contains("created"),
+        "{status}"
+    );
+    // The filters are the toolkit's selects, keeping the choice.
+    let (_, list) = admin
+        .page("/admin/payments?provider=airtel&status=pending")
+        .await;
+    assert_eq!(
+        attr(&list, "#f-provider option[selected]", "value").as_deref(),
+        Some("airtel")
+    );
+    assert_eq!(
+        text_of(&list, "#f-status option[selected]").as_deref(),
+        Some("En attente")
+    );
+    let (_, detail) = admin.page(&format!("/admin/payments/{reference}")).await;
+    assert_eq!(
+        text_of(&detail, "[data-testid=detail-operator]").as_deref(),
+        Some("Airtel Money")
+    );
+    let history = text_of(&detail, "[data-testid=transitions]").unwrap();
+    assert!(
+        history.contains("Paiement demandé par l'apprenant"),
+        "{history}"
+    );
+    assert!(history.contains("Demande à l'opérateur"), "{history}");
+    assert!(history.contains("En attente"), "{history}");
+    for code in ["initiate", "checkout", "pending", "created"] {
+        assert!(!history.contains(code), "{code} in {history}");
+    }
+
+    // Through FlexPay: "M-Pesa via FlexPay".
+    let (_, routing) = admin.page("/admin/payments/routing").await;
+    assert!(count(&routing, "select#p-mpesa-USD option") >= 4);
+    let r = admin
+        .post_form(
+            "/admin/payments/routing",
+            &[
+                ("wallet", "orange"),
+                ("currency", "USD"),
+                ("provider", "flexpay"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, routing) = admin.page("/admin/payments/routing").await;
+    assert_eq!(
+        attr(&routing, "#p-orange-USD option[selected]", "value").as_deref(),
+        Some("flexpay")
+    );
+    let other = buy(&app, COURSE2, "orange", "USD").await;
+    wait_at_provider(&app, &other).await;
+    let (_, detail) = admin.page(&format!("/admin/payments/{other}")).await;
+    assert_eq!(
+        text_of(&detail, "[data-testid=detail-operator]").as_deref(),
+        Some("Orange Money via FlexPay")
+    );
+
+    // A new rate is the one the page shows right after saving, and the history's first.
+    let (_, before) = admin.page("/admin/payments/rates").await;
+    assert!(text_of(&before, "[data-testid=current-rate]").is_some());
+    // The walk-through's "old rate after saving" was a refused input ("2 975 FC") shown as a
+    // flash above the unchanged page: the unit is now understood, and a refusal stays in the
+    // field (above).
+    let r = admin
+        .post_form("/admin/payments/rates", &[("rate", "2 975 FC")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, after) = admin.page(&location(&r)).await;
+    let current = text_of(&after, "[data-testid=current-rate]").unwrap();
+    assert!(current.contains("2 975"), "{current}");
+    let history = text_of(&after, "[data-testid=rate-history]").unwrap();
+    assert!(history.contains("saisi par un administrateur"), "{history}");
 }

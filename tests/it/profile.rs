@@ -578,3 +578,60 @@ async fn statistics_and_history_follow_a_seeded_learning_history() {
 fn refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+#[tokio::test]
+async fn the_time_zone_is_a_select_of_the_toolkit_and_a_refused_form_keeps_the_chosen_zone() {
+    let app = learner_app().await;
+    let (_, html) = app.page("/profile").await;
+    // The `select` macro: label, hint and the platform's zone first (empty value).
+    assert_eq!(count(&html, "label[for=timezone]"), 1);
+    assert_eq!(
+        attr_of(&html, "select#timezone", "aria-describedby"),
+        "timezone-hint"
+    );
+    assert_eq!(attr_of(&html, "select#timezone option", "value"), "");
+    assert_eq!(
+        count(&html, "select#timezone option[value='Africa/Lubumbashi']"),
+        1
+    );
+
+    let r = app
+        .post_form(
+            "/profile",
+            &[
+                ("name", "Aimée Mbuyi"),
+                ("phone", "081 23x"),
+                ("city", "Goma"),
+                ("bio", ""),
+                ("locale", "fr"),
+                ("timezone", "Africa/Lubumbashi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(
+        attr_of(&html, "select#timezone option[selected]", "value"),
+        "Africa/Lubumbashi",
+        "the chosen zone is kept"
+    );
+
+    let r = app
+        .post_form(
+            "/profile",
+            &[
+                ("name", "Aimée Mbuyi"),
+                ("phone", ""),
+                ("city", "Goma"),
+                ("bio", ""),
+                ("locale", "fr"),
+                ("timezone", "Mars/Olympus"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = Html::parse_document(&r.text().await.expect("body"));
+    assert_eq!(count(&html, "[data-testid=error-timezone]"), 1);
+    assert_eq!(attr_of(&html, "select#timezone", "aria-invalid"), "true");
+    assert!(attr_of(&html, "select#timezone", "aria-describedby").contains("timezone-error"));
+}

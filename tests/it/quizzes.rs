@@ -424,3 +424,145 @@ async fn an_empty_submission_is_sent_back_without_using_an_attempt() {
     let form = answers(&questions, 3);
     assert_eq!(app.post_form(&path, &refs(&form)).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_quiz_passed_once_is_never_shown_as_not_yet_passed_and_right_and_wrong_differ_in_words() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let all_right = answers(&questions, questions.len());
+    let r = app.post_form(&path, &refs(&all_right)).await;
+    assert_eq!(r.status(), 200);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+    assert_eq!(
+        text_of(&html, "[data-testid=quiz-verdict]").as_deref(),
+        Some("Réussi !")
+    );
+    assert_eq!(count(&html, "[data-testid=answer-right]"), questions.len());
+    assert_eq!(
+        text_of(&html, "[data-testid=answer-right]").as_deref(),
+        Some("✓ Bonne réponse")
+    );
+    // Another try, worse: the quiz stays passed (best score 100 %), never "Pas encore réussi".
+    let r = app.post_form(&path, &refs(&answers(&questions, 1))).await;
+    assert_eq!(r.status(), 200);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+    let verdict = text_of(&html, "[data-testid=quiz-verdict]").unwrap_or_default();
+    assert!(!verdict.contains("Pas encore réussi"), "{verdict}");
+    assert!(verdict.starts_with("Quiz réussi"), "{verdict}");
+    assert!(
+        text_of(&html, "[data-testid=quiz-best]")
+            .unwrap_or_default()
+            .contains("100 %")
+    );
+    assert_eq!(
+        text_of(&html, "[data-testid=answer-wrong]").as_deref(),
+        Some("✗ Mauvaise réponse")
+    );
+    assert_eq!(count(&html, "[data-testid=quiz-retry]"), 0);
+    let (_, page) = app.page(&path).await;
+    let rules = text_of(&page, "[data-testid=quiz-rules]").unwrap_or_default();
+    assert!(rules.contains("Meilleur score : 100 %"), "{rules}");
+    assert_eq!(count(&page, "[data-testid=quiz-passed-badge]"), 1);
+    assert!(!page.html().contains("Pas encore réussi"));
+}
+
+#[tokio::test]
+async fn a_learner_out_of_attempts_is_told_what_to_do_and_the_trainer_grants_one_more() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let (quiz_id, questions) = python_quiz(&app).await;
+    limit_attempts(&app, quiz_id, 1).await;
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let r = app.post_form(&path, &refs(&answers(&questions, 0))).await;
+    assert_eq!(r.status(), 200);
+    let html = scraper::Html::parse_document(&r.text().await.unwrap_or_default());
+    let advice = text_of(&html, "[data-testid=quiz-ask-trainer]").unwrap_or_default();
+    assert!(
+        advice.contains("demandez une tentative supplémentaire"),
+        "{advice}"
+    );
+    let (_, page) = app.page(&path).await;
+    assert_eq!(count(&page, "[data-testid=quiz-closed]"), 1);
+    assert_eq!(count(&page, "[data-testid=quiz-ask-trainer]"), 1);
+    assert_eq!(count(&page, "[data-testid=quiz-form]"), 0);
+
+    let course_id: i64 =
+        sqlx::query_scalar("SELECT id FROM courses WHERE slug = 'bases-de-python'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .expect("course");
+    let learner_id = app.user_id("apprenant@techlearnjess.cd").await;
+    let grant = format!("/teach/courses/{course_id}/learners/{learner_id}/quizzes/{quiz_id}/grant");
+
+    // Another trainer may not grant it.
+    let other = app.new_browser();
+    app.signup_verified("Autre Formatrice", "autre-formatrice@example.cd", PASSWORD)
+        .await;
+    sqlx::query("UPDATE users SET roles = 'learner trainer' WHERE email = $1")
+        .bind("autre-formatrice@example.cd")
+        .execute(&app.state.db.pool)
+        .await
+        .expect("role");
+    other.login("autre-formatrice@example.cd", PASSWORD).await;
+    assert_eq!(other.post_form(&grant, &[]).await.status(), 403);
+    // The learner neither.
+    assert_eq!(app.post_form(&grant, &[]).await.status(), 403);
+
+    // The course's trainer sees who is stuck, and grants one more attempt (CSRF required).
+    let trainer = app.new_browser();
+    trainer.login("formateur@techlearnjess.cd", PASSWORD).await;
+    let (status, learners) = trainer
+        .page(&format!("/teach/courses/{course_id}/learners"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&learners, "[data-testid=exhausted-quiz]"), 1);
+    assert_eq!(
+        count(&learners, "[data-testid=exhausted-quiz] input[name=_csrf]"),
+        1
+    );
+    let no_token = trainer
+        .client
+        .post(trainer.url(&grant))
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(no_token.status(), 403, "no CSRF token, no grant");
+    let r = trainer.post_form(&grant, &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/teach/courses/{course_id}/learners"));
+    let notified: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'quiz_attempt_granted'",
+    )
+    .bind(learner_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("notifications");
+    assert_eq!(notified, 1, "the learner is notified");
+    let (_, learners) = trainer
+        .page(&format!("/teach/courses/{course_id}/learners"))
+        .await;
+    assert_eq!(count(&learners, "[data-testid=exhausted-quiz]"), 0);
+
+    // The learner has exactly one more attempt.
+    let (_, page) = app.page(&path).await;
+    assert!(
+        text_of(&page, "[data-testid=quiz-rules]")
+            .unwrap_or_default()
+            .contains("Tentatives restantes : 1")
+    );
+    let all_right = answers(&questions, questions.len());
+    assert_eq!(app.post_form(&path, &refs(&all_right)).await.status(), 200);
+    assert_eq!(app.post_form(&path, &refs(&all_right)).await.status(), 400);
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM quiz_attempts WHERE quiz_id = $1 AND user_id = $2",
+    )
+    .bind(quiz_id)
+    .bind(learner_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("attempts");
+    assert_eq!(attempts, 2);
+}

@@ -333,3 +333,47 @@ async fn every_url_that_serves_a_page_or_a_fragment_varies_on_hx_request() {
             .any(|v| v.to_str().is_ok_and(|v| v.contains("HX-Request")))
     );
 }
+
+#[tokio::test]
+async fn pages_say_their_language_in_content_language_and_the_switch_reloads_the_page() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/").await;
+    assert_eq!(
+        r.headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("fr")
+    );
+    let (_, home) = app.page("/").await;
+    // A whole page load (not an htmx swap of the body), so that <html lang> follows.
+    assert_eq!(
+        count(&home, "form[action='/lang'][hx-boost=false]"),
+        1,
+        "the language form is not boosted"
+    );
+    let r = app
+        .post_form("/lang", &[("lang", "en"), ("next", "/courses")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/courses");
+    let r = app.get("/courses").await;
+    assert_eq!(
+        r.headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("en")
+    );
+    let html = scraper::Html::parse_document(&r.text().await.unwrap());
+    let lang = html
+        .select(&scraper::Selector::parse("html").unwrap())
+        .next()
+        .and_then(|e| e.value().attr("lang"))
+        .map(str::to_owned);
+    assert_eq!(lang.as_deref(), Some("en"));
+    // English punctuation: no space before the colon.
+    assert!(
+        text_of(&html, "[data-testid=lang-form] span").is_some_and(|t| t.trim() == "Language:"),
+        "{:?}",
+        text_of(&html, "[data-testid=lang-form] span")
+    );
+}

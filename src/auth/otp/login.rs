@@ -39,7 +39,7 @@ pub async fn code_page(
     ctx: Ctx,
     session: Session,
 ) -> AppResult<Response> {
-    let Some(p) = pending(&session).await? else {
+    let Some(p) = pending(&session, &state.clock).await? else {
         return Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.step_expired", "/login"));
     };
     if p.setup {
@@ -58,7 +58,7 @@ pub async fn submit_code(
     session: Session,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let Some(p) = pending(&session).await? else {
+    let Some(p) = pending(&session, &state.clock).await? else {
         return Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.step_expired", "/login"));
     };
     if p.setup {
@@ -92,7 +92,7 @@ pub async fn resend_code(
     ctx: Ctx,
     session: Session,
 ) -> AppResult<Response> {
-    let Some(p) = pending(&session).await? else {
+    let Some(p) = pending(&session, &state.clock).await? else {
         return Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.step_expired", "/login"));
     };
     state.limits.check(Action::OtpFromIp, &ctx.ip)?;

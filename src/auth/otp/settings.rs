@@ -28,7 +28,7 @@ struct Actor {
 async fn actor(state: &AppState, ctx: &RequestContext, session: &Session) -> AppResult<Actor> {
     let (user_id, setup) = match &ctx.user {
         Some(u) => (u.id, None),
-        None => match pending(session).await? {
+        None => match pending(session, &state.clock).await? {
             Some(p) if p.setup => (p.user_id, Some(p)),
             _ => return Err(AppError::LoginRequired),
         },

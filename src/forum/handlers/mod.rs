@@ -48,7 +48,7 @@ async fn check_can_post(state: &AppState, user: &User) -> AppResult<()> {
     if !queries::email_verified(&state.db, user.id).await? {
         return Err(AppError::BadRequest("forum.error.unverified"));
     }
-    if crate::auth::queries::posting_suspended(&state.db, user.id, &crate::db::now()).await? {
+    if crate::auth::queries::posting_suspended(&state.db, user.id, &state.db.now()).await? {
         return Err(AppError::BadRequest("forum.error.suspended"));
     }
     let since = crate::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));

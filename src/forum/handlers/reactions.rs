@@ -99,22 +99,39 @@ pub async fn report_post(
             return refuse_report(&state, &ctx, fragment, topic_id, refused).await;
         }
     };
-    queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
-    tracing::info!(
-        user.id = user.id,
-        report.target = target.code(),
-        report.target_id = id,
-        "forum post reported"
-    );
+    let reported =
+        queries::create_report(&state.db, target, id, topic_id, user.id, &reason).await?;
+    let already = reported == queries::Reported::AlreadyOpen;
+    if already {
+        tracing::info!(
+            user.id = user.id,
+            report.target = target.code(),
+            report.target_id = id,
+            "forum post already reported"
+        );
+    } else {
+        tracing::info!(
+            user.id = user.id,
+            report.target = target.code(),
+            report.target_id = id,
+            "forum post reported"
+        );
+        let title = queries::topic(&state.db, topic_id)
+            .await?
+            .map(|t| t.title)
+            .unwrap_or_default();
+        crate::forum::actions::tell_moderators(&state, &title).await?;
+    }
     if !fragment {
-        return Ok(ctx.redirect_with_flash(
-            FlashLevel::Success,
-            "forum.flash.reported",
-            &format!("/forum/topics/{topic_id}"),
-        ));
+        let (level, key) = if already {
+            (FlashLevel::Info, "forum.flash.already_reported")
+        } else {
+            (FlashLevel::Success, "forum.flash.reported")
+        };
+        return Ok(ctx.redirect_with_flash(level, key, &format!("/forum/topics/{topic_id}")));
     }
     Ok(state
-        .render(&ctx, "partials/forum/reported.html", context! {})?
+        .render(&ctx, "partials/forum/reported.html", context! { already })?
         .into_response())
 }
 

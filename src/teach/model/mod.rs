@@ -252,11 +252,15 @@ pub struct ResourceRow {
 /// An enrolled learner with their progress in the course.
 #[derive(Debug, Serialize)]
 pub struct LearnerView {
+    pub user_id: i64,
     pub name: String,
     pub email: String,
     pub enrolled_at: String,
     pub completed_at: Option<String>,
     pub percent: i64,
+    /// Quizzes on which the learner used every attempt without passing (the trainer may grant
+    /// one more).
+    pub exhausted: Vec<crate::quizzes::queries::Exhausted>,
 }
 
 #[cfg(test)]

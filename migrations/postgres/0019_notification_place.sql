@@ -1,0 +1,5 @@
+-- Notifications: the place a notification is about (its link without the #fragment), so that
+-- notifications of the same kind and place make one line ("3 nouvelles réponses dans « … »").
+ALTER TABLE notifications ADD COLUMN place TEXT NOT NULL DEFAULT '';
+UPDATE notifications SET place = split_part(link, '#', 1);
+CREATE INDEX notifications_place ON notifications (user_id, kind, place);

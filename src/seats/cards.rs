@@ -1,0 +1,142 @@
+//! Handing codes out: the batch's codes as CSV (with each one's redeem link, for a mail merge or
+//! SMS) and its free codes as printable cards (typst PDF, ten an A4 page, a QR code each to
+//! `/codes?code=…`), for learners who have no e-mail.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+
+use super::access::readable_batch;
+use super::queries::{self, BatchRow};
+use super::report::{CsvQuery, status_of};
+use crate::error::{AppError, AppResult};
+use crate::pdf::PdfEngine;
+use crate::state::AppState;
+use crate::web::csv_export::{Cell, CsvOptions, attachment, document};
+use crate::web::i18n::Locale;
+use crate::web::time::{Style, TimeZone};
+use crate::web::{Ctx, FlashLevel, SignedIn};
+
+/// The typst source of the cards (reads `/data.json` and `/qr/N.svg`).
+const TEMPLATE: &str = include_str!("cards.typ");
+
+/// The page a card's QR code opens, with its code typed in.
+pub fn redeem_url(base_url: &str, code: &str) -> String {
+    format!(
+        "{}/codes?code={}",
+        base_url.trim_end_matches('/'),
+        crate::web::context::urlencode(code)
+    )
+}
+
+/// `GET /seats/{id}/codes.csv`: every code of the batch, its state and its redeem link.
+pub async fn codes_csv(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<CsvQuery>,
+) -> AppResult<Response> {
+    let batch = readable_batch(&state.db, &user, id).await?;
+    let courses = course_titles(&state, id).await?;
+    let rows: Vec<Vec<Cell>> = queries::seats(&state.db, id)
+        .await?
+        .iter()
+        .map(|row| {
+            vec![
+                row.code.as_str().into(),
+                status_of(row).into(),
+                redeem_url(&state.config.base_url, &row.code).into(),
+                courses.as_str().into(),
+                batch.sponsor_name.as_str().into(),
+                batch.expires_at.as_str().into(),
+            ]
+        })
+        .collect();
+    let header = ["code", "statut", "lien", "cours", "sponsor", "expire_le"];
+    let options = CsvOptions::new(q.sep == "semicolon", true);
+    let body = document(&header, &rows, &options).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!("techlearnjess-codes-{id}.csv");
+    Ok(attachment(&filename, "text/csv; charset=utf-8", body))
+}
+
+/// `GET /seats/{id}/cards.pdf`: a card for each free code. A batch with none left goes back to
+/// its page with a word why.
+pub async fn cards_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let batch = readable_batch(&state.db, &user, id).await?;
+    let codes = queries::free_codes(&state.db, id).await?;
+    if codes.is_empty() || batch.expires_at <= state.db.now() {
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Info,
+            "seats.flash.no_cards",
+            &format!("/seats/{id}"),
+        ));
+    }
+    let courses = course_titles(&state, id).await?;
+    let engine = state.pdf.clone();
+    let base_url = state.config.base_url.clone();
+    let zone = state.config.timezone.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        render_pdf(&engine, &batch, &courses, &codes, &base_url, &zone)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    let filename = format!("techlearnjess-cartes-{id}.pdf");
+    Ok(attachment(&filename, "application/pdf", pdf))
+}
+
+async fn course_titles(state: &AppState, batch_id: i64) -> AppResult<String> {
+    let titles: Vec<String> = queries::batch_courses(&state.db, batch_id)
+        .await?
+        .into_iter()
+        .map(|c| c.title)
+        .collect();
+    Ok(titles.join(" · "))
+}
+
+/// Renders the cards of `codes` (CPU-bound: call from `spawn_blocking`). Printed, so French, and
+/// the expiry date in the platform's zone.
+pub fn render_pdf(
+    engine: &PdfEngine,
+    batch: &BatchRow,
+    courses: &str,
+    codes: &[String],
+    base_url: &str,
+    zone: &TimeZone,
+) -> anyhow::Result<Vec<u8>> {
+    let expires = crate::web::time::format(
+        &batch.expires_at,
+        Style::LongDate,
+        zone,
+        Locale::Fr,
+        crate::web::time::now(),
+    );
+    let site = base_url
+        .trim_end_matches('/')
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let data = serde_json::json!({
+        "sponsor": batch.sponsor_name,
+        "courses": courses,
+        "expires": expires,
+        "site": site,
+        "cards": codes.iter().map(|code| serde_json::json!({ "code": code })).collect::<Vec<_>>(),
+    });
+    let json = serde_json::to_vec(&data)?;
+    let qrs = codes
+        .iter()
+        .map(|code| crate::certificates::render::qr_svg(&redeem_url(base_url, code)))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let names: Vec<String> = (0..codes.len()).map(|i| format!("/qr/{i}.svg")).collect();
+    let mut files: Vec<(&str, &[u8])> = vec![("/data.json", &json)];
+    files.extend(
+        names
+            .iter()
+            .zip(&qrs)
+            .map(|(name, svg)| (name.as_str(), svg.as_bytes())),
+    );
+    engine.render(TEMPLATE, &files)
+}
