@@ -45,7 +45,6 @@ pub struct WsQuery {
 /// `GET /chat/rooms/{id}/ws`: same-origin only (a foreign page cannot ride the session).
 pub async fn connect(
     State(state): State<AppState>,
-    State(hub): State<Hub>,
     ctx: Ctx,
     Path(room_id): Path<i64>,
     Query(q): Query<WsQuery>,
@@ -57,6 +56,7 @@ pub async fn connect(
         return Err(AppError::Forbidden);
     }
     let user = ctx.require_user()?.clone();
+    let hub = state.hub.clone();
     let watch = Watch::new(&hub, user.id, &session)?;
     let room = super::access::enter(&state, &user, room_id).await?;
     let ctx = ctx.0.clone();

@@ -157,7 +157,7 @@ async fn payable_seats(
     let Some(order) = crate::seats::queries::payable_order(&state.db, id).await? else {
         return Ok(Err(Redirect::to(&format!("/seats/{id}")).into_response()));
     };
-    let item = Item::Seats(order);
+    let item = Item::Seats(Box::new(order));
     // Mixed currencies or nothing to pay: said plainly (the creation form refuses both).
     item.reference()?;
     Ok(Ok(item))

@@ -107,7 +107,7 @@ pub(super) async fn render_batch(
     let issued = batch.issued_at.is_some();
     // Awaiting its mobile-money payment: what the sponsor will pay (seats × price).
     let to_pay = match queries::payable_order(&state.db, id).await? {
-        Some(order) => Some(Item::Seats(order).reference()?.format(ctx.locale)),
+        Some(order) => Some(Item::Seats(Box::new(order)).reference()?.format(ctx.locale)),
         None => None,
     };
     let paid = match (batch.amount_minor, &batch.currency) {
