@@ -140,3 +140,70 @@ pub fn render_pdf(
     );
     engine.render(TEMPLATE, &files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(sponsor: &str) -> BatchRow {
+        BatchRow {
+            id: 7,
+            sponsor_name: sponsor.into(),
+            contact_user_id: None,
+            contact_name: None,
+            note: String::new(),
+            seats: 12,
+            expires_at: "2027-06-30T22:59:59Z".into(),
+            payment_kind: "free".into(),
+            payer: String::new(),
+            payment_reference: String::new(),
+            paid_on: None,
+            amount_minor: None,
+            currency: None,
+            issued_at: Some("2026-12-01T10:00:00Z".into()),
+            created_by: 1,
+            created_at: "2026-12-01T10:00:00Z".into(),
+            used: 0,
+            revoked: 0,
+            invite_token: None,
+            link_free: 0,
+        }
+    }
+
+    #[test]
+    fn a_card_a_code_over_pages_whatever_the_names_hold() {
+        let engine = PdfEngine::new().expect("engine");
+        let codes: Vec<String> = (0..23)
+            .map(|i| format!("TLJ-7KQ4-{:04}", 2000 + i))
+            .collect();
+        for (sponsor, courses) in [
+            ("ONG Jeunesse Matadi", "Les bases de Python"),
+            (
+                "#set text(red) $x$ <lbl> @ref *gras* _x_ \\ \"q\"",
+                "[] {} // /* `code` — Comptabilité, gestion de trésorerie & fiscalité des PME \
+                 congolaises : de la création d'entreprise à la clôture de l'exercice",
+            ),
+        ] {
+            let pdf = render_pdf(
+                &engine,
+                &batch(sponsor),
+                courses,
+                &codes,
+                "https://tlj.example",
+                &TimeZone::kinshasa(),
+            )
+            .expect("cards");
+            assert!(pdf.starts_with(b"%PDF"));
+            let text = String::from_utf8_lossy(&pdf);
+            assert!(text.contains("count:23"), "every code has its card");
+        }
+    }
+
+    #[test]
+    fn the_qr_code_opens_the_redeem_page_with_the_code_typed() {
+        assert_eq!(
+            redeem_url("https://tlj.example/", "TLJ-7KQ4-M2XP"),
+            "https://tlj.example/codes?code=TLJ-7KQ4-M2XP"
+        );
+    }
+}
