@@ -141,7 +141,7 @@ test.describe('sponsored seats', () => {
       await page.getByTestId('seat-invite-create').click();
       const link = await page.getByTestId('seat-invite-url').inputValue();
       expect(link).toMatch(/\/codes\/invite\/[0-9a-f]{32}$/);
-      await expect(page.getByTestId('seat-cards')).toContainText('1 carte');
+      await expect(page.getByTestId('seat-cards')).toContainText('la carte libre');
       const learner = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
       const phone = await learner.newPage();
       await login(phone, 'apprenant@techlearnjess.cd', DEMO_PASSWORD);
