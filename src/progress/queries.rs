@@ -108,60 +108,52 @@ async fn progress_by_course(
     user_id: i64,
     only: Option<i64>,
 ) -> Result<HashMap<i64, Progress>, sqlx::Error> {
-    // Four grouped counts over the learner's enrolled courses (or one course): no query per row.
+    // One statement, one round trip: four grouped counts over the learner's enrolled courses (or
+    // one course), each row tagged with what it counts, and a row per course in scope.
     let scope = "SELECT course_id FROM enrolments WHERE user_id = $1 UNION SELECT $2";
     let only = only.unwrap_or(-1);
-    let counts = |sql: String| {
-        let pool = db.pool.clone();
-        async move {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(user_id)
-                .bind(only)
-                .fetch_all(&pool)
-                .await?;
-            Ok::<HashMap<i64, i64>, sqlx::Error>(rows.into_iter().collect())
+    let sql = format!(
+        "SELECT 'l' AS what, course_id, COUNT(*) AS n FROM lessons \
+           WHERE course_id IN ({scope}) GROUP BY course_id \
+         UNION ALL SELECT 'd', l.course_id, COUNT(*) FROM lesson_progress lp \
+           JOIN lessons l ON l.id = lp.lesson_id \
+           WHERE lp.user_id = $1 AND l.course_id IN ({scope}) GROUP BY l.course_id \
+         UNION ALL SELECT 'q', course_id, COUNT(*) FROM quizzes \
+           WHERE course_id IN ({scope}) GROUP BY course_id \
+         UNION ALL SELECT 'p', q.course_id, COUNT(DISTINCT qa.quiz_id) FROM quiz_attempts qa \
+           JOIN quizzes q ON q.id = qa.quiz_id \
+           WHERE qa.user_id = $1 AND qa.passed = 1 AND q.course_id IN ({scope}) \
+           GROUP BY q.course_id \
+         UNION ALL SELECT 'e', course_id, 0 FROM ({scope}) AS s WHERE course_id > 0"
+    );
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(only)
+        .fetch_all(&db.pool)
+        .await?;
+    // (lessons, done, quizzes, passed) by course, for the courses in scope only.
+    let mut counts: HashMap<i64, [i64; 4]> = HashMap::new();
+    for (what, course_id, _) in &rows {
+        if what == "e" && (only < 0 || *course_id == only) {
+            counts.entry(*course_id).or_default();
         }
-    };
-    let lessons = counts(format!(
-        "SELECT course_id, COUNT(*) FROM lessons WHERE course_id IN ({scope}) GROUP BY course_id"
-    ))
-    .await?;
-    let done = counts(format!(
-        "SELECT l.course_id, COUNT(*) FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id \
-         WHERE lp.user_id = $1 AND l.course_id IN ({scope}) GROUP BY l.course_id"
-    ))
-    .await?;
-    let quizzes = counts(format!(
-        "SELECT course_id, COUNT(*) FROM quizzes WHERE course_id IN ({scope}) GROUP BY course_id"
-    ))
-    .await?;
-    let passed = counts(format!(
-        "SELECT q.course_id, COUNT(DISTINCT qa.quiz_id) FROM quiz_attempts qa \
-         JOIN quizzes q ON q.id = qa.quiz_id \
-         WHERE qa.user_id = $1 AND qa.passed = 1 AND q.course_id IN ({scope}) GROUP BY q.course_id"
-    ))
-    .await?;
-    let enrolled: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT course_id FROM ({scope}) AS s WHERE course_id > 0"
-    )))
-    .bind(user_id)
-    .bind(only)
-    .fetch_all(&db.pool)
-    .await?;
-    let get = |m: &HashMap<i64, i64>, id: i64| m.get(&id).copied().unwrap_or(0);
-    Ok(enrolled
+    }
+    for (what, course_id, n) in rows {
+        let slot = match what.as_str() {
+            "l" => 0,
+            "d" => 1,
+            "q" => 2,
+            "p" => 3,
+            _ => continue,
+        };
+        if let Some(c) = counts.get_mut(&course_id) {
+            c[slot] = n;
+        }
+    }
+    Ok(counts
         .into_iter()
-        .filter(|id| only < 0 || *id == only)
-        .map(|id| {
-            (
-                id,
-                Progress::new(
-                    get(&lessons, id),
-                    get(&done, id),
-                    get(&quizzes, id),
-                    get(&passed, id),
-                ),
-            )
+        .map(|(id, [lessons, done, quizzes, passed])| {
+            (id, Progress::new(lessons, done, quizzes, passed))
         })
         .collect())
 }
