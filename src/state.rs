@@ -74,6 +74,8 @@ impl AppState {
             .await?
             .with_clock(options.clock.clone());
         db.migrate().await?;
+        // Before anything starts: an instance with another certificate key must not run.
+        let signer = Arc::new(Signer::for_platform(&config, &db).await?);
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
         let mut templates = Templates::new(i18n.clone(), assets.clone(), config.timezone.clone());
@@ -83,7 +85,6 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?;
         let hub = Hub::start(db.clone(), &config.database_url, options.clock.clone()).await?;
         let pdf = Arc::new(PdfEngine::new()?);
-        let signer = Arc::new(Signer::load_or_create(&config)?);
         let payments = Arc::new(Payments::from_config(&config)?);
         Ok(Self {
             config: Arc::new(config),
