@@ -86,6 +86,7 @@ impl AppState {
         let hub = Hub::start(db.clone(), &config.database_url, options.clock.clone()).await?;
         let pdf = Arc::new(PdfEngine::new()?);
         let payments = Arc::new(Payments::from_config(&config)?);
+        let limits = Arc::new(RateLimits::for_db(&db));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -93,7 +94,7 @@ impl AppState {
             i18n,
             assets,
             mailer,
-            limits: Arc::new(RateLimits::new(&options.clock)),
+            limits,
             hub,
             pdf,
             signer,
