@@ -53,6 +53,12 @@ impl Clock {
         self.now().unix_timestamp()
     }
 
+    /// `now()` in unix milliseconds (the shared rate limits store it so).
+    pub fn unix_millis(&self) -> i64 {
+        let since_epoch = self.now() - OffsetDateTime::UNIX_EPOCH;
+        i64::try_from(since_epoch.whole_milliseconds()).unwrap_or(i64::MAX)
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc() + self.offset()
     }
@@ -95,7 +101,7 @@ impl Clock {
     }
 }
 
-/// Rate-limit windows (`web::rate_limit`) run on the platform clock too.
+/// Rate-limit windows kept in memory (`web::rate_limit`) run on the platform clock too.
 impl governor::clock::Clock for Clock {
     type Instant = governor::nanos::Nanos;
 

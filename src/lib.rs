@@ -169,7 +169,9 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            state.limits.prune();
+            if let Err(e) = state.limits.prune().await {
+                tracing::warn!(error = %e, "spent rate-limit keys could not be deleted");
+            }
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "expired sessions could not be deleted");
             }

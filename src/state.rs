@@ -74,6 +74,8 @@ impl AppState {
             .await?
             .with_clock(options.clock.clone());
         db.migrate().await?;
+        // Before anything starts: an instance with another certificate key must not run.
+        let signer = Arc::new(Signer::for_platform(&config, &db).await?);
         let i18n = Arc::new(I18n::load()?);
         let assets = Arc::new(Assets::load());
         let mut templates = Templates::new(i18n.clone(), assets.clone(), config.timezone.clone());
@@ -83,8 +85,8 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?;
         let hub = Hub::start(db.clone(), &config.database_url, options.clock.clone()).await?;
         let pdf = Arc::new(PdfEngine::new()?);
-        let signer = Arc::new(Signer::load_or_create(&config)?);
         let payments = Arc::new(Payments::from_config(&config)?);
+        let limits = Arc::new(RateLimits::for_db(&db));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -92,7 +94,7 @@ impl AppState {
             i18n,
             assets,
             mailer,
-            limits: Arc::new(RateLimits::new(&options.clock)),
+            limits,
             hub,
             pdf,
             signer,

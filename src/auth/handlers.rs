@@ -107,7 +107,7 @@ pub async fn signup(
         );
     };
     // Only submissions that would create an account (and send an e-mail) count.
-    if state.limits.check(Action::Signup, &ctx.ip).is_err() {
+    if !state.limits.allows(Action::Signup, &ctx.ip).await? {
         let form = SignupForm {
             password: String::new(),
             password_confirm: String::new(),
@@ -263,7 +263,7 @@ pub async fn verify_email_page(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
+    state.limits.check(Action::TokenFromIp, &ctx.ip).await?;
     let valid = queries::peek_token(&state.db, TokenPurpose::VerifyEmail, &token_hash(&token))
         .await?
         .is_some();
@@ -285,7 +285,7 @@ pub async fn verify_email(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
+    state.limits.check(Action::TokenFromIp, &ctx.ip).await?;
     match queries::consume_token(&state.db, TokenPurpose::VerifyEmail, &token_hash(&token)).await? {
         Some(user_id) => {
             queries::mark_verified(&state.db, user_id).await?;
@@ -300,11 +300,12 @@ pub async fn resend_verification(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::Reset, &ctx.ip)?;
+    state.limits.check(Action::Reset, &ctx.ip).await?;
     // Keyed on the address typed, account or not: a refusal reveals nothing.
     state
         .limits
-        .check(Action::VerifyToAccount, &account_key(&form.email))?;
+        .check(Action::VerifyToAccount, &account_key(&form.email))
+        .await?;
     if let Ok(email) = Email::parse(&form.email)
         && let Some(c) = queries::find_credentials(&state.db, email.as_str()).await?
         && c.active()
@@ -330,7 +331,7 @@ pub async fn forgot(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
-    if state.limits.check(Action::Reset, &ctx.ip).is_err() {
+    if !state.limits.allows(Action::Reset, &ctx.ip).await? {
         let key = "auth.error.too_many";
         return refused(&state, &ctx, "views/auth/forgot_password.html", &form, key);
     }
@@ -346,10 +347,10 @@ pub async fn forgot(
         }
     };
     // Keyed on the address typed, account or not: a refusal reveals nothing.
-    if state
+    if !state
         .limits
-        .check(Action::ResetToAccount, email.as_str())
-        .is_err()
+        .allows(Action::ResetToAccount, email.as_str())
+        .await?
     {
         let key = "auth.error.too_many";
         return refused(&state, &ctx, "views/auth/forgot_password.html", &form, key);
@@ -367,7 +368,7 @@ pub async fn reset_page(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
+    state.limits.check(Action::TokenFromIp, &ctx.ip).await?;
     let valid = queries::peek_token(&state.db, TokenPurpose::ResetPassword, &token_hash(&token))
         .await?
         .is_some();
@@ -389,7 +390,7 @@ pub async fn reset(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::TokenFromIp, &ctx.ip)?;
+    state.limits.check(Action::TokenFromIp, &ctx.ip).await?;
     let password = match NewPassword::parse(&form.password, &form.password_confirm) {
         Ok(p) => p,
         Err(key) => {

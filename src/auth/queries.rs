@@ -358,6 +358,27 @@ pub async fn platform_setting(db: &Db, key: &str) -> Result<Option<String>, sqlx
         .await
 }
 
+/// Stores `value` unless the setting has one already, and returns the setting's value: the first
+/// writer wins, even among instances starting together (one statement, then a read).
+pub async fn insert_platform_setting_if_absent(
+    db: &Db,
+    key: &str,
+    value: &str,
+) -> Result<String, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO platform_settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&db.pool)
+    .await?;
+    sqlx::query_scalar("SELECT value FROM platform_settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(&db.pool)
+        .await
+}
+
 /// Stores a platform-wide setting, replacing its previous value.
 pub async fn set_platform_setting(db: &Db, key: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -108,11 +108,11 @@ pub async fn check_login(
     form: &LoginForm,
 ) -> AppResult<LoginOutcome> {
     let account_key = account_key(&form.email);
-    if state.limits.check(Action::LoginFromIp, &ctx.ip).is_err()
-        || state
+    if !state.limits.allows(Action::LoginFromIp, &ctx.ip).await?
+        || !state
             .limits
-            .check(Action::LoginToAccount, &account_key)
-            .is_err()
+            .allows(Action::LoginToAccount, &account_key)
+            .await?
     {
         return Ok(LoginOutcome::Limited);
     }

@@ -91,7 +91,8 @@ pub async fn post_message(
     let body = model::validate_body(body).map_err(AppError::BadRequest)?;
     state
         .limits
-        .check(Action::ChatMessage, &user.id.to_string())?;
+        .check(Action::ChatMessage, &user.id.to_string())
+        .await?;
     if !queries::email_verified(&state.db, user.id).await? {
         return Err(AppError::BadRequest("chat.error.unverified"));
     }

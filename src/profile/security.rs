@@ -89,7 +89,7 @@ pub(super) async fn current_password_ok(
     email: &str,
     given: &str,
 ) -> AppResult<bool> {
-    state.limits.check(Action::LoginToAccount, email)?;
+    state.limits.check(Action::LoginToAccount, email).await?;
     let hash = queries::password_hash(&state.db, user_id).await?;
     Ok(password::verify(given.to_owned(), hash).await)
 }

@@ -195,12 +195,13 @@ pub async fn join(
 ) -> AppResult<Response> {
     state
         .limits
-        .check(Action::SeatCodeByAccount, &user.id.to_string())?;
+        .check(Action::SeatCodeByAccount, &user.id.to_string())
+        .await?;
     let batch = match open_link(&state, &token).await {
         Ok(batch) => batch,
         Err(e) => {
             // Probing for links counts as guessing codes.
-            state.limits.check(Action::SeatCodeFromIp, &ctx.ip)?;
+            state.limits.check(Action::SeatCodeFromIp, &ctx.ip).await?;
             tracing::info!(user.id = user.id, client.ip = %ctx.ip, "unknown invitation link");
             return Err(e);
         }

@@ -51,10 +51,11 @@ pub async fn redeem(
     SignedIn(user): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    state.limits.check(Action::SeatCodeFromIp, &ctx.ip)?;
+    state.limits.check(Action::SeatCodeFromIp, &ctx.ip).await?;
     state
         .limits
-        .check(Action::SeatCodeByAccount, &user.id.to_string())?;
+        .check(Action::SeatCodeByAccount, &user.id.to_string())
+        .await?;
     let refuse = |refusal: Refusal| {
         tracing::info!(user.id = user.id, client.ip = %ctx.ip, reason = ?refusal, "seat code refused");
         render(

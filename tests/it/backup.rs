@@ -92,8 +92,16 @@ async fn backup_under_load(app: &TestApp, file: &std::path::Path) -> (usize, usi
 }
 
 /// A new app on the restored database: the demo learner logs in, the data is there.
-async fn check_restored(database_url: String, before: usize, after: usize) {
-    let restored = TestApp::spawn_with(move |c| c.database_url = database_url).await;
+async fn check_restored(app: &TestApp, database_url: String, before: usize, after: usize) {
+    // A restored platform needs its certificate key too (it refuses to start with another).
+    let key = app
+        .data_dir
+        .join(techlearnjess::certificates::signer::KEY_FILE);
+    let restored = TestApp::spawn_with(move |c| {
+        c.database_url = database_url;
+        c.certificate_key = Some(key.display().to_string());
+    })
+    .await;
     let accounts = load_accounts(&restored.state.db).await as usize;
     assert!(
         (before..=after).contains(&accounts),
@@ -149,7 +157,7 @@ async fn a_backup_taken_under_load_is_consistent_and_restorable() {
             "{}",
             String::from_utf8_lossy(&restore.stderr)
         );
-        check_restored(url.to_string(), before, after).await;
+        check_restored(&app, url.to_string(), before, after).await;
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
         )))
@@ -165,7 +173,7 @@ async fn a_backup_taken_under_load_is_consistent_and_restorable() {
             .unwrap();
         assert_eq!(check, "ok");
         copy.pool.close().await;
-        check_restored(url, before, after).await;
+        check_restored(&app, url, before, after).await;
     }
 }
 

@@ -409,3 +409,45 @@ async fn e_mailed_links_cannot_be_scanned_from_one_address() {
     let r = get_from(&app, "10.10.0.2", "/verify-email/faux").await;
     assert_eq!(r.status(), 404, "another address is not affected");
 }
+
+#[tokio::test]
+async fn failed_log_ins_on_two_instances_count_toward_one_account_limit() {
+    if std::env::var("TLJ_TEST_ENGINE").as_deref() != Ok("postgres") {
+        return; // SQLite is one instance: its limits stay in that process
+    }
+    let app = app_behind_proxy().await;
+    let other = app.second_instance().await;
+    let on_other = other.new_browser();
+    // Five wrong passwords, spread over both instances and five addresses.
+    for i in 0..5 {
+        let b: &Browser = if i % 2 == 0 { &app } else { &on_other };
+        let r = post_from(
+            b,
+            &format!("10.4.0.{i}"),
+            "/login",
+            &[("email", LEARNER), ("password", "wrong-password-1")],
+        )
+        .await;
+        assert_eq!(r.status(), 422, "try {i}");
+    }
+    for b in [&app.browser, &on_other] {
+        let r = post_from(
+            b,
+            "10.4.0.99",
+            "/login",
+            &[("email", LEARNER), ("password", PASSWORD)],
+        )
+        .await;
+        assert_limited(r, "a sixth log-in, on either instance").await;
+    }
+    // The allowance comes back on the platform clock (5 a minute: one more every 12 s).
+    app.advance(Duration::from_secs(12));
+    let r = post_from(
+        &on_other,
+        "10.4.0.100",
+        "/login",
+        &[("email", LEARNER), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+}

@@ -1,10 +1,11 @@
 //! Integration tests of the certificates feature: issued once on completion, PDF content, QR
 //! code, public verification (valid / revoked / unknown / invalid), access rules, admin.
 
-use crate::helpers::{Browser, TestApp, count, location, text_of};
+use crate::helpers::{Browser, TempDir, TestApp, count, location, text_of};
 use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::DecodePublicKey;
-use techlearnjess::certificates::{model, render, signer};
+use techlearnjess::certificates::{Signer, model, render, signer};
+use techlearnjess::config::Config;
 
 const PASSWORD: &str = "Demo-2026-tlj";
 const LEARNER: &str = "apprenant@techlearnjess.cd";
@@ -523,4 +524,95 @@ async fn an_admin_searches_and_reissues_a_certificate() {
     );
     let (_, html) = admin.page(&format!("/verify/{code}")).await;
     assert_eq!(verify_status(&html).as_deref(), Some("revoked"));
+}
+
+#[tokio::test]
+async fn an_instance_with_another_certificate_key_refuses_to_start_and_one_with_the_same_key_verifies()
+ {
+    let app = TestApp::with_demo().await;
+    let code = learner_with_certificate(&app).await;
+    let platform_key = app.data_dir.join(signer::KEY_FILE);
+
+    // Another key, set through TLJ_CERT_KEY: refused, with a message that says what to do.
+    let elsewhere = TempDir::new();
+    let other =
+        Config::from_lookup(|k| (k == "TLJ_DATA_DIR").then(|| elsewhere.0.display().to_string()))
+            .expect("test step");
+    Signer::load_or_create(&other).expect("another key");
+    let other_key = elsewhere.0.join(signer::KEY_FILE).display().to_string();
+    let refused = app
+        .try_instance_with(|c| c.certificate_key = Some(other_key))
+        .await
+        .err()
+        .expect("another key refuses to start");
+    let message = format!("{refused:#}");
+    assert!(
+        message.contains("n'est pas celle de la plateforme") && message.contains("TLJ_CERT_KEY"),
+        "{message}"
+    );
+
+    // A new machine with no key: refused too, and no key of its own left in its data dir.
+    let machine = TempDir::new();
+    let data_dir = machine.0.join("data");
+    let refused = app
+        .try_instance_with(|c| c.data_dir = data_dir.clone())
+        .await
+        .err()
+        .expect("an instance without the key refuses to start");
+    assert!(
+        format!("{refused:#}").contains("TLJ_CERT_KEY"),
+        "{refused:#}"
+    );
+    assert!(!data_dir.join(signer::KEY_FILE).exists());
+
+    // The same machine given the platform's key: starts, and verifies the first one's
+    // certificate.
+    let same = app
+        .try_instance_with(|c| {
+            c.data_dir = data_dir.clone();
+            c.certificate_key = Some(platform_key.display().to_string());
+        })
+        .await
+        .expect("the platform's key starts");
+    let visitor = same.new_browser();
+    let (status, html) = visitor.page(&format!("/verify/{code}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(verify_status(&html).as_deref(), Some("valid"));
+    let published = |b: Browser| async move {
+        b.get("/certificates/public-key")
+            .await
+            .text()
+            .await
+            .expect("body")
+    };
+    assert_eq!(published(visitor).await, published(app.new_browser()).await);
+}
+
+#[tokio::test]
+async fn instances_starting_together_agree_on_the_first_recorded_setting() {
+    let app = TestApp::spawn().await;
+    let recorded = app.state.db.clone();
+    let mut starts = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let db = recorded.clone();
+        starts.spawn(async move {
+            techlearnjess::auth::queries::insert_platform_setting_if_absent(
+                &db,
+                "test_first_writer",
+                &format!("instance {i}"),
+            )
+            .await
+            .expect("recorded or read")
+        });
+    }
+    let seen: Vec<String> = starts.join_all().await;
+    assert!(seen[0].starts_with("instance "), "{seen:?}");
+    assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
+    // The platform's key was recorded when the app started.
+    let key =
+        techlearnjess::auth::queries::platform_setting(&app.state.db, signer::PUBLIC_KEY_SETTING)
+            .await
+            .expect("test step")
+            .expect("recorded at start-up");
+    assert!(app.state.signer.has_public_key(&key));
 }

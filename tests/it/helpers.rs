@@ -260,29 +260,39 @@ impl TestApp {
 
     /// A second app instance on the same database (and data dir), as behind a load balancer.
     pub async fn second_instance(&self) -> Instance {
+        self.try_instance_with(|_| {})
+            .await
+            .expect("second app state")
+    }
+
+    /// Another instance on the same database and clock, its configuration adjusted by `tweak`
+    /// (another key, data dir); the start-up error when it refuses to start.
+    pub async fn try_instance_with(
+        &self,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Instance> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = (*self.state.config).clone();
         config.addr = addr;
+        tweak(&mut config);
         // The same clock: both instances live at the same time.
         let options = Options {
             clock: self.state.clock.clone(),
             ..Options::for_tests()
         };
-        let state = AppState::with_options(config, options)
-            .await
-            .expect("second app state");
+        let state = AppState::with_options(config, options).await?;
         let router = techlearnjess::router(state.clone());
         let server = serve(listener, router.clone());
         let base = format!("http://{addr}");
-        Instance {
+        Ok(Instance {
             base,
             _state: state,
             router,
             server,
-        }
+        })
     }
 }
 

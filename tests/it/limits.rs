@@ -252,3 +252,53 @@ async fn a_refused_login_or_reset_request_keeps_the_typed_address() {
             .contains("Trop de tentatives")
     );
 }
+
+#[tokio::test]
+async fn requests_racing_on_two_instances_share_one_allowance_exactly() {
+    use techlearnjess::web::rate_limit::{Action, RateLimits};
+    if std::env::var("TLJ_TEST_ENGINE").as_deref() != Ok("postgres") {
+        return; // SQLite is one instance: its limits stay in that process
+    }
+    let app = TestApp::spawn().await;
+    // Two instances' pools on the same database and clock.
+    let other_db = techlearnjess::db::Db::connect(&app.state.config.database_url)
+        .await
+        .expect("second pool")
+        .with_clock(app.state.clock.clone());
+    let instances = [
+        std::sync::Arc::new(RateLimits::for_db(&app.state.db)),
+        std::sync::Arc::new(RateLimits::for_db(&other_db)),
+    ];
+    let mut racing = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let limits = instances[i % 2].clone();
+        racing.spawn(async move {
+            limits
+                .allows(Action::LoginToAccount, "grace@example.cd")
+                .await
+                .expect("counted")
+        });
+    }
+    let allowed = racing.join_all().await.into_iter().filter(|a| *a).count();
+    assert_eq!(
+        allowed, 5,
+        "5 log-ins a minute per account, across instances"
+    );
+
+    // A minute later the allowance is whole again, and the housekeeping forgets the key.
+    app.advance(std::time::Duration::from_secs(60));
+    instances[1].prune().await.expect("pruned");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .expect("counted");
+    assert_eq!(left, 0);
+    for _ in 0..5 {
+        assert!(
+            instances[0]
+                .allows(Action::LoginToAccount, "grace@example.cd")
+                .await
+                .expect("counted")
+        );
+    }
+}

@@ -64,10 +64,11 @@ pub async fn submit_code(
     if p.setup {
         return Ok(Redirect::to(SETTINGS_PATH).into_response());
     }
-    state.limits.check(Action::OtpFromIp, &ctx.ip)?;
+    state.limits.check(Action::OtpFromIp, &ctx.ip).await?;
     state
         .limits
-        .check(Action::OtpCode, &p.user_id.to_string())?;
+        .check(Action::OtpCode, &p.user_id.to_string())
+        .await?;
     let Some(account) = queries::find_otp_account(&state.db, p.user_id).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -95,10 +96,11 @@ pub async fn resend_code(
     let Some(p) = pending(&session, &state.clock).await? else {
         return Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.step_expired", "/login"));
     };
-    state.limits.check(Action::OtpFromIp, &ctx.ip)?;
+    state.limits.check(Action::OtpFromIp, &ctx.ip).await?;
     state
         .limits
-        .check(Action::OtpSend, &p.user_id.to_string())?;
+        .check(Action::OtpSend, &p.user_id.to_string())
+        .await?;
     if let Some(account) = queries::find_otp_account(&state.db, p.user_id).await?
         && account.otp_method.as_deref() == Some("email")
     {

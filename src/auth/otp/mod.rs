@@ -131,8 +131,8 @@ pub async fn start(
         && account.otp_method.as_deref() == Some("email")
         && state
             .limits
-            .check(Action::OtpSend, &user_id.to_string())
-            .is_ok()
+            .allows(Action::OtpSend, &user_id.to_string())
+            .await?
     {
         send_email_code(state, ctx, &account).await?;
     }

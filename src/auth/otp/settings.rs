@@ -173,7 +173,8 @@ pub async fn start_email(
     }
     state
         .limits
-        .check(Action::OtpSend, &actor.account.id.to_string())?;
+        .check(Action::OtpSend, &actor.account.id.to_string())
+        .await?;
     send_email_code(&state, &ctx, &actor.account).await?;
     session
         .remove_value(ENROL_TOTP_KEY)
@@ -196,7 +197,8 @@ pub async fn confirm_email(
     let actor = actor(&state, &ctx, &session).await?;
     state
         .limits
-        .check(Action::OtpCode, &actor.account.id.to_string())?;
+        .check(Action::OtpCode, &actor.account.id.to_string())
+        .await?;
     let enrolling = session
         .get::<bool>(ENROL_EMAIL_KEY)
         .await
@@ -264,7 +266,8 @@ pub async fn confirm_totp(
     let actor = actor(&state, &ctx, &session).await?;
     state
         .limits
-        .check(Action::OtpCode, &actor.account.id.to_string())?;
+        .check(Action::OtpCode, &actor.account.id.to_string())
+        .await?;
     let Some(secret) = session
         .get::<String>(ENROL_TOTP_KEY)
         .await
@@ -322,7 +325,8 @@ pub async fn send_code(
     if actor.account.otp_method.as_deref() == Some("email") {
         state
             .limits
-            .check(Action::OtpSend, &actor.account.id.to_string())?;
+            .check(Action::OtpSend, &actor.account.id.to_string())
+            .await?;
         send_email_code(&state, &ctx, &actor.account).await?;
     }
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "otp.flash.resent", SETTINGS_PATH))
@@ -341,7 +345,8 @@ pub async fn disable(
     }
     state
         .limits
-        .check(Action::OtpCode, &actor.account.id.to_string())?;
+        .check(Action::OtpCode, &actor.account.id.to_string())
+        .await?;
     if !actor.password_ok(&form.password).await {
         return form_error(
             &state,
