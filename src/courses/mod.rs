@@ -6,6 +6,7 @@ pub mod downloads;
 pub mod handlers;
 pub mod lessons;
 pub mod model;
+pub mod offline;
 pub mod pricing;
 pub mod queries;
 pub mod search;
@@ -27,4 +28,6 @@ pub fn router() -> Routes {
             lessons::complete_lesson,
         )
         .get("/courses/{slug}/resources/{id}", lessons::download_resource)
+        .get("/courses/{slug}/offline", offline::pack_page)
+        .get("/offline/courses", offline::kept_page)
 }

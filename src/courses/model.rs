@@ -234,6 +234,16 @@ pub struct ResourceRow {
     pub size_bytes: i64,
 }
 
+/// A lesson as the offline pack lists it: its text's length stands for its page's weight.
+#[derive(Debug, FromRow, Serialize)]
+pub struct PackLesson {
+    pub id: i64,
+    pub title: String,
+    pub body_bytes: i64,
+    pub video_url: Option<String>,
+    pub duration_minutes: i64,
+}
+
 #[derive(Debug, FromRow, Serialize)]
 pub struct QuizItem {
     pub id: i64,

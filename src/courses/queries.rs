@@ -442,3 +442,18 @@ pub async fn is_enrolled(db: &Db, user_id: i64, course_id: i64) -> Result<bool, 
             .await?;
     Ok(found.is_some())
 }
+
+/// The lessons of `course_id` in course order, for the offline pack.
+pub async fn pack_lessons(
+    db: &Db,
+    course_id: i64,
+) -> Result<Vec<super::model::PackLesson>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.id, l.title, LENGTH(l.body) AS body_bytes, l.video_url, l.duration_minutes \
+         FROM lessons l JOIN course_sections s ON s.id = l.section_id \
+         WHERE l.course_id = $1 ORDER BY s.position, s.id, l.position, l.id",
+    )
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await
+}

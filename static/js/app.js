@@ -59,6 +59,14 @@
     sw.addEventListener('message', function (ev) {
       var m = document.getElementById('offline-ready');
       if (m && ev.data && ev.data.ok && ev.data.kept === m.getAttribute('data-path')) m.classList.remove('hidden');
+      // Whole courses kept for this learner: their « Disponible hors connexion » marks.
+      if (ev.data && ev.data.packs) {
+        var me = document.body.getAttribute('data-user');
+        ev.data.packs.forEach(function (p) {
+          if (p.user !== me || p.state !== 'done') return;
+          document.querySelectorAll('[data-pack-mark="' + p.slug + '"]').forEach(function (el) { el.classList.remove('hidden'); });
+        });
+      }
     });
   }
   function byId(id) { return document.getElementById(id); }
@@ -155,6 +163,15 @@
       var html = viaWorker ? null : pageHtml();
       sw.ready.then(function (reg) { if (reg.active) reg.active.postMessage({ keep: m.getAttribute('data-path'), html: html }); });
     }
+    if (sw && document.body.getAttribute('data-user')) {
+      var marks = !!document.querySelector('[data-pack-mark]');
+      // A course download cut by a lost connection or a page change goes on.
+      sw.ready.then(function (reg) {
+        if (!reg.active) return;
+        if (navigator.onLine) reg.active.postMessage({ packResume: true });
+        if (marks) reg.active.postMessage({ packs: true });
+      });
+    }
     flush();
   }
   // Capture phase: runs before htmx's own submit handler, which it stops when offline.
@@ -202,6 +219,14 @@
   document.addEventListener('submit', function (ev) {
     var f = ev.target;
     if (f && f.action && new URL(f.action, location.href).pathname === '/logout') {
+      // Work done offline and not sent yet would be lost with the session: ask first.
+      var me = document.body.getAttribute('data-user');
+      var b = byId('offline-banner');
+      if (b && outbox().some(function (i) { return i.who === me; }) && !window.confirm(b.getAttribute('data-logout-unsynced'))) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        return;
+      }
       try { sessionStorage.setItem(SIGNING_OUT, '1'); } catch (e) { /* storage off: nothing kept */ }
     }
   }, true);

@@ -11,11 +11,16 @@
 //   fetched again: the page sends its own HTML.
 // - Other pages: network first, the French "Vous êtes hors connexion" page when it fails.
 // - Never: anything but GET, /admin, /payments, streams (SSE), sockets, partial (Range) requests.
+// - Whole courses (packs, asked by static/js/offline.js): every page and chosen resource of a
+//   course, fetched one by one into the same cache, the progress kept in PACKS so that it
+//   survives a page change and resumes when a page says the connection is back.
+// - Signing out drops both caches: nothing of one learner stays for the next on a shared phone.
 /* global VERSION, SHELL */
 'use strict';
 var STATIC = 'tlj-static';
 var PAGES = 'tlj-pages';
-var KEEP = /^\/courses\/[^/]+(\/(lessons|quizzes|resources)\/\d+)?$/;
+var PACKS = 'tlj-packs';
+var KEEP = /^\/courses\/[^/]+(\/(lessons|quizzes|resources)\/\d+)?$|^\/offline\/courses$/;
 var NEVER = /^\/(admin|payments|notifications\/stream|chat|live|sw\.js)(\/|$)|\/stream$/;
 // A content-hashed (immutable) static file: /static/js/app.1a2b3c4d5e.js
 var HASHED = /^\/static\/.+\.[0-9a-f]{10}(\.[a-z0-9]+)?$/;
@@ -87,7 +92,7 @@ self.addEventListener('fetch', function (ev) {
   var path = url.pathname;
   if (req.method !== 'GET') {
     // Signing out: the pages kept for this learner must not stay on the phone.
-    if (req.method === 'POST' && path === '/logout') ev.waitUntil(caches.delete(PAGES));
+    if (req.method === 'POST' && path === '/logout') ev.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(PACKS)]));
     return;
   }
   var navigate = req.mode === 'navigate';
@@ -142,4 +147,118 @@ self.addEventListener('message', function (ev) {
     }
     return fetch(path, { credentials: 'same-origin' }).then(function (res) { return keep(path, res); }, function () { return false; });
   }).then(answer));
+});
+
+// ---------------------------------------------------------------- whole courses (packs) ---
+// A pack: {slug, title, user, state: running|paused|done, items: [{p: path, b: bytes expected,
+// got: bytes kept, or -1 when the server no longer has it}]}, kept as JSON in PACKS.
+
+function packKey(slug) { return '/__pack/' + encodeURIComponent(slug); }
+
+function readPack(slug) {
+  return caches.open(PACKS).then(function (c) { return c.match(packKey(slug)); })
+    .then(function (r) { return r ? r.json() : null; });
+}
+
+function writePack(p) {
+  var body = new Response(JSON.stringify(p), { headers: { 'Content-Type': 'application/json' } });
+  return caches.open(PACKS).then(function (c) { return c.put(packKey(p.slug), body); });
+}
+
+function allPacks() {
+  return caches.open(PACKS).then(function (c) {
+    return c.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) { return c.match(k).then(function (r) { return r.json(); }); }));
+    });
+  });
+}
+
+function summary(p) {
+  var done = 0;
+  var bytes = 0;
+  p.items.forEach(function (i) {
+    if (i.got !== undefined) done++;
+    if (i.got > 0) bytes += i.got;
+  });
+  return { slug: p.slug, title: p.title, user: p.user, state: p.state, done: done, total: p.items.length, bytes: bytes };
+}
+
+function tell(p) {
+  return self.clients.matchAll({ includeUncontrolled: true }).then(function (cs) {
+    cs.forEach(function (c) { c.postMessage({ pack: summary(p) }); });
+  });
+}
+
+// Only what a page would show: the type and the name of a download, nothing of the encoding.
+function stored(res, blob) {
+  var h = new Headers();
+  ['content-type', 'content-disposition'].forEach(function (n) { if (res.headers.get(n)) h.set(n, res.headers.get(n)); });
+  return new Response(blob, { status: 200, headers: h });
+}
+
+var running = {};
+
+function download(slug) {
+  if (running[slug]) return running[slug];
+  var p;
+  function step() {
+    var next = null;
+    for (var i = 0; i < p.items.length; i++) if (p.items[i].got === undefined) { next = p.items[i]; break; }
+    if (!next) { p.state = 'done'; return writePack(p).then(function () { return tell(p); }); }
+    return fetch(next.p, { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
+      // Signed out meanwhile (the log-in page came back), or a server error: try again later.
+      if (res.redirected || res.status >= 500 || res.status === 401 || res.status === 429) throw new Error('HTTP ' + res.status);
+      if (!res.ok) { next.got = -1; return null; }
+      return res.blob().then(function (blob) {
+        return caches.open(PAGES).then(function (c) { return c.put(next.p, stored(res, blob)); })
+          .then(function () { next.got = blob.size; });
+      });
+    }).then(function () { return writePack(p); }).then(function () { return tell(p); }).then(step);
+  }
+  running[slug] = readPack(slug).then(function (found) {
+    if (!found || found.state === 'done') return null;
+    p = found;
+    p.state = 'running';
+    return tell(p).then(step).catch(function () {
+      p.state = 'paused';
+      return writePack(p).then(function () { return tell(p); });
+    });
+  }).then(function () { delete running[slug]; }, function () { delete running[slug]; });
+  return running[slug];
+}
+
+function startPack(ask) {
+  return readPack(ask.slug).then(function (old) {
+    var got = {};
+    if (old && old.user === ask.user) old.items.forEach(function (i) { got[i.p] = i.got; });
+    var p = {
+      slug: ask.slug, title: ask.title, user: ask.user, state: 'running',
+      items: ask.items.filter(function (i) { return KEEP.test(i.p); })
+        .map(function (i) { return { p: i.p, b: i.b, got: got[i.p] > 0 ? got[i.p] : undefined }; }),
+    };
+    return writePack(p).then(function () { return download(p.slug); });
+  });
+}
+
+function deletePack(slug) {
+  return readPack(slug).then(function (p) {
+    if (!p) return null;
+    return caches.open(PAGES).then(function (c) {
+      return Promise.all(p.items.map(function (i) { return c.delete(i.p); }));
+    }).then(function () { return caches.open(PACKS); }).then(function (c) { return c.delete(packKey(slug)); });
+  });
+}
+
+self.addEventListener('message', function (ev) {
+  var m = ev.data || {};
+  var reply = function () {
+    return allPacks().then(function (ps) { if (ev.source) ev.source.postMessage({ packs: ps.map(summary) }); });
+  };
+  if (m.pack && typeof m.pack.slug === 'string' && Array.isArray(m.pack.items)) ev.waitUntil(startPack(m.pack));
+  else if (m.packResume) {
+    ev.waitUntil(allPacks().then(function (ps) {
+      return Promise.all(ps.filter(function (p) { return p.state !== 'done'; }).map(function (p) { return download(p.slug); }));
+    }));
+  } else if (m.packs) ev.waitUntil(reply());
+  else if (typeof m.packDelete === 'string') ev.waitUntil(deletePack(m.packDelete).then(reply));
 });

@@ -725,6 +725,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/courses/{slug}/lessons/{id}/video", "", "RRRRRRR"),
     ("GET", "/courses/{slug}/quizzes/{quiz_id}", "", "LOFOFOO"),
     ("GET", "/courses/{slug}/resources/{id}", "", "LOFOFOO"),
+    ("GET", "/courses/{slug}/offline", "", "LOROROO"),
+    ("GET", "/offline/courses", "", "LOOOOOO"),
     ("GET", "/dashboard", "", "LOOOOOO"),
     ("GET", "/data-saver", "", "OOOOOOO"),
     (

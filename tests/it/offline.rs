@@ -252,3 +252,83 @@ async fn a_quiz_submission_replayed_with_its_key_makes_one_attempt() {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("envoi invalide"));
 }
+
+#[tokio::test]
+async fn a_course_pack_lists_every_page_and_resource_for_an_enrolled_learner_only() {
+    let app = TestApp::with_demo().await;
+    let r = app.get("/courses/bases-de-python/offline").await;
+    assert_eq!(r.status(), 303, "a visitor logs in first");
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+
+    app.login(LEARNER, PASSWORD).await;
+    let r = app.get("/courses/bases-de-python/offline").await;
+    assert_eq!(r.status(), 303, "not enrolled yet");
+    assert_eq!(location(&r), "/courses/bases-de-python");
+
+    let r = app.post_form("/courses/bases-de-python/enrol", &[]).await;
+    assert_eq!(r.status(), 303);
+    let (status, course) = app.page("/courses/bases-de-python").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        attr(&course, "[data-testid=pack-link]", "href").as_deref(),
+        Some("/courses/bases-de-python/offline")
+    );
+    let (status, html) = app.page("/courses/bases-de-python/offline").await;
+    assert_eq!(status, 200);
+    let course_id: i64 =
+        sqlx::query_scalar("SELECT id FROM courses WHERE slug = 'bases-de-python'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    let lessons = scalar(
+        &app,
+        "SELECT COUNT(*) FROM lessons WHERE course_id = $1",
+        course_id,
+    )
+    .await;
+    let quizzes = scalar(
+        &app,
+        "SELECT COUNT(*) FROM quizzes WHERE course_id = $1",
+        course_id,
+    )
+    .await;
+    let resources = scalar(
+        &app,
+        "SELECT COUNT(*) FROM resources WHERE course_id = $1",
+        course_id,
+    )
+    .await;
+    assert!(lessons > 0);
+    let pages = count(&html, "[data-testid=pack-pages] [data-pack-item]");
+    assert_eq!(
+        pages as i64,
+        1 + lessons + quizzes,
+        "the course, its lessons and quizzes"
+    );
+    assert_eq!(
+        count(
+            &html,
+            "[data-pack-item][data-path^='/courses/bases-de-python/lessons/']"
+        ) as i64,
+        lessons
+    );
+    assert_eq!(count(&html, "input[data-pack-item]") as i64, resources);
+    let sizes: Vec<i64> = {
+        let sel = Selector::parse("[data-pack-item]").unwrap();
+        html.select(&sel)
+            .map(|e| e.value().attr("data-bytes").unwrap().parse().unwrap())
+            .collect()
+    };
+    assert!(
+        sizes.iter().all(|b| *b > 0),
+        "every item says what it weighs"
+    );
+    assert!(
+        text_of(&html, "[data-testid=pack-pages-size]")
+            .unwrap()
+            .contains("Ko")
+    );
+    let (status, kept) = app.page("/offline/courses").await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&kept, "[data-testid=kept-list]"), 1);
+}
