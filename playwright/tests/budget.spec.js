@@ -6,6 +6,7 @@
 //   worker's, Playwright's `context.on('requestfinished')`), encoded body + headers;
 // - the wire's: every byte the server sends, counted by a TCP relay the browser goes through.
 'use strict';
+const http = require('http');
 const net = require('net');
 const { test, expect } = require('@playwright/test');
 const { DEMO_PASSWORD, login } = require('./helpers');
@@ -35,6 +36,18 @@ async function countingRelay(baseURL) {
     return new Promise((resolve) => relay.server.close(resolve));
   };
   return relay;
+}
+
+/** The encoded body of `path` as the server sends it to Chromium (Node's http does not decode). */
+function encodedBodyBytes(baseURL, path) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(new URL(path, baseURL), { headers: { 'Accept-Encoding': 'gzip, deflate, br, zstd' } }, (res) => {
+      let n = 0;
+      res.on('data', (chunk) => { n += chunk.length; });
+      res.on('end', () => resolve(n));
+    });
+    req.on('error', reject);
+  });
 }
 
 /**
@@ -70,6 +83,7 @@ async function firstVisit(browser, baseURL, path, cookies, { worker = true } = {
         return {
           url: new URL(req.url()).pathname,
           worker,
+          headers: sizes.responseHeadersSize,
           bytes: viaWorker ? 0 : sizes.responseBodySize + sizes.responseHeadersSize,
         };
       })(),
@@ -95,6 +109,9 @@ async function firstVisit(browser, baseURL, path, cookies, { worker = true } = {
     quiet = pending <= (cookies ? 1 : 0) ? quiet + 1 : 0;
   }
   const requests = await Promise.all(seen);
+  // Chromium reports the worker's own script with its headers only: count its body as sent.
+  const script = requests.find((r) => r.worker && r.url === '/sw.js');
+  if (script) script.bytes = Math.max(script.bytes, script.headers + (await encodedBodyBytes(baseURL, '/sw.js')));
   const browserBytes = requests.reduce((n, r) => n + r.bytes, 0);
   const workerBytes = requests.filter((r) => r.worker).reduce((n, r) => n + r.bytes, 0);
   const wireBytes = relay.received;
