@@ -163,7 +163,7 @@ test.describe('offline', () => {
       await questions.nth(i).locator('input').first().check();
     }
     await page.getByTestId('quiz-submit').click();
-    await expect(page.getByTestId('offline-queued')).toBeVisible();
+    await expect(page.getByTestId('offline-queued-quiz')).toHaveText('Réponses gardées sur ce téléphone\u00a0: sera corrigé au retour de la connexion.');
     await expect(page.getByTestId('quiz-submit')).toBeDisabled();
     await page.waitForTimeout(500);
     expect(sql(attempts)).toBe('0');
@@ -174,6 +174,8 @@ test.describe('offline', () => {
     const score = await page.getByTestId('quiz-score').textContent();
     expect(sql(attempts)).toBe('1');
     expect(sql(`SELECT COUNT(client_key) FROM quiz_attempts WHERE user_id = ${userId()}`)).toBe('1');
+    // Graded on return, and told in the notifications too.
+    expect(sql(`SELECT COUNT(*) FROM notifications WHERE user_id = ${userId()} AND kind = 'quiz_graded'`)).toBe('1');
 
     // The same submission replayed (a second tab, a flaky connection): still one attempt.
     const key = sql(`SELECT client_key FROM quiz_attempts WHERE user_id = ${userId()} AND quiz_id = ${quizId}`);

@@ -32,6 +32,8 @@ pub enum Kind {
     QuizAttemptGranted,
     /// A sponsor's seat enrolled the user (subject: the course's title).
     SeatEnrolment,
+    /// A quiz answered offline was graded when the connection came back (subject: its title).
+    QuizGraded,
     /// A moderator warned the user (subject: the reason).
     ModerationWarning,
     /// A moderator suspended the user's posting (subject: [`suspension_subject`]).
@@ -43,7 +45,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::PrivateMessage,
         Kind::CoursePublished,
         Kind::LiveSession,
@@ -53,6 +55,7 @@ impl Kind {
         Kind::PaymentConfirmed,
         Kind::QuizAttemptGranted,
         Kind::SeatEnrolment,
+        Kind::QuizGraded,
     ];
 
     /// Service notices: always shown, e-mailed as their sender decides, not in the settings.
@@ -74,6 +77,7 @@ impl Kind {
             Kind::PaymentConfirmed => "payment_confirmed",
             Kind::QuizAttemptGranted => "quiz_attempt_granted",
             Kind::SeatEnrolment => "seat_enrolment",
+            Kind::QuizGraded => "quiz_graded",
             Kind::ModerationWarning => "moderation_warning",
             Kind::ModerationSuspension => "moderation_suspension",
             Kind::ModerationLifted => "moderation_lifted",

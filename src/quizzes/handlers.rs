@@ -11,6 +11,7 @@ use super::model::{Answers, Grade, Question, QuestionView, Quiz, grade, parse_an
 use super::queries::{self, NewAttempt, Recorded};
 use crate::courses::access;
 use crate::error::{AppError, AppResult};
+use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::web::{Ctx, Fragment};
 
@@ -162,7 +163,21 @@ pub async fn submit_quiz(
     )
     .await?;
     match recorded {
-        Recorded::New(_) => {}
+        Recorded::New(_) => {
+            // Answered offline and sent on return: the learner may be on another page by now.
+            if form.iter().any(|(k, v)| k == "offline" && v == "1") {
+                let link = format!("/courses/{}/quizzes/{}", course.slug, quiz.id);
+                let notice = Notice {
+                    kind: Kind::QuizGraded,
+                    subject: &quiz.title,
+                    link: &link,
+                };
+                // The attempt is stored: a lost notice must not turn its answer into an error.
+                if let Err(e) = notifications::notify(&state, user.id, notice).await {
+                    tracing::warn!(user.id = user.id, error = %e, "quiz graded notice not stored");
+                }
+            }
+        }
         Recorded::Replay(stored) => {
             return show_stored(&state, &ctx, fragment, &course, &quiz, &questions, stored).await;
         }

@@ -94,6 +94,8 @@
   function queue(form, path) {
     var data = new URLSearchParams(new FormData(form));
     data.delete('_csrf');
+    // A quiz graded on return is also told in the notifications (the page may have changed).
+    if (/quizzes/.test(path)) data.set('offline', '1');
     var item = { u: path, b: data.toString(), t: form.getAttribute('hx-target'), s: form.getAttribute('hx-swap'),
       who: document.body.getAttribute('data-user') };
     var q = outbox().filter(function (i) { return i.u !== item.u || i.b !== item.b; });
@@ -101,7 +103,7 @@
     outbox(q);
     var btn = form.querySelector('[type=submit]');
     if (btn) btn.disabled = true;
-    say(/complete$/.test(path) ? 'queued-lesson' : 'queued', form.parentNode);
+    say(/complete$/.test(path) ? 'queued-lesson' : 'queued-quiz', form.parentNode);
   }
   var flushing = false;
   function flush() {

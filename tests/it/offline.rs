@@ -332,3 +332,57 @@ async fn a_course_pack_lists_every_page_and_resource_for_an_enrolled_learner_onl
     assert_eq!(status, 200);
     assert_eq!(count(&kept, "[data-testid=kept-list]"), 1);
 }
+
+#[tokio::test]
+async fn a_quiz_answered_offline_is_graded_on_return_and_told_once_in_the_notifications() {
+    let app = TestApp::with_demo().await;
+    enrolled_learner(&app).await;
+    let learner = app.user_id(LEARNER).await;
+    let pool = &app.state.db.pool;
+    let quiz_id: i64 = sqlx::query_scalar(
+        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = 'bases-de-python'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let choices: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT q.id, MIN(o.id) FROM quiz_questions q JOIN quiz_options o ON o.question_id = q.id \
+         WHERE q.quiz_id = $1 GROUP BY q.id",
+    )
+    .bind(quiz_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let answers: Vec<(String, String)> = choices
+        .iter()
+        .map(|(q, o)| (format!("q{q}"), o.to_string()))
+        .collect();
+    let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
+    let notices = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'quiz_graded'";
+    let send = |extra: &'static [(&'static str, &'static str)]| {
+        let mut fields: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        fields.extend_from_slice(extra);
+        let app = &app;
+        let path = path.clone();
+        async move { app.post_form(&path, &fields).await.status() }
+    };
+    // Answered online: the result is on the page, no notice.
+    assert_eq!(send(&[("client_key", "online-attempt-0001")]).await, 200);
+    assert_eq!(scalar(&app, notices, learner).await, 0);
+    // Queued offline and sent on return (twice, as a flaky connection would): one notice.
+    let queued: &[(&str, &str)] = &[("client_key", "offline-attempt-0001"), ("offline", "1")];
+    assert_eq!(send(queued).await, 200);
+    assert_eq!(send(queued).await, 200);
+    assert_eq!(scalar(&app, notices, learner).await, 1);
+    let link: String = sqlx::query_scalar(
+        "SELECT link FROM notifications WHERE user_id = $1 AND kind = 'quiz_graded'",
+    )
+    .bind(learner)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(link, path);
+}
