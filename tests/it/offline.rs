@@ -30,6 +30,31 @@ async fn scalar(app: &TestApp, sql: &'static str, id: i64) -> i64 {
         .unwrap()
 }
 
+/// The demo Python quiz and a form choosing the first option of every question (some right,
+/// some wrong).
+async fn first_choices(app: &TestApp) -> (i64, Vec<(String, String)>) {
+    let pool = &app.state.db.pool;
+    let quiz_id: i64 = sqlx::query_scalar(
+        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = 'bases-de-python'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let choices: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT q.id, MIN(o.id) FROM quiz_questions q JOIN quiz_options o ON o.question_id = q.id \
+         WHERE q.quiz_id = $1 GROUP BY q.id",
+    )
+    .bind(quiz_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let form = choices
+        .iter()
+        .map(|(q, o)| (format!("q{q}"), o.to_string()))
+        .collect();
+    (quiz_id, form)
+}
+
 #[tokio::test]
 async fn the_service_worker_is_served_at_the_root_with_the_current_shell() {
     let app = TestApp::spawn().await;
@@ -176,25 +201,7 @@ async fn a_quiz_submission_replayed_with_its_key_makes_one_attempt() {
     enrolled_learner(&app).await;
     let learner = app.user_id(LEARNER).await;
     let pool = &app.state.db.pool;
-    let quiz_id: i64 = sqlx::query_scalar(
-        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = 'bases-de-python'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    // First option of every question: some right, some wrong.
-    let choices: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT q.id, MIN(o.id) FROM quiz_questions q JOIN quiz_options o ON o.question_id = q.id \
-         WHERE q.quiz_id = $1 GROUP BY q.id",
-    )
-    .bind(quiz_id)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let mut form: Vec<(String, String)> = choices
-        .iter()
-        .map(|(q, o)| (format!("q{q}"), o.to_string()))
-        .collect();
+    let (quiz_id, mut form) = first_choices(&app).await;
     form.push((
         "client_key".into(),
         "3f2a9c1e-7b4d-4e8a-9c2b-0d1e2f3a4b5c".into(),
@@ -339,24 +346,7 @@ async fn a_quiz_answered_offline_is_graded_on_return_and_told_once_in_the_notifi
     enrolled_learner(&app).await;
     let learner = app.user_id(LEARNER).await;
     let pool = &app.state.db.pool;
-    let quiz_id: i64 = sqlx::query_scalar(
-        "SELECT q.id FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE c.slug = 'bases-de-python'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let choices: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT q.id, MIN(o.id) FROM quiz_questions q JOIN quiz_options o ON o.question_id = q.id \
-         WHERE q.quiz_id = $1 GROUP BY q.id",
-    )
-    .bind(quiz_id)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let answers: Vec<(String, String)> = choices
-        .iter()
-        .map(|(q, o)| (format!("q{q}"), o.to_string()))
-        .collect();
+    let (quiz_id, answers) = first_choices(&app).await;
     let path = format!("/courses/bases-de-python/quizzes/{quiz_id}");
     let notices = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'quiz_graded'";
     let send = |extra: &'static [(&'static str, &'static str)]| {
