@@ -113,6 +113,11 @@ fn build(
     } else {
         minijinja::UndefinedBehavior::Chainable
     });
+    // `{{ n|bytes }}`: a file size as a reader says it ("850 Ko", "2,5 Mo"), as the data saver does.
+    let units = i18n.clone();
+    env.add_filter("bytes", move |state: &State, n: i64| {
+        crate::profile::data_saver::size_label(&units, locale_of(state), n.max(0).unsigned_abs())
+    });
     env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
         let locale = locale_of(state);
         // `count=` picks the plural form of a key that has them (`one`, `other`).
