@@ -114,6 +114,7 @@ pub fn describe(i18n: &I18n, ctx: &RequestContext, e: AuditEntry) -> AuditLine {
         ("course", Some(_), true) => e.target_slug.as_ref().map(|s| format!("/courses/{s}")),
         ("category", Some(_), true) => Some("/admin/categories".to_owned()),
         ("testimonial", Some(_), true) => Some("/admin/testimonials".to_owned()),
+        ("seat_batch", Some(id), true) => Some(format!("/seats/{id}")),
         _ => None,
     };
     let details = if e.action == "export" {

@@ -64,13 +64,14 @@ pub async fn audit_count(db: &Db) -> Result<i64, sqlx::Error> {
 pub async fn audit_log(db: &Db, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, u.name AS actor_name, a.action, a.target_type, a.target_id, a.details, \
-         a.created_at, COALESCE(tu.name, c.title, cat.name, ts.author_name) AS target_name, \
+         a.created_at, COALESCE(tu.name, c.title, cat.name, ts.author_name, sb.sponsor_name) AS target_name, \
          c.slug AS target_slug \
          FROM admin_audit a LEFT JOIN users u ON u.id = a.actor_id \
          LEFT JOIN users tu ON a.target_type = 'user' AND tu.id = a.target_id \
          LEFT JOIN courses c ON a.target_type = 'course' AND c.id = a.target_id \
          LEFT JOIN categories cat ON a.target_type = 'category' AND cat.id = a.target_id \
          LEFT JOIN testimonials ts ON a.target_type = 'testimonial' AND ts.id = a.target_id \
+         LEFT JOIN seat_batches sb ON a.target_type = 'seat_batch' AND sb.id = a.target_id \
          ORDER BY a.id DESC LIMIT $1 OFFSET $2",
     )
     .bind(limit)

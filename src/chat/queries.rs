@@ -318,7 +318,6 @@ pub async fn hide(db: &Db, id: i64, by: i64) -> Result<bool, sqlx::Error> {
     Ok(r.rows_affected() == 1)
 }
 
-/// Records a report (one per reporter and message).
 /// Stores a report; `false` when this user's report about the message is still open. A closed
 /// one (the message was restored or the report dismissed) is opened again with the new reason.
 pub async fn report(db: &Db, id: i64, by: i64, reason: &str) -> Result<bool, sqlx::Error> {

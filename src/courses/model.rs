@@ -94,14 +94,6 @@ impl CatalogueFilter {
         }
     }
 
-    /// `q` as a LIKE pattern matching it anywhere, with `\`, `%` and `_` escaped (ESCAPE '\').
-    pub fn like_pattern(&self) -> Option<String> {
-        if self.q.is_empty() {
-            return None;
-        }
-        Some(crate::db::like_anywhere(&self.q))
-    }
-
     /// The catalogue URL with these filters, `changes` applied (empty value = removed).
     pub fn url(&self, changes: &[(&str, &str)]) -> String {
         let page = self.page.to_string();
@@ -420,7 +412,6 @@ mod tests {
         assert_eq!(f.page, 1);
         assert_eq!(f.category, "");
         assert_eq!(f.price, None);
-        assert_eq!(f.like_pattern().as_deref(), Some("%50\\%\\_off\\\\%"));
         assert_eq!(f.url(&[("page", "2")]), "/courses?q=50%25_off%5C&page=2");
     }
 

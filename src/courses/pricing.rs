@@ -20,10 +20,6 @@ pub struct Approx {
 /// `price_minor` in `currency` converted to the other currency at `rate_x10000` (CDF per USD ×
 /// 10 000), francs rounded up to `cdf_step` like the checkout; `None` for a free course, an
 /// unknown currency or no rate.
-pub fn approx(price_minor: i64, currency: &str, rate_x10000: Option<i64>) -> Option<Approx> {
-    approx_with_step(price_minor, currency, rate_x10000, 1)
-}
-
 fn approx_with_step(
     price_minor: i64,
     currency: &str,
@@ -98,6 +94,10 @@ pub fn card_views(cards: &[CourseCard], rates: Rates) -> Vec<CardView> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn approx(price_minor: i64, currency: &str, rate_x10000: Option<i64>) -> Option<Approx> {
+        approx_with_step(price_minor, currency, rate_x10000, 1)
+    }
 
     #[test]
     fn the_other_currency_is_converted_at_the_rate_and_rounded_up() {

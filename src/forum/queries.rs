@@ -599,7 +599,6 @@ pub async fn users_named(db: &Db, names: &[String]) -> Result<Vec<(i64, String)>
 
 // ---- reports ----------------------------------------------------------------------------
 
-/// Stores a report (once per reporter and post); returns false if it was already reported.
 /// What became of a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reported {
@@ -610,6 +609,7 @@ pub enum Reported {
     AlreadyOpen,
 }
 
+/// Stores a report, once per reporter and post (a closed one is opened again).
 pub async fn create_report(
     db: &Db,
     target: Target,

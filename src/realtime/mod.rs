@@ -255,7 +255,7 @@ async fn store_payload(db: &Db, data: &str) -> Result<i64, sqlx::Error> {
         "INSERT INTO realtime_payloads (data, created_at) VALUES ($1, $2) RETURNING id",
     )
     .bind(data)
-    .bind(db::now())
+    .bind(db.now())
     .fetch_one(&db.pool)
     .await
 }

@@ -127,6 +127,9 @@ async fn an_admin_creates_a_batch_and_a_learner_redeems_a_code_once() {
     .await
     .unwrap();
     assert_eq!(audited, 1);
+    let (_, log) = admin.page("/admin/audit").await;
+    let line = text_of(&log, "[data-testid=audit-text]").unwrap();
+    assert_eq!(line, "Lot de places créé pour ONG Jeunesse Matadi");
 
     let (course_id, slug) = paid_course(&app).await;
     app.login(LEARNER, PASSWORD).await;
