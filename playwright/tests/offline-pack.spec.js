@@ -1,7 +1,9 @@
 // A whole course offline on a phone (issue "Learning without a connection"): the learner sees
 // what the course takes, downloads it in one tap, reads every lesson with no connection, marks a
 // lesson done offline (recorded once on return), finds the course in "Mes cours hors
-// connexion", deletes it, and a second person on the same browser sees nothing of hers.
+// connexion", gets the trainer's later edit at the next connection (only the changed page comes
+// again, the rest answers 304), deletes it, and a second person on the same browser sees nothing
+// of hers.
 'use strict';
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -42,10 +44,11 @@ async function download(page) {
   await expect(page.getByTestId('pack-status')).toHaveText('Disponible hors connexion.', { timeout: 30_000 });
 }
 
-test('a learner downloads a whole course, studies it offline and frees the space', async ({ page, context }, testInfo) => {
-  test.setTimeout(120_000);
+test('a learner downloads a whole course, studies it offline and frees the space', async ({ page, context, browser }, testInfo) => {
+  test.setTimeout(150_000);
   const email = uniqueEmail('pack');
   let lessons;
+  let quizzes;
 
   await test.step('a fresh learner enrols in a free course', async () => {
     await signUp(page, { name: 'Cours Entier', email, password: PASSWORD });
@@ -63,6 +66,9 @@ test('a learner downloads a whole course, studies it offline and frees the space
     lessons = await page.locator(`[data-pack-item][data-path^="${COURSE}/lessons/"]`)
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
     expect(lessons.length).toBeGreaterThan(1);
+    quizzes = await page.locator(`[data-pack-item][data-path^="${COURSE}/quizzes/"]`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
+    expect(quizzes.length).toBeGreaterThan(0);
     await expect(page.getByTestId('pack-total')).toContainText('Ko');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
@@ -91,6 +97,10 @@ test('a learner downloads a whole course, studies it offline and frees the space
       await expect(page.getByTestId('lesson-title')).toBeVisible();
       await expect(page.getByTestId('lesson-body')).not.toBeEmpty();
     }
+    // A quiz never opened before: downloaded with the course, answerable offline.
+    const res = await page.goto(quizzes[0]);
+    expect(res.fromServiceWorker()).toBe(true);
+    await expect(page.getByTestId('quiz-form')).toBeVisible();
     const last = lessons[lessons.length - 1];
     await page.goto(last);
     await page.getByTestId('lesson-complete').click();
@@ -101,6 +111,49 @@ test('a learner downloads a whole course, studies it offline and frees the space
     await context.setOffline(false);
     await expect(page.getByTestId('offline-synced')).toBeVisible();
     expect(sql(done)).toBe('1');
+  });
+
+  await test.step('the trainer rewrites a lesson: back online, only that page comes again', async () => {
+    // The first lesson changes; a middle one (neither it nor the one marked done) does not.
+    expect(lessons.length).toBeGreaterThan(2);
+    const first = lessons[0];
+    const courseId = sql(`SELECT id FROM courses WHERE slug = '${SLUG}'`);
+    const trainer = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    const tp = await trainer.newPage();
+    await login(tp, 'formateur@techlearnjess.cd', DEMO_PASSWORD);
+    await tp.goto(`/teach/courses/${courseId}/lessons/${first.split('/').pop()}/edit`);
+    const body = tp.locator('textarea[name=body]');
+    await body.fill(`${await body.inputValue()}\n\nMise à jour du formateur : un exemple de plus.`);
+    await tp.getByTestId('lesson-save').click();
+    await expect(tp).toHaveURL(new RegExp(`/teach/courses/${courseId}/edit`));
+    await trainer.close();
+
+    // What the worker asks the server while it refreshes the kept course.
+    const seen = [];
+    const watch = (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith(COURSE) && r.request().serviceWorker()) seen.push([path, r.status()]);
+    };
+    context.on('response', watch);
+    await context.setOffline(true);
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-pack-updated')).toContainText('Mis à jour');
+    context.off('response', watch);
+    const sent = seen.filter(([, status]) => status === 200).map(([path]) => path);
+    const unchanged = seen.filter(([, status]) => status === 304).map(([path]) => path);
+    if (seen.length) {
+      expect(sent).toEqual(expect.arrayContaining([`${COURSE}/offline/items`, first]));
+      expect(sent).not.toContain(lessons[1]);
+      expect(unchanged).toContain(lessons[1]);
+    }
+
+    await context.setOffline(true);
+    const res = await page.goto(first);
+    expect(res.fromServiceWorker()).toBe(true);
+    await expect(page.getByTestId('lesson-body')).toContainText('un exemple de plus');
+    await context.setOffline(false);
+    await page.goto('/offline/courses');
+    await expect(page.getByTestId('kept-course')).toContainText('mis à jour le');
   });
 
   await test.step('« Mes cours hors connexion » lists it; « Supprimer » frees the space', async () => {

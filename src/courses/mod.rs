@@ -29,5 +29,6 @@ pub fn router() -> Routes {
         )
         .get("/courses/{slug}/resources/{id}", lessons::download_resource)
         .get("/courses/{slug}/offline", offline::pack_page)
+        .get("/courses/{slug}/offline/items", offline::pack_items)
         .get("/offline/courses", offline::kept_page)
 }

@@ -4,14 +4,17 @@
 //! which downloads it, shows the progress and resumes after a dropped connection), and
 //! `/offline/courses`, the courses kept on this phone and the space they take.
 
+use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::{access, queries};
-use crate::error::AppResult;
+use super::access::{self, CourseRef};
+use super::queries;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::{Ctx, FlashLevel};
 
@@ -31,20 +34,20 @@ struct PackItem {
     bytes: i64,
 }
 
-/// `GET /courses/{slug}/offline`
-pub async fn pack_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
+/// What a course's pack holds for an enrolled learner now.
+struct Pack {
+    pages: Vec<PackItem>,
+    resources: Vec<PackItem>,
+    /// External videos (title, minutes): named, not downloaded.
+    videos: Vec<(String, i64)>,
+}
+
+/// The course a signed-in learner may keep, with its pack; `None` when she may not study it.
+async fn pack_for(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<Option<(CourseRef, Pack)>> {
     let user = ctx.require_user()?;
-    let course = access::course_for(&state.db, Some(user), &slug).await?;
+    let course = access::course_for(&state.db, Some(user), slug).await?;
     if !access::can_study(&state.db, Some(user), &course).await? {
-        return Ok(ctx.redirect_with_flash(
-            FlashLevel::Info,
-            "offline.pack.enrol_first",
-            &format!("/courses/{slug}"),
-        ));
+        return Ok(None);
     }
     let base = format!("/courses/{slug}");
     let lessons = queries::pack_lessons(&state.db, course.id).await?;
@@ -71,7 +74,7 @@ pub async fn pack_page(
                 bytes: PAGE_BYTES * 2,
             }),
     );
-    let resources: Vec<PackItem> = queries::resources(&state.db, course.id)
+    let resources = queries::resources(&state.db, course.id)
         .await?
         .into_iter()
         .map(|r| PackItem {
@@ -81,23 +84,71 @@ pub async fn pack_page(
             bytes: r.size_bytes,
         })
         .collect();
-    let videos: Vec<(String, i64)> = lessons
+    let videos = lessons
         .iter()
         .filter(|l| l.video_url.is_some())
         .map(|l| (l.title.clone(), l.duration_minutes))
         .collect();
-    let pages_bytes: i64 = pages.iter().map(|p| p.bytes).sum();
+    Ok(Some((
+        course,
+        Pack {
+            pages,
+            resources,
+            videos,
+        },
+    )))
+}
+
+/// `GET /courses/{slug}/offline`
+pub async fn pack_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let Some((course, pack)) = pack_for(&state, &ctx, &slug).await? else {
+        return Ok(ctx.redirect_with_flash(
+            FlashLevel::Info,
+            "offline.pack.enrol_first",
+            &format!("/courses/{slug}"),
+        ));
+    };
+    let pages_bytes: i64 = pack.pages.iter().map(|p| p.bytes).sum();
     let values = context! {
         course => context! { slug => &course.slug, title => &course.title },
-        pages => Serde(&pages),
+        pages => Serde(&pack.pages),
         pages_bytes,
-        resources => Serde(&resources),
-        videos,
+        resources => Serde(&pack.resources),
+        videos => pack.videos,
         limit_mb => DEFAULT_LIMIT_MB,
     };
     Ok(state
         .render(&ctx, "views/courses/offline.html", values)?
         .into_response())
+}
+
+/// `GET /courses/{slug}/offline/items`: what the pack holds now, for the service worker to
+/// bring a kept copy up to date (new pages added, removed ones dropped, the rest revalidated by
+/// their `ETag`). `403` once the learner may no longer study the course: the copy stays as it is.
+pub async fn pack_items(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let Some((_, pack)) = pack_for(&state, &ctx, &slug).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let items: Vec<serde_json::Value> = pack
+        .pages
+        .iter()
+        .chain(&pack.resources)
+        .map(|i| serde_json::json!({ "p": i.path, "b": i.bytes, "k": i.kind }))
+        .collect();
+    let mut response = Json(serde_json::json!({ "items": items })).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 /// `GET /offline/courses`: the list is read from this phone by `offline.js`.

@@ -336,6 +336,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     });
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let conditional = super::etag::Conditional::of(req.method(), req.headers());
     // A NUL (`%00`) in the path or query is never typed by a person and PostgreSQL refuses it in
     // TEXT (a 500 on any slug or token lookup): refuse it here, once, like csrf does for forms.
     let nul_in_url = req
@@ -394,7 +395,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         headers.insert("accept-ch", HeaderValue::from_static("ECT, Save-Data"));
         headers.append(header::VARY, HeaderValue::from_static("Save-Data, ECT"));
     }
-    response
+    super::etag::tag(conditional, response).await
 }
 
 fn response_sets_cookie(headers: &HeaderMap, name: &str) -> bool {

@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod context;
 pub mod csrf;
 pub mod csv_export;
+pub mod etag;
 pub mod fragment;
 pub mod guard;
 pub mod i18n;

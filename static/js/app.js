@@ -59,6 +59,9 @@
     sw.addEventListener('message', function (ev) {
       var m = document.getElementById('offline-ready');
       if (m && ev.data && ev.data.ok && ev.data.kept === m.getAttribute('data-path')) m.classList.remove('hidden');
+      // A course kept here was brought up to date by its trainer's changes: « Mis à jour ».
+      var up = ev.data && ev.data.packUpdated;
+      if (up && up.user === document.body.getAttribute('data-user')) say('pack-updated', null, up.title);
       // Whole courses kept for this learner: their « Disponible hors connexion » marks.
       if (ev.data && ev.data.packs) {
         var me = document.body.getAttribute('data-user');
@@ -76,7 +79,7 @@
       return JSON.parse(localStorage.getItem(OUTBOX)) || [];
     } catch (e) { return []; }
   }
-  function say(key, where) {
+  function say(key, where, title) {
     var b = byId('offline-banner');
     var box = where || byId('toast');
     if (!b || !box) return;
@@ -84,7 +87,7 @@
     p.className = 'flash flash-info shadow-lg mt-2';
     p.setAttribute('role', 'status');
     p.setAttribute('data-testid', 'offline-' + key);
-    p.textContent = b.getAttribute('data-' + key);
+    p.textContent = b.getAttribute('data-' + key).replace('{title}', title || '');
     box.appendChild(p);
     if (!where) setTimeout(function () { p.remove(); }, 8000);
   }
@@ -157,7 +160,7 @@
     }
     return '<!doctype html>\n' + copy.outerHTML;
   }
-  function offlineState() {
+  function offlineState(ev) {
     var b = byId('offline-banner');
     if (b) b.classList.toggle('hidden', navigator.onLine);
     var m = byId('offline-ready');
@@ -170,7 +173,8 @@
       // A course download cut by a lost connection or a page change goes on.
       sw.ready.then(function (reg) {
         if (!reg.active) return;
-        if (navigator.onLine) reg.active.postMessage({ packResume: true });
+        var me = document.body.getAttribute('data-user');
+        if (navigator.onLine) reg.active.postMessage({ packResume: true, user: me, fresh: !!ev && ev.type === 'online' });
         if (marks) reg.active.postMessage({ packs: true });
       });
     }

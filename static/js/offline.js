@@ -85,7 +85,12 @@
       var items = chosen().map(function (el) {
         return { p: el.getAttribute('data-path'), b: Number(el.getAttribute('data-bytes')) };
       });
-      post({ pack: { slug: slug, title: pack.getAttribute('data-title'), user: me, items: items } });
+      // What a refresh may add later: resources up to this size, none the learner unticked.
+      var skip = Array.prototype.filter.call(pack.querySelectorAll('input[data-pack-item]'), function (box) { return !box.checked; })
+        .map(function (box) { return box.getAttribute('data-path'); });
+      var mb = limit ? Number(limit.value) : NaN;
+      post({ pack: { slug: slug, title: pack.getAttribute('data-title'), user: me, items: items, skip: skip,
+        limit: mb >= 0 ? mb * 1048576 : null } });
     });
     total();
     freeSpace();
@@ -111,6 +116,10 @@
       var info = document.createElement('span');
       info.className = 'text-sm text-slate-600 dark:text-slate-400';
       info.textContent = size(p.bytes) + (p.state === 'done' ? '' : ' · ' + kept.getAttribute('data-msg-partial'));
+      if (p.updated) {
+        var day = new Date(p.updated).toLocaleDateString(document.documentElement.lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long' });
+        info.textContent += ' · ' + kept.getAttribute('data-msg-updated').replace('{date}', day);
+      }
       var del = document.createElement('button');
       del.type = 'button';
       del.className = 'btn btn-ghost text-red-700 dark:text-red-400 ml-auto';
@@ -125,6 +134,11 @@
     freeSpace();
   }
   if (!sw) { render([]); return; }
-  sw.addEventListener('message', function (ev) { if (ev.data && ev.data.packs) render(ev.data.packs); });
+  sw.addEventListener('message', function (ev) {
+    if (ev.data && ev.data.packs) render(ev.data.packs);
+    if (ev.data && ev.data.pack) post({ packs: true });
+  });
+  var refresh = kept.querySelector('[data-kept-refresh]');
+  refresh.addEventListener('click', function () { post({ packResume: true, user: me, fresh: true }); });
   post({ packs: true });
 })();

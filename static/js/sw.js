@@ -150,8 +150,10 @@ self.addEventListener('message', function (ev) {
 });
 
 // ---------------------------------------------------------------- whole courses (packs) ---
-// A pack: {slug, title, user, state: running|paused|done, items: [{p: path, b: bytes expected,
-// got: bytes kept, or -1 when the server no longer has it}]}, kept as JSON in PACKS.
+// A pack: {slug, title, user, state: running|paused|done, limit: largest resource to add on a
+// refresh, skip: [resources the learner left out], checked / updated: when last compared with the
+// server / last changed by it, items: [{p: path, b: bytes expected, got: bytes kept, or -1 when
+// the server no longer has it, e / m: its ETag / Last-Modified}]}, kept as JSON in PACKS.
 
 function packKey(slug) { return '/__pack/' + encodeURIComponent(slug); }
 
@@ -180,7 +182,7 @@ function summary(p) {
     if (i.got !== undefined) done++;
     if (i.got > 0) bytes += i.got;
   });
-  return { slug: p.slug, title: p.title, user: p.user, state: p.state, done: done, total: p.items.length, bytes: bytes };
+  return { slug: p.slug, title: p.title, user: p.user, state: p.state, done: done, total: p.items.length, bytes: bytes, updated: p.updated || null };
 }
 
 function tell(p) {
@@ -198,6 +200,18 @@ function stored(res, blob) {
 
 var running = {};
 
+// Keeps a downloaded page or file of a pack, with the validators to ask for it again.
+function put(item, res) {
+  return res.blob().then(function (blob) {
+    return caches.open(PAGES).then(function (c) { return c.put(item.p, stored(res, blob)); })
+      .then(function () {
+        item.got = blob.size;
+        item.e = res.headers.get('etag') || undefined;
+        item.m = res.headers.get('last-modified') || undefined;
+      });
+  });
+}
+
 function download(slug) {
   if (running[slug]) return running[slug];
   var p;
@@ -209,10 +223,7 @@ function download(slug) {
       // Signed out meanwhile (the log-in page came back), or a server error: try again later.
       if (res.redirected || res.status >= 500 || res.status === 401 || res.status === 429) throw new Error('HTTP ' + res.status);
       if (!res.ok) { next.got = -1; return null; }
-      return res.blob().then(function (blob) {
-        return caches.open(PAGES).then(function (c) { return c.put(next.p, stored(res, blob)); })
-          .then(function () { next.got = blob.size; });
-      });
+      return put(next, res);
     }).then(function () { return writePack(p); }).then(function () { return tell(p); }).then(step);
   }
   running[slug] = readPack(slug).then(function (found) {
@@ -233,11 +244,91 @@ function startPack(ask) {
     if (old && old.user === ask.user) old.items.forEach(function (i) { got[i.p] = i.got; });
     var p = {
       slug: ask.slug, title: ask.title, user: ask.user, state: 'running',
+      limit: typeof ask.limit === 'number' ? ask.limit : null,
+      skip: Array.isArray(ask.skip) ? ask.skip.filter(function (s) { return typeof s === 'string'; }) : [],
       items: ask.items.filter(function (i) { return KEEP.test(i.p); })
         .map(function (i) { return { p: i.p, b: i.b, got: got[i.p] > 0 ? got[i.p] : undefined }; }),
     };
     return writePack(p).then(function () { return download(p.slug); });
   });
+}
+
+// Staying current: when the connection comes back (or at most every REFRESH_EVERY on the pages
+// loaded online), a kept course is compared with the server. Its list of items now says what
+// was added (downloaded, resources only up to the learner's limit and not those she left out)
+// and removed (dropped); every item kept is asked again with the tag it was kept with
+// (If-None-Match, or If-Modified-Since): an unchanged one answers 304 with no body, a changed one
+// replaces the copy. A pack changed this way is marked updated and the pages say « Mis à jour ».
+var REFRESH_EVERY = 10 * 60 * 1000;
+
+function refresh(slug, force) {
+  if (running[slug]) return running[slug];
+  var p;
+  var changed = 0;
+  function ask(item) {
+    var h = {};
+    if (item.e) h['If-None-Match'] = item.e;
+    else if (item.m) h['If-Modified-Since'] = item.m;
+    return fetch(item.p, { credentials: 'same-origin', cache: 'no-store', headers: h }).then(function (res) {
+      if (res.status === 304) return null;
+      if (res.redirected || res.status >= 500 || res.status === 401 || res.status === 429) throw new Error('HTTP ' + res.status);
+      // Gone meanwhile (the list was read a moment ago): the copy stays until the next refresh.
+      if (!res.ok) return null;
+      changed++;
+      return put(item, res);
+    });
+  }
+  running[slug] = readPack(slug).then(function (found) {
+    if (!found || found.state !== 'done') return null;
+    if (!force && found.checked && Date.now() - found.checked < REFRESH_EVERY) return null;
+    p = found;
+    var url = '/courses/' + encodeURIComponent(slug) + '/offline/items';
+    return fetch(url, { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
+      // Signed out, or no longer allowed to study it: what is kept stays readable as it is.
+      if (res.redirected || !res.ok) throw new Error('HTTP ' + res.status);
+      return res.json();
+    }).then(function (list) {
+      var now = {};
+      list.items.forEach(function (i) { if (KEEP.test(i.p)) now[i.p] = i; });
+      var gone = p.items.filter(function (i) { return !now[i.p]; });
+      var have = {};
+      p.items = p.items.filter(function (i) { have[i.p] = true; return !!now[i.p]; });
+      Object.keys(now).forEach(function (path) {
+        var i = now[path];
+        if (have[path] || p.skip.indexOf(path) >= 0) return;
+        if (i.k === 'resource' && p.limit !== null && i.b > p.limit) return;
+        p.items.push({ p: path, b: i.b });
+        changed++;
+      });
+      changed += gone.length;
+      return caches.open(PAGES).then(function (c) {
+        return Promise.all(gone.map(function (i) { return c.delete(i.p); }));
+      });
+    }).then(function () {
+      return p.items.reduce(function (chain, item) {
+        return chain.then(function () { return item.got > 0 ? ask(item) : null; });
+      }, Promise.resolve());
+    }).then(function () {
+      p.checked = Date.now();
+      if (changed) {
+        p.updated = p.checked;
+        // New items are downloaded like the first time.
+        if (p.items.some(function (i) { return i.got === undefined; })) p.state = 'paused';
+      }
+      return writePack(p);
+    }).then(function () {
+      if (!changed) return null;
+      return tell(p).then(function () {
+        return self.clients.matchAll().then(function (cs) {
+          cs.forEach(function (c) { c.postMessage({ packUpdated: summary(p) }); });
+        });
+      });
+    }).catch(function () { /* tried again at the next connection */ });
+  }).then(function () {
+    delete running[slug];
+    return p && p.state === 'paused' ? download(slug) : null;
+  }, function () { delete running[slug]; });
+  return running[slug];
 }
 
 function deletePack(slug) {
@@ -256,8 +347,12 @@ self.addEventListener('message', function (ev) {
   };
   if (m.pack && typeof m.pack.slug === 'string' && Array.isArray(m.pack.items)) ev.waitUntil(startPack(m.pack));
   else if (m.packResume) {
+    // Downloads cut short go on; the courses kept are brought up to date (forced when the
+    // connection has just come back). Only the signed-in learner's: never with another's cookies.
     ev.waitUntil(allPacks().then(function (ps) {
-      return Promise.all(ps.filter(function (p) { return p.state !== 'done'; }).map(function (p) { return download(p.slug); }));
+      return Promise.all(ps.filter(function (p) { return p.user === m.user; }).map(function (p) {
+        return p.state === 'done' ? refresh(p.slug, m.fresh === true) : download(p.slug);
+      }));
     }));
   } else if (m.packs) ev.waitUntil(reply());
   else if (typeof m.packDelete === 'string') ev.waitUntil(deletePack(m.packDelete).then(reply));

@@ -726,6 +726,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/courses/{slug}/quizzes/{quiz_id}", "", "LOFOFOO"),
     ("GET", "/courses/{slug}/resources/{id}", "", "LOFOFOO"),
     ("GET", "/courses/{slug}/offline", "", "LOROROO"),
+    ("GET", "/courses/{slug}/offline/items", "", "LOFOFOO"),
     ("GET", "/offline/courses", "", "LOOOOOO"),
     ("GET", "/dashboard", "", "LOOOOOO"),
     ("GET", "/data-saver", "", "OOOOOOO"),

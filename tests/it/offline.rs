@@ -376,3 +376,119 @@ async fn a_quiz_answered_offline_is_graded_on_return_and_told_once_in_the_notifi
     .unwrap();
     assert_eq!(link, path);
 }
+
+/// Lesson pages of the demo Python course, in order.
+async fn lesson_ids(app: &TestApp) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT l.id FROM lessons l JOIN courses c ON c.id = l.course_id \
+         WHERE c.slug = 'bases-de-python' ORDER BY l.position, l.id",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap()
+}
+
+/// The items of the course's pack as the service worker reads them: (path, kind).
+async fn pack_items(app: &TestApp) -> Vec<(String, String)> {
+    let r = app.get("/courses/bases-de-python/offline/items").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let list: serde_json::Value = r.json().await.unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert!(i["b"].as_i64().unwrap() > 0, "{i}");
+            (
+                i["p"].as_str().unwrap().to_owned(),
+                i["k"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_kept_course_is_refreshed_with_only_what_the_trainer_changed() {
+    let app = TestApp::with_demo().await;
+    app.login(LEARNER, PASSWORD).await;
+    let r = app.get("/courses/bases-de-python/offline/items").await;
+    assert_eq!(r.status(), 403, "not enrolled: the list is refused");
+    let r = app.post_form("/courses/bases-de-python/enrol", &[]).await;
+    assert_eq!(r.status(), 303);
+
+    let items = pack_items(&app).await;
+    let lessons = lesson_ids(&app).await;
+    let kinds = |k: &str| items.iter().filter(|(_, kind)| kind == k).count();
+    assert_eq!(kinds("course"), 1);
+    assert_eq!(kinds("lesson"), lessons.len());
+    assert!(kinds("quiz") >= 1 && kinds("resource") >= 1, "{items:?}");
+
+    // Every page is tagged by its bytes: asked again with that tag, an unchanged one is a 304
+    // without a body, so a refresh of a kept course costs headers only.
+    let revalidate = |path: String, etag: String| {
+        let url = app.browser.url(&path);
+        let client = &app.browser.client;
+        async move {
+            client
+                .get(url)
+                .header("if-none-match", etag)
+                .send()
+                .await
+                .expect("GET")
+        }
+    };
+    let first = format!("/courses/bases-de-python/lessons/{}", lessons[0]);
+    let second = format!("/courses/bases-de-python/lessons/{}", lessons[1]);
+    let mut tags = Vec::new();
+    for path in [&first, &second] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200);
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        let r = revalidate(path.clone(), etag.clone()).await;
+        assert_eq!(r.status(), 304, "{path} unchanged");
+        assert!(r.bytes().await.unwrap().is_empty());
+        tags.push(etag);
+    }
+    let resource = items
+        .iter()
+        .find(|(_, k)| k == "resource")
+        .unwrap()
+        .0
+        .clone();
+    let r = app.get(&resource).await;
+    assert_eq!(r.status(), 200);
+    let file_tag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let r = revalidate(resource.clone(), file_tag).await;
+    assert_eq!(r.status(), 304, "an unchanged resource is not sent again");
+
+    // The trainer rewrites the second lesson: only its page changes.
+    sqlx::query("UPDATE lessons SET body = body || $1 WHERE id = $2")
+        .bind("\n\nUn paragraphe ajouté par le formateur.")
+        .bind(lessons[1])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let r = revalidate(first.clone(), tags[0].clone()).await;
+    assert_eq!(r.status(), 304, "the first lesson did not change");
+    let r = revalidate(second.clone(), tags[1].clone()).await;
+    assert_eq!(r.status(), 200, "the rewritten lesson is sent again");
+    assert_ne!(r.headers()["etag"].to_str().unwrap(), tags[1]);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Un paragraphe ajouté par le formateur.")
+    );
+
+    // A lesson removed by the trainer leaves the list, so the kept copy drops it.
+    sqlx::query("DELETE FROM lessons WHERE id = $1")
+        .bind(lessons[1])
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let after = pack_items(&app).await;
+    assert_eq!(after.len(), items.len() - 1);
+    assert!(!after.iter().any(|(p, _)| *p == second));
+}
