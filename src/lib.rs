@@ -116,6 +116,11 @@ pub fn router(state: AppState) -> Router {
             web::security::headers,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Anonymous pages ready-made and already compressed (compression leaves them alone).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::response_cache::middleware,
+        ))
         // Pages are small: a fast level keeps most of the gain for a fraction of the CPU
         // (static assets are precompressed at the best level and pass through untouched).
         .layer(

@@ -17,6 +17,7 @@ use crate::web::assets::Assets;
 use crate::web::i18n::I18n;
 use crate::web::page_cache::PageCache;
 use crate::web::rate_limit::RateLimits;
+use crate::web::response_cache::{self, ResponseCache};
 use crate::web::templates::Templates;
 
 /// Everything a handler may need. The services (`Mailer`, `Signer`, `Payments`, `Hub`,
@@ -37,6 +38,8 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     /// Database reads of the public pages, shared by every visitor (`web::page_cache`).
     pub page_cache: Arc<PageCache>,
+    /// Anonymous pages, finished and compressed (`web::response_cache`).
+    pub response_cache: Arc<ResponseCache>,
     /// "Now" for every deadline and delay (tests move it instead of sleeping).
     pub clock: Clock,
     /// Background work started by requests (tests wait for it to settle).
@@ -87,6 +90,9 @@ impl AppState {
         let pdf = Arc::new(PdfEngine::new()?);
         let payments = Arc::new(Payments::from_config(&config)?);
         let limits = Arc::new(RateLimits::for_db(&db));
+        let page_cache = Arc::new(PageCache::default());
+        let response_cache = Arc::new(ResponseCache::default());
+        response_cache::spawn_listener(&hub, page_cache.clone(), response_cache.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -99,7 +105,8 @@ impl AppState {
             pdf,
             signer,
             payments,
-            page_cache: Arc::new(PageCache::default()),
+            page_cache,
+            response_cache,
             clock: options.clock,
             tasks: Tasks::default(),
         })

@@ -1,7 +1,7 @@
 //! Home, about, language switch, health check, service worker and offline page.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -71,6 +71,24 @@ pub async fn set_language(
     if let Some(user) = &ctx.user {
         crate::auth::queries::set_locale(&state.db, user.id, locale.code()).await?;
     }
+    let next = if form.next.is_empty() {
+        "/".to_owned()
+    } else {
+        safe_next(&form.next)
+    };
+    let mut response = Redirect::to(&next).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        ctx.cookie(LANG_COOKIE, locale.code().to_owned(), 365),
+    );
+    Ok(response)
+}
+
+/// `GET /lang?lang=en&next=…`: a visitor's choice, from the footer's links (her pages hold no
+/// form token). Only the cookie is set: a signed-in user's language on her account changes
+/// through the form (`POST /lang`), so a link from elsewhere cannot change it.
+pub async fn choose_language(ctx: Ctx, Query(form): Query<LanguageForm>) -> AppResult<Response> {
+    let locale = Locale::parse(&form.lang).ok_or(AppError::BadRequest("error.lang"))?;
     let next = if form.next.is_empty() {
         "/".to_owned()
     } else {

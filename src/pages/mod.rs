@@ -10,6 +10,7 @@ pub fn router() -> Routes {
     Routes::new()
         .get("/", handlers::home)
         .get("/about", handlers::about)
+        .get("/lang", handlers::choose_language)
         .post("/lang", handlers::set_language)
         .get("/sw.js", handlers::service_worker)
         .get("/offline", handlers::offline)

@@ -151,9 +151,26 @@ impl RequestContext {
 }
 
 fn build_cookie(name: &'static str, value: String, max_age_days: i64, secure: bool) -> HeaderValue {
+    cookie_header(name, value, max_age_days, secure, true)
+}
+
+/// The CSRF token's cookie, for a year. Readable by the page's script (double submit): a
+/// visitor's page holds no token (`web::response_cache`), so `app.js` sends the cookie's in
+/// `X-CSRF-Token`; a script able to read it could read a signed-in page's token anyway.
+pub fn csrf_cookie(token: String, secure: bool) -> HeaderValue {
+    cookie_header(CSRF_COOKIE, token, 365, secure, false)
+}
+
+fn cookie_header(
+    name: &'static str,
+    value: String,
+    max_age_days: i64,
+    secure: bool,
+    http_only: bool,
+) -> HeaderValue {
     let cookie = Cookie::build((name, value))
         .path("/")
-        .http_only(true)
+        .http_only(http_only)
         .same_site(SameSite::Lax)
         .secure(secure)
         .max_age(time::Duration::days(max_age_days))
@@ -361,7 +378,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let mut response = render_error(&state, &ctx, response);
     let headers = response.headers_mut();
     if existing_csrf.is_none() {
-        headers.append(header::SET_COOKIE, ctx.cookie(CSRF_COOKIE, csrf, 365));
+        headers.append(
+            header::SET_COOKIE,
+            csrf_cookie(csrf, state.config.secure_cookies),
+        );
     }
     if flash_raw.is_some() && !response_sets_cookie(headers, FLASH_COOKIE) {
         headers.append(

@@ -15,6 +15,7 @@ pub mod multipart;
 pub mod page_cache;
 pub mod pagination;
 pub mod rate_limit;
+pub mod response_cache;
 pub mod routes;
 pub mod security;
 pub mod session_store;

@@ -91,9 +91,17 @@
     box.appendChild(p);
     if (!where) setTimeout(function () { p.remove(); }, 8000);
   }
+  // The CSRF token: a signed-in page's (<body hx-headers>), else the cookie's (a visitor's page
+  // holds none: it is the same for every visitor).
   function token() {
-    try { return JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']; } catch (e) { return ''; }
+    try { return JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']; } catch (e) { /* none */ }
+    var m = document.cookie.match(/(?:^|;\s*)tlj_csrf=([^;]+)/);
+    return m ? m[1] : '';
   }
+  document.addEventListener('htmx:configRequest', function (ev) {
+    var h = ev.detail.headers;
+    if (ev.detail.verb !== 'get' && !h['X-CSRF-Token']) h['X-CSRF-Token'] = token();
+  });
   function queue(form, path) {
     var data = new URLSearchParams(new FormData(form));
     data.delete('_csrf');

@@ -764,6 +764,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/notifications/settings", "", "LOOOOOO"),
     ("GET", "/notifications/stream", "", "LOOOOOO"),
     ("GET", "/offline", "", "OOOOOOO"),
+    ("GET", "/lang", "lang=en&next=/about", "RRRRRRR"),
     ("GET", "/payments", "", "LOOOOOO"),
     ("GET", "/payments/checkout/{slug}", "", "LOOOOOO"),
     ("GET", "/payments/seats/{id}", "", "LNNNNNR"),

@@ -1107,6 +1107,7 @@ async fn prices_show_in_both_currencies_the_other_one_approximate() {
         .await
         .expect("rate");
     app.state.page_cache.invalidate();
+    app.state.response_cache.clear();
     let (_, page) = app.page("/courses/en-francs").await;
     assert!(
         plain(&text_of(&page, "[data-testid=course-price-approx]").unwrap_or_default())

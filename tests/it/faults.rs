@@ -516,12 +516,13 @@ async fn postgres_unavailable_answers_503_in_french_and_recovers_without_restart
         .await
         .unwrap();
     let visitor = app.new_browser();
-    // The forum reads the database on every request (the catalogue has a page cache).
+    // The forum reads the database (a visitor's page is kept ready-made for 2 s: the outage is
+    // met by a page not kept yet, another page of the list).
     assert_eq!(visitor.get("/forum").await.status(), 200);
 
     proxy.set(false);
     let started = Instant::now();
-    let r = visitor.get("/forum").await;
+    let r = visitor.get("/forum?page=2").await;
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "answered in {:?}",

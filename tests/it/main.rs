@@ -30,6 +30,7 @@ mod payment_providers;
 mod payments;
 mod profile;
 mod quizzes;
+mod response_cache;
 mod scale;
 mod search;
 mod seats;

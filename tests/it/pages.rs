@@ -89,6 +89,48 @@ async fn a_visitor_can_switch_to_english_and_the_choice_is_remembered() {
 }
 
 #[tokio::test]
+async fn a_visitor_switches_language_with_the_footer_links_which_never_change_an_account() {
+    let app = TestApp::with_demo().await;
+    let (_, html) = app.page("/about").await;
+    let sel = scraper::Selector::parse("[data-testid=lang-en]").unwrap();
+    let href = html
+        .select(&sel)
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(href, "/lang?lang=en&next=/about");
+    assert_eq!(count(&html, "[data-testid=lang-form] input[name=_csrf]"), 0);
+    let r = app.get(&href).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/about");
+    let (_, html) = app.page("/about").await;
+    assert_eq!(count(&html, "html[lang=en]"), 1);
+    let r = app.get("/lang?lang=xx").await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text().await.unwrap().contains("Unknown language."),
+        "in her language"
+    );
+    let r = app.get("/lang?lang=fr&next=https://evil.example/").await;
+    assert!(!location(&r).contains("evil"), "{}", location(&r));
+
+    // A link from elsewhere does not change a signed-in user's language on her account.
+    let learner = app.new_browser();
+    learner
+        .login("apprenant@techlearnjess.cd", "Demo-2026-tlj")
+        .await;
+    let r = learner.get("/lang?lang=en&next=/dashboard").await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = learner.page("/dashboard").await;
+    assert_eq!(count(&html, "html[lang=fr]"), 1);
+    assert_eq!(
+        count(&html, "form[data-testid=lang-form] input[name=_csrf]"),
+        1
+    );
+}
+
+#[tokio::test]
 async fn a_signed_in_users_language_is_stored_on_the_account() {
     let app = TestApp::with_demo().await;
     app.login("apprenant@techlearnjess.cd", "Demo-2026-tlj")

@@ -347,9 +347,12 @@ async fn pages_say_their_language_in_content_language_and_the_switch_reloads_the
     let (_, home) = app.page("/").await;
     // A whole page load (not an htmx swap of the body), so that <html lang> follows.
     assert_eq!(
-        count(&home, "form[action='/lang'][hx-boost=false]"),
-        1,
-        "the language form is not boosted"
+        count(
+            &home,
+            "[data-testid=lang-form] a[href^='/lang?'][hx-boost=false]"
+        ),
+        2,
+        "the language links are not boosted"
     );
     let r = app
         .post_form("/lang", &[("lang", "en"), ("next", "/courses")])
