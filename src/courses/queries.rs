@@ -9,15 +9,19 @@ use super::search;
 use crate::db::{self, Db};
 use crate::web::pagination::Pagination;
 
-const CARD_SELECT: &str = "SELECT c.id, c.title, c.slug, c.summary, c.level, c.duration_minutes, \
+/// The columns of a [`CourseCard`], from the course `c`, its category `cat` and trainer `u`.
+const CARD_COLUMNS: &str = "c.id, c.title, c.slug, c.summary, c.level, c.duration_minutes, \
      c.price_minor, c.currency, cat.name AS category_name, cat.slug AS category_slug, \
-     u.name AS trainer_name \
-     FROM courses c JOIN categories cat ON cat.id = c.category_id JOIN users u ON u.id = c.trainer_id";
+     u.name AS trainer_name";
+
+/// What a card's columns need joined to the course `c`.
+const CARD_JOINS: &str =
+    "JOIN categories cat ON cat.id = c.category_id JOIN users u ON u.id = c.trainer_id";
 
 /// The newest published courses.
 pub async fn latest_published(db: &Db, limit: i64) -> Result<Vec<CourseCard>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{CARD_SELECT} WHERE c.published = 1 ORDER BY c.featured DESC, c.created_at DESC, c.id DESC LIMIT $1"
+        "SELECT {CARD_COLUMNS} FROM courses c {CARD_JOINS} WHERE c.published = 1 ORDER BY c.featured DESC, c.created_at DESC, c.id DESC LIMIT $1"
     )))
     .bind(limit)
     .fetch_all(&db.pool)
@@ -157,21 +161,120 @@ async fn fill_batch(db: &Db, rows: Vec<RefreshSource>) -> Result<u64, sqlx::Erro
 }
 
 /// One page of published courses matching `filter` (a page past the end is the last one), and
-/// its pagination over all that match. The words of `q` are matched without accents or case
-/// against `search_text` (each word somewhere in the title, summary or category name);
-/// when that finds nothing, [`search::fuzzy_matches`] looks again, forgiving a letter or two,
-/// over the published courses the other filters allow.
+/// its pagination over all that match. The words of `q` are looked up without accents or case
+/// in the full-text index of `search_text` (each word, or its beginning, somewhere in the title,
+/// summary or category name), best matches first (bm25 / `ts_rank`), then newest; when that
+/// finds nothing, [`approximate_search`] looks again through the index's vocabulary.
 pub async fn search_published(
     db: &Db,
     filter: &CatalogueFilter,
     per_page: i64,
 ) -> Result<SearchResults, sqlx::Error> {
     let words = search::query_words(&filter.q);
-    if !words.is_empty() {
-        refresh_search_text(db).await?;
+    if words.is_empty() {
+        // No query, or only punctuation (which can match nothing).
+        let matches = if filter.q.is_empty() {
+            CourseMatch::All
+        } else {
+            CourseMatch::Nothing
+        };
+        return catalogue_page(db, filter, &matches, per_page).await;
     }
+    refresh_search_text(db).await?;
+    let prefixes = CourseMatch::Index(search::prefix_query(db.engine, &words));
+    let results = catalogue_page(db, filter, &prefixes, per_page).await?;
+    if results.pagination.total() > 0 {
+        return Ok(results);
+    }
+    approximate_search(db, filter, &words, per_page).await
+}
+
+/// Which courses a catalogue page lists, before its filters.
+enum CourseMatch {
+    All,
+    Nothing,
+    /// Those the full-text index finds for this query (FTS5 or `tsquery` syntax).
+    Index(String),
+}
+
+/// The pass of [`search_published`] that forgives: each query word becomes the words of the
+/// index's vocabulary it stands for ([`search::alternatives`]), and the index is asked for
+/// courses holding one of them for every word. Words found inside longer ones are tried alone
+/// first (as the exact pass would have found them with LIKE: not "approximate"), then with
+/// those a letter or two away.
+async fn approximate_search(
+    db: &Db,
+    filter: &CatalogueFilter,
+    words: &[String],
+    per_page: i64,
+) -> Result<SearchResults, sqlx::Error> {
+    let vocabulary = search_vocabulary(db).await?;
+    let alternatives = search::alternatives(words, &vocabulary);
+    let exact: Vec<Vec<&str>> = alternatives
+        .iter()
+        .map(|a| a.exact.iter().map(String::as_str).collect())
+        .collect();
+    if let Some(query) = search::any_of_query(db.engine, &exact) {
+        let results = catalogue_page(db, filter, &CourseMatch::Index(query), per_page).await?;
+        if results.pagination.total() > 0 {
+            return Ok(results);
+        }
+    }
+    let close: Vec<Vec<&str>> = alternatives
+        .iter()
+        .map(|a| a.exact.iter().chain(&a.close).map(String::as_str).collect())
+        .collect();
+    let matches = match search::any_of_query(db.engine, &close) {
+        Some(query) if close != exact => CourseMatch::Index(query),
+        _ => CourseMatch::Nothing,
+    };
+    let mut results = catalogue_page(db, filter, &matches, per_page).await?;
+    results.approximate = results.pagination.total() > 0;
+    Ok(results)
+}
+
+/// The distinct words of the search index: FTS5's own vocabulary on SQLite, the words table
+/// its trigger fills on PostgreSQL (migration 0026).
+async fn search_vocabulary(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let sql = match db.engine {
+        db::Engine::Sqlite => "SELECT term FROM courses_fts_vocab",
+        db::Engine::Postgres => "SELECT word FROM course_search_words",
+    };
+    sqlx::query_scalar(sql).fetch_all(&db.pool).await
+}
+
+/// The page of published courses that `matches` and the catalogue's filters select, with the
+/// count of all of them. Index matches come best first (FTS5 `bm25`, lower is better;
+/// PostgreSQL `ts_rank`, higher is better), ties and plain lists newest first.
+async fn catalogue_page(
+    db: &Db,
+    filter: &CatalogueFilter,
+    matches: &CourseMatch,
+    per_page: i64,
+) -> Result<SearchResults, sqlx::Error> {
     let mut conditions = vec!["c.published = 1".to_owned()];
     let mut binds: Vec<String> = Vec::new();
+    let mut from = "courses c".to_owned();
+    let mut order = String::new();
+    match matches {
+        CourseMatch::All => {}
+        CourseMatch::Nothing => conditions.push("1 = 0".into()),
+        CourseMatch::Index(query) => {
+            binds.push(query.clone());
+            let n = binds.len();
+            match db.engine {
+                db::Engine::Sqlite => {
+                    from = "courses_fts JOIN courses c ON c.id = courses_fts.rowid".into();
+                    conditions.push(format!("courses_fts MATCH ${n}"));
+                    order = "bm25(courses_fts), ".into();
+                }
+                db::Engine::Postgres => {
+                    conditions.push(format!("c.search_vector @@ to_tsquery('simple', ${n})"));
+                    order = format!("ts_rank(c.search_vector, to_tsquery('simple', ${n})) DESC, ");
+                }
+            }
+        }
+    }
     if !filter.category.is_empty() {
         binds.push(filter.category.clone());
         conditions.push(format!("cat.slug = ${}", binds.len()));
@@ -181,19 +284,9 @@ pub async fn search_published(
         Some(PriceFilter::Paid) => conditions.push("c.price_minor > 0".into()),
         None => {}
     }
-    let filters_only = conditions.clone();
-    let filter_binds = binds.clone();
-    for word in &words {
-        binds.push(db::like_anywhere(word));
-        conditions.push(format!("c.search_text LIKE ${} ESCAPE '\\'", binds.len()));
-    }
-    if !filter.q.is_empty() && words.is_empty() {
-        // Only punctuation: nothing can match.
-        conditions.push("1 = 0".into());
-    }
     let where_clause = conditions.join(" AND ");
     let count_sql = format!(
-        "SELECT COUNT(*) FROM courses c JOIN categories cat ON cat.id = c.category_id \
+        "SELECT COUNT(*) FROM {from} JOIN categories cat ON cat.id = c.category_id \
          WHERE {where_clause}"
     );
     let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
@@ -201,22 +294,18 @@ pub async fn search_published(
         count = count.bind(b);
     }
     let total = count.fetch_one(&db.pool).await?;
-    if total == 0 && !words.is_empty() {
-        return fuzzy_search(
-            db,
-            &words,
-            &filters_only,
-            &filter_binds,
-            filter.page,
-            per_page,
-        )
-        .await;
-    }
     let pagination = Pagination::new(filter.page, per_page, total);
+    if total == 0 {
+        return Ok(SearchResults {
+            cards: Vec::new(),
+            pagination,
+            approximate: false,
+        });
+    }
     let n = binds.len();
     let page_sql = format!(
-        "{CARD_SELECT} WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC \
-         LIMIT ${} OFFSET ${}",
+        "SELECT {CARD_COLUMNS} FROM {from} {CARD_JOINS} WHERE {where_clause} \
+         ORDER BY {order}c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -233,60 +322,6 @@ pub async fn search_published(
         cards,
         pagination,
         approximate: false,
-    })
-}
-
-/// The approximate pass of [`search_published`]: the candidates' words are read once and
-/// compared in Rust (the catalogue's published courses are a few hundred at most), then the
-/// page of matches is loaded by id.
-async fn fuzzy_search(
-    db: &Db,
-    words: &[String],
-    conditions: &[String],
-    binds: &[String],
-    page: i64,
-    per_page: i64,
-) -> Result<SearchResults, sqlx::Error> {
-    let sql = format!(
-        "SELECT c.id, c.search_text FROM courses c JOIN categories cat ON cat.id = c.category_id \
-         WHERE {} AND c.search_text IS NOT NULL ORDER BY c.created_at DESC, c.id DESC",
-        conditions.join(" AND ")
-    );
-    let mut candidates = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
-    for b in binds {
-        candidates = candidates.bind(b);
-    }
-    let matching: Vec<i64> = candidates
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .filter(|(_, text)| search::fuzzy_matches(words, text))
-        .map(|(id, _)| id)
-        .collect();
-    let pagination = Pagination::new(page, per_page, matching.len() as i64);
-    let ids: Vec<i64> = matching
-        .into_iter()
-        .skip(usize::try_from(pagination.offset()).unwrap_or(0))
-        .take(usize::try_from(pagination.limit()).unwrap_or(0))
-        .collect();
-    let cards = if ids.is_empty() {
-        Vec::new()
-    } else {
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "{CARD_SELECT} WHERE c.id IN ({}) ORDER BY c.created_at DESC, c.id DESC",
-            placeholders.join(", ")
-        );
-        let mut q = sqlx::query_as::<_, CourseCard>(sqlx::AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(id);
-        }
-        q.fetch_all(&db.pool).await?
-    };
-    Ok(SearchResults {
-        approximate: !cards.is_empty(),
-        cards,
-        pagination,
     })
 }
 

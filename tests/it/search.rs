@@ -1,13 +1,67 @@
 //! Catalogue search that forgives (issue 21): accents and case ignored, a missing or doubled
 //! letter tolerated, the normalised column kept up to date by every write, and Back showing
-//! the query its URL holds. Runs on SQLite and PostgreSQL like every module.
+//! the query its URL holds; through a full-text index (issue 22) that follows every edit,
+//! unpublication and deletion, finds words being typed and ranks the best matches first.
+//! Runs on SQLite and PostgreSQL like every module.
 
 use scraper::Html;
 use techlearnjess::auth::model::{Role, Roles};
 use techlearnjess::auth::queries as users;
 use techlearnjess::courses::queries::{self as courses, NewCourse};
 
+use techlearnjess::teach::queries as teach;
+
 use crate::helpers::{Browser, TestApp, count, text_of};
+
+/// A trainer and a category for the courses a test makes; their ids.
+async fn trainer_and_category(app: &TestApp) -> (i64, i64) {
+    let db = &app.state.db;
+    let trainer = users::create_user(
+        db,
+        users::NewUser {
+            name: "Formatrice",
+            email: "formatrice@example.cd",
+            password_hash: "x",
+            roles: &Roles::of(&[Role::Trainer]),
+            verified: true,
+            locale: "fr",
+        },
+    )
+    .await
+    .expect("insert user")
+    .expect("new e-mail");
+    let category = courses::upsert_category(db, "agriculture", "Agriculture", 1)
+        .await
+        .unwrap();
+    (trainer, category)
+}
+
+/// A free published course of `trainer` in `category`; its id.
+async fn published_course(
+    app: &TestApp,
+    (trainer, category): (i64, i64),
+    title: &str,
+    summary: &str,
+) -> i64 {
+    courses::create_course(
+        &app.state.db,
+        NewCourse {
+            title,
+            slug: &techlearnjess::web::slug::slugify(title),
+            summary,
+            description: "",
+            category_id: category,
+            trainer_id: trainer,
+            level: "beginner",
+            duration_minutes: 60,
+            price_minor: 0,
+            currency: "USD",
+            published: true,
+        },
+    )
+    .await
+    .unwrap()
+}
 
 /// The titles of a catalogue page or results fragment.
 fn titles(html: &Html) -> Vec<String> {
@@ -220,4 +274,180 @@ async fn back_gets_the_whole_page_with_the_query_of_its_url() {
     assert_eq!(value.as_deref(), Some("réseaux"));
     assert_eq!(count(&page, "[data-testid=course-card]"), 2);
     assert!(text_of(&page, "[data-testid=course-count]").is_some());
+}
+
+#[tokio::test]
+async fn editing_unpublishing_and_deleting_a_course_changes_what_the_index_finds() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let owner = trainer_and_category(&app).await;
+    let id = published_course(
+        &app,
+        owner,
+        "Apiculture au Kivu",
+        "Des ruches et du miel à Bukavu.",
+    )
+    .await;
+    // A word being typed already finds the course, as the exact pass (not approximate).
+    for q in ["api", "apicul", "Apiculture", "ruches bukavu", "MIEL"] {
+        let (n, html) = found(&app, q).await;
+        assert_eq!(n, 1, "{q}");
+        assert_eq!(count(&html, "[data-testid=search-approximate]"), 0, "{q}");
+    }
+    // A word inside another is still found exactly, as LIKE found it.
+    let (n, html) = found(&app, "culture").await;
+    assert_eq!(n, 1);
+    assert_eq!(count(&html, "[data-testid=search-approximate]"), 0);
+
+    // An edit (as the trainer's form writes it): the old words leave the index.
+    sqlx::query("UPDATE courses SET title = $1, summary = $2 WHERE id = $3")
+        .bind("Maraîchage urbain")
+        .bind("Des légumes à Goma.")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    app.state.page_cache.invalidate();
+    let (n, _) = found(&app, "kivu").await;
+    assert_eq!(n, 0, "the old title is gone");
+    let (n, _) = found(&app, "ruches bukavu").await;
+    assert_eq!(n, 0, "the old summary is gone");
+    let (n, _) = found(&app, "maraichage legumes").await;
+    assert_eq!(n, 1, "the new words are found");
+
+    // Unpublished: no longer found; published again: found again.
+    teach::unpublish(db, id).await.unwrap();
+    app.state.page_cache.invalidate();
+    let (n, _) = found(&app, "maraichage").await;
+    assert_eq!(n, 0, "an unpublished course is not found");
+    let (n, _) = found(&app, "maraichaje").await;
+    assert_eq!(n, 0, "nor approximately");
+    sqlx::query("UPDATE courses SET published = 1 WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    app.state.page_cache.invalidate();
+    let (n, _) = found(&app, "maraichage").await;
+    assert_eq!(n, 1, "published again");
+
+    // Deleted: gone from the index, exactly and approximately.
+    sqlx::query("DELETE FROM courses WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    app.state.page_cache.invalidate();
+    for q in ["maraichage", "maraichaje", "goma"] {
+        let (n, _) = found(&app, q).await;
+        assert_eq!(n, 0, "{q}: a deleted course is not found");
+    }
+}
+
+#[tokio::test]
+async fn the_best_match_comes_first_then_the_newest() {
+    let app = TestApp::spawn().await;
+    let owner = trainer_and_category(&app).await;
+    published_course(
+        &app,
+        owner,
+        "Cacao et cacao",
+        "Le cacao, du champ au marché.",
+    )
+    .await;
+    app.advance(std::time::Duration::from_secs(60));
+    published_course(
+        &app,
+        owner,
+        "Agriculture durable",
+        "Café, cacao, manioc et maïs au Kasaï.",
+    )
+    .await;
+    app.advance(std::time::Duration::from_secs(60));
+    for title in ["Manioc un", "Manioc deux"] {
+        app.advance(std::time::Duration::from_secs(60));
+        published_course(&app, owner, title, "Bouturage.").await;
+    }
+
+    let (n, html) = found(&app, "cacao").await;
+    assert_eq!(n, 2);
+    assert_eq!(titles(&html), ["Cacao et cacao", "Agriculture durable"]);
+    // Without a query the catalogue lists the newest first.
+    let (_, page) = app.page("/courses").await;
+    assert_eq!(
+        titles(&page),
+        [
+            "Manioc deux",
+            "Manioc un",
+            "Agriculture durable",
+            "Cacao et cacao"
+        ]
+    );
+    // Equal matches: the newest first.
+    let (_, html) = found(&app, "manioc bouturage").await;
+    assert_eq!(titles(&html), ["Manioc deux", "Manioc un"]);
+}
+
+/// A rough timing of catalogue searches on bulk data (`seed-demo --scale`, default 1), straight
+/// through `search_published` (no page cache, no rendering), for `docs/performance.md`:
+/// `TLJ_BENCH_SCALE=1 cargo test --test it search_timing -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement to run by hand, not a check"]
+async fn search_timing_on_bulk_data() {
+    use std::time::Instant;
+    use techlearnjess::courses::model::{CatalogueFilter, CatalogueQuery, PAGE_SIZE};
+
+    let app = TestApp::with_demo().await;
+    let scale: f64 = std::env::var("TLJ_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let started = Instant::now();
+    techlearnjess::demo::scale::seed(&app.state.db, scale)
+        .await
+        .unwrap();
+    println!("seeded scale {scale} in {:?}", started.elapsed());
+    let db = &app.state.db;
+    let filter = |q: &str| {
+        CatalogueFilter::parse(&CatalogueQuery {
+            q: q.to_owned(),
+            ..CatalogueQuery::default()
+        })
+    };
+    let started = Instant::now();
+    courses::search_published(db, &filter("python"), PAGE_SIZE)
+        .await
+        .unwrap();
+    println!("first search (fills search_text): {:?}", started.elapsed());
+    for q in [
+        "python",
+        "pyth",
+        "exercices pratiques",
+        "réseaux",
+        "pithon",
+        "entreprenariat",
+        "zzzzzz",
+    ] {
+        const RUNS: u32 = 20;
+        let started = Instant::now();
+        let mut last = None;
+        for _ in 0..RUNS {
+            last = Some(
+                courses::search_published(db, &filter(q), PAGE_SIZE)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let per_search = started.elapsed() / RUNS;
+        let last = last.unwrap();
+        println!(
+            "search {q:?}: {per_search:?} per search, {} found{}",
+            last.pagination.total(),
+            if last.approximate {
+                " (approximate)"
+            } else {
+                ""
+            }
+        );
+    }
 }
