@@ -20,6 +20,7 @@ use super::{pricing, queries};
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
 use crate::state::AppState;
+use crate::storage::Bucket;
 use crate::web::{Ctx, FlashLevel, Fragment};
 
 #[derive(Serialize)]
@@ -277,10 +278,11 @@ pub async fn course_cover(
         .cover_path
         .filter(|n| is_safe_file_name(n))
         .ok_or(AppError::NotFound)?;
-    let path = state.config.data_dir.join("covers").join(name);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| AppError::NotFound)?;
+    let bytes = state
+        .files
+        .get(Bucket::Covers, &name)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mime = infer::get(&bytes)
         .map(|t| t.mime_type())
         .filter(|m| m.starts_with("image/"))
