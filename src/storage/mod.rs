@@ -270,3 +270,264 @@ fn check_name(name: &str) -> StorageResult<()> {
         Err(StorageError::InvalidName(name.to_owned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::TryStreamExt;
+
+    use super::*;
+
+    /// A temporary folder, removed on drop.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new() -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("tlj-storage-{}", crate::web::tokens::random_hex(8)));
+            std::fs::create_dir_all(&dir).expect("scratch dir");
+            Self(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A fresh database: SQLite in `dir`, or a new PostgreSQL database when
+    /// `TLJ_TEST_ENGINE=postgres` (like the integration tests' harness).
+    async fn fresh_db(dir: &Path) -> Db {
+        let url = if std::env::var("TLJ_TEST_ENGINE").as_deref() == Ok("postgres") {
+            let admin = std::env::var("TLJ_TEST_POSTGRES_URL")
+                .expect("TLJ_TEST_ENGINE=postgres needs TLJ_TEST_POSTGRES_URL");
+            let name = format!("tlj_storage_{}", crate::web::tokens::random_hex(8));
+            let db = Db::connect(&admin).await.expect("PostgreSQL reachable");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&db.pool)
+                .await
+                .expect("create database");
+            db.pool.close().await;
+            let mut url = url::Url::parse(&admin).expect("valid URL");
+            url.set_path(&name);
+            url.to_string()
+        } else {
+            format!("sqlite://{}/storage.db", dir.display())
+        };
+        let db = Db::connect(&url).await.expect("database");
+        db.migrate().await.expect("migrations");
+        db
+    }
+
+    /// 600 KiB whose bytes differ from their neighbours: three database chunks, the last short.
+    fn sample() -> Vec<u8> {
+        (0..600 * 1024u32).map(|i| (i % 251) as u8).collect()
+    }
+
+    async fn read(storage: &Storage, name: &str, range: Range<u64>) -> Vec<u8> {
+        let info = storage
+            .stat(Bucket::Resources, name)
+            .await
+            .expect("stat")
+            .expect("stored");
+        let chunks: Vec<Bytes> = storage
+            .read_range(Bucket::Resources, name, &info, range)
+            .await
+            .expect("open")
+            .try_collect()
+            .await
+            .expect("read");
+        chunks.concat()
+    }
+
+    /// What every backend must do.
+    async fn behaves_like_a_store(storage: Storage) {
+        let bytes = sample();
+        assert_eq!(
+            storage
+                .stat(Bucket::Resources, "a.pdf")
+                .await
+                .expect("stat"),
+            None
+        );
+        assert_eq!(
+            storage.get(Bucket::Resources, "a.pdf").await.expect("get"),
+            None
+        );
+        storage
+            .put(Bucket::Resources, "a.pdf", &bytes)
+            .await
+            .expect("put");
+        let info = storage
+            .stat(Bucket::Resources, "a.pdf")
+            .await
+            .expect("stat")
+            .expect("stored");
+        assert_eq!(info.size, bytes.len() as u64);
+        assert!(
+            info.etag.starts_with('"') && info.etag.ends_with('"'),
+            "{}",
+            info.etag
+        );
+        assert!(info.modified.is_some());
+        assert!(
+            storage
+                .exists(Bucket::Resources, "a.pdf")
+                .await
+                .expect("exists")
+        );
+        assert!(
+            !storage
+                .exists(Bucket::Covers, "a.pdf")
+                .await
+                .expect("exists"),
+            "buckets apart"
+        );
+        assert_eq!(
+            storage.get(Bucket::Resources, "a.pdf").await.expect("get"),
+            Some(bytes.clone())
+        );
+        // Ranges inside a chunk, across chunk boundaries, to the end, and empty.
+        let n = bytes.len() as u64;
+        for range in [
+            0..10,
+            1000..2000,
+            262_000..263_000,
+            200_000..530_000,
+            n - 7..n,
+            5..5,
+        ] {
+            let (from, to) = (range.start as usize, range.end as usize);
+            assert_eq!(read(&storage, "a.pdf", range).await, &bytes[from..to]);
+        }
+        assert_eq!(read(&storage, "a.pdf", 0..n).await, bytes);
+
+        // Replaced: the new content, a new entity tag.
+        let changed: Vec<u8> = bytes.iter().rev().copied().collect();
+        storage
+            .put_reader(Bucket::Resources, "a.pdf", changed.as_slice())
+            .await
+            .expect("replace");
+        let after = storage
+            .stat(Bucket::Resources, "a.pdf")
+            .await
+            .expect("stat")
+            .expect("stored");
+        assert_ne!(after.etag, info.etag);
+        assert_eq!(
+            storage.get(Bucket::Resources, "a.pdf").await.expect("get"),
+            Some(changed)
+        );
+
+        // Empty files and exact multiples of the chunk size.
+        storage
+            .put(Bucket::Covers, "empty.jpg", b"")
+            .await
+            .expect("put");
+        assert_eq!(
+            storage
+                .size(Bucket::Covers, "empty.jpg")
+                .await
+                .expect("size"),
+            Some(0)
+        );
+        assert_eq!(
+            storage.get(Bucket::Covers, "empty.jpg").await.expect("get"),
+            Some(Vec::new())
+        );
+        let exact = vec![7u8; 2 * 256 * 1024];
+        storage
+            .put(Bucket::Covers, "exact.jpg", &exact)
+            .await
+            .expect("put");
+        assert_eq!(
+            storage.get(Bucket::Covers, "exact.jpg").await.expect("get"),
+            Some(exact)
+        );
+        assert_eq!(
+            storage.list(Bucket::Covers).await.expect("list"),
+            ["empty.jpg", "exact.jpg"]
+        );
+
+        // Deleted, twice: no error; gone from the list.
+        storage
+            .delete(Bucket::Covers, "empty.jpg")
+            .await
+            .expect("delete");
+        storage
+            .delete(Bucket::Covers, "empty.jpg")
+            .await
+            .expect("delete again");
+        assert_eq!(
+            storage.list(Bucket::Covers).await.expect("list"),
+            ["exact.jpg"]
+        );
+
+        // A path is never a name.
+        for bad in ["../a.pdf", "a/b", ".hidden", "", "a b"] {
+            assert!(matches!(
+                storage.put(Bucket::Resources, bad, b"x").await,
+                Err(StorageError::InvalidName(_))
+            ));
+            assert!(matches!(
+                storage.get(Bucket::Resources, bad).await,
+                Err(StorageError::InvalidName(_))
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_data_dir_store_keeps_files_in_one_folder_per_bucket() {
+        let scratch = Scratch::new();
+        let db = fresh_db(&scratch.0).await;
+        let storage = Storage::new(StorageKind::Files, &scratch.0.join("data"), &db);
+        behaves_like_a_store(storage).await;
+        assert!(scratch.0.join("data/resources/a.pdf").is_file());
+        assert!(!scratch.0.join("data/covers/empty.jpg").exists());
+    }
+
+    #[tokio::test]
+    async fn the_database_store_keeps_files_in_chunks_and_nothing_on_disk() {
+        let scratch = Scratch::new();
+        let db = fresh_db(&scratch.0).await;
+        let storage = Storage::new(StorageKind::Database, &scratch.0.join("data"), &db);
+        behaves_like_a_store(storage.clone()).await;
+        assert!(!scratch.0.join("data").exists());
+        let chunks: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stored_file_chunks c JOIN stored_files f ON f.id = c.file_id \
+             WHERE f.bucket = 'resources' AND f.name = 'a.pdf'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+        assert_eq!(chunks, 3, "600 KiB in chunks of 256 KiB");
+        // Another store on the same database (another instance) sees the same file and tag.
+        let other = Storage::new(StorageKind::Database, &scratch.0.join("other"), &db);
+        assert_eq!(
+            other.stat(Bucket::Resources, "a.pdf").await.expect("stat"),
+            storage
+                .stat(Bucket::Resources, "a.pdf")
+                .await
+                .expect("stat")
+        );
+    }
+
+    #[test]
+    fn the_backend_follows_the_engine_unless_configured() {
+        let pg = "postgres://tlj@db/tlj";
+        assert_eq!(StorageKind::parse(None, pg), Ok(StorageKind::Database));
+        assert_eq!(
+            StorageKind::parse(None, "sqlite://data/x.db"),
+            Ok(StorageKind::Files)
+        );
+        assert_eq!(
+            StorageKind::parse(Some("files"), pg),
+            Ok(StorageKind::Files)
+        );
+        assert_eq!(
+            StorageKind::parse(Some("Database"), "sqlite://x"),
+            Ok(StorageKind::Database)
+        );
+        assert!(StorageKind::parse(Some("s3"), pg).is_err());
+    }
+}

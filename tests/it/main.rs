@@ -34,6 +34,7 @@ mod scale;
 mod search;
 mod seats;
 mod sessions;
+mod storage;
 mod teach;
 mod time;
 mod web;

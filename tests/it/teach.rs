@@ -7,19 +7,19 @@ use techlearnjess::storage::Bucket;
 
 use crate::helpers::{Browser, TestApp, count, location, text_of};
 
-const DEMO_PASSWORD: &str = "Demo-2026-tlj";
-const TRAINER: &str = "formateur@techlearnjess.cd";
-const LEARNER: &str = "apprenant@techlearnjess.cd";
+pub(crate) const DEMO_PASSWORD: &str = "Demo-2026-tlj";
+pub(crate) const TRAINER: &str = "formateur@techlearnjess.cd";
+pub(crate) const LEARNER: &str = "apprenant@techlearnjess.cd";
 const ADMIN: &str = "admin@techlearnjess.cd";
 
-async fn browser_as(app: &TestApp, email: &str) -> Browser {
+pub(crate) async fn browser_as(app: &TestApp, email: &str) -> Browser {
     let b = app.new_browser();
     b.login(email, DEMO_PASSWORD).await;
     b
 }
 
 /// POSTs a multipart form with the CSRF token in the query, like the upload forms do.
-async fn post_multipart(b: &Browser, path: &str, form: Form) -> reqwest::Response {
+pub(crate) async fn post_multipart(b: &Browser, path: &str, form: Form) -> reqwest::Response {
     let token = b.csrf().await;
     b.client
         .post(b.url(&format!("{path}?_csrf={token}")))
@@ -44,7 +44,7 @@ async fn total(app: &TestApp, table: &str) -> i64 {
         .expect("count")
 }
 
-async fn a_category(app: &TestApp) -> String {
+pub(crate) async fn a_category(app: &TestApp) -> String {
     let id: i64 = sqlx::query_scalar("SELECT id FROM categories ORDER BY id LIMIT 1")
         .fetch_one(&app.state.db.pool)
         .await
@@ -52,14 +52,14 @@ async fn a_category(app: &TestApp) -> String {
     id.to_string()
 }
 
-fn course_form(fields: &[(&str, &str)]) -> Form {
+pub(crate) fn course_form(fields: &[(&str, &str)]) -> Form {
     fields.iter().fold(Form::new(), |f, (k, v)| {
         f.text((*k).to_owned(), (*v).to_owned())
     })
 }
 
 /// Creates a course through the form; returns its id.
-async fn create_course(app: &TestApp, b: &Browser, title: &str, price: &str) -> i64 {
+pub(crate) async fn create_course(app: &TestApp, b: &Browser, title: &str, price: &str) -> i64 {
     let category = a_category(app).await;
     let free = if price.is_empty() { "1" } else { "" };
     let r = post_multipart(
