@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::access::{self, CourseRef};
 use super::model::{
     CardView, CatalogueFilter, CatalogueQuery, LessonItem, PAGE_SIZE, PriceFilter, SectionView,
-    is_safe_file_name,
 };
 use super::{pricing, queries};
 use crate::error::{AppError, AppResult};
@@ -274,10 +273,8 @@ pub async fn course_cover(
 ) -> AppResult<Response> {
     let course = access::course_for(&state.db, ctx.user.as_ref(), &slug).await?;
     let detail = queries::course_detail(&state.db, course.id).await?;
-    let name = detail
-        .cover_path
-        .filter(|n| is_safe_file_name(n))
-        .ok_or(AppError::NotFound)?;
+    // A name the storage never wrote (a path) is refused there: 404.
+    let name = detail.cover_path.ok_or(AppError::NotFound)?;
     let bytes = state
         .files
         .get(Bucket::Covers, &name)

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::{Bucket, FileInfo, Storage};
+use super::{Bucket, FileInfo, Storage, StorageError};
 use crate::error::{AppError, AppResult};
 
 /// The answer for a stored file, and whether it sends the file from its first byte.
@@ -56,11 +56,14 @@ pub async fn serve(
             let body = if head || range.is_empty() {
                 Body::empty()
             } else {
-                Body::from_stream(
-                    storage
-                        .read_range(bucket, name, &info, range.clone())
-                        .await?,
-                )
+                match storage.read_range(bucket, name, &info, range.clone()).await {
+                    Ok(stream) => Body::from_stream(stream),
+                    // Deleted since `stat`: as if it had never been there.
+                    Err(StorageError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(AppError::NotFound);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             };
             let mut r = body.into_response();
             if let Plan::Part(_) = plan {

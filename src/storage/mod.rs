@@ -513,6 +513,16 @@ mod tests {
     }
 
     #[test]
+    fn names_are_plain_file_names_never_paths() {
+        assert!(is_valid_name("a1b2c3.pdf"));
+        assert!(is_valid_name("TLJ-7K3F-9QMD-ab12.pdf"));
+        for bad in ["../etc/passwd", "a/b", "a\\b", ".env", "", "é.pdf"] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+        assert!(!is_valid_name(&"a".repeat(201)));
+    }
+
+    #[test]
     fn the_backend_follows_the_engine_unless_configured() {
         let pg = "postgres://tlj@db/tlj";
         assert_eq!(StorageKind::parse(None, pg), Ok(StorageKind::Database));
