@@ -13,8 +13,12 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `sqlite://…` (default) or `postgres://…` (`DATABASE_URL`).
     pub database_url: String,
-    /// Uploads, certificate key, mail outbox (`TLJ_DATA_DIR`).
+    /// Uploads (unless they are kept in the database), certificate key, mail outbox
+    /// (`TLJ_DATA_DIR`).
     pub data_dir: PathBuf,
+    /// Where uploaded and generated files live (`TLJ_FILE_STORAGE`: `files` or `database`;
+    /// default: the database on PostgreSQL, the data dir on SQLite). See `storage`.
+    pub file_storage: crate::storage::StorageKind,
     /// Absolute base for links in e-mails and QR codes, without trailing slash (`TLJ_BASE_URL`).
     pub base_url: String,
     /// SMTP server URL; when unset, e-mails go to `data_dir/outbox` (`TLJ_SMTP_URL`).
@@ -68,6 +72,9 @@ impl Config {
         {
             bail!("DATABASE_URL doit commencer par sqlite: ou postgres:// (reçu : {database_url})");
         }
+        let file_storage =
+            crate::storage::StorageKind::parse(get("TLJ_FILE_STORAGE").as_deref(), &database_url)
+                .map_err(anyhow::Error::msg)?;
         let base_url = get("TLJ_BASE_URL").unwrap_or_else(|| format!("http://{addr}"));
         let parsed = Url::parse(&base_url)
             .with_context(|| format!("TLJ_BASE_URL n'est pas une URL valide : {base_url}"))?;
@@ -105,6 +112,7 @@ impl Config {
             addr,
             database_url,
             data_dir,
+            file_storage,
             base_url: base_url.trim_end_matches('/').to_owned(),
             smtp_url,
             mail_from,
@@ -162,6 +170,36 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://data/techlearnjess.db");
         assert_eq!(c.base_url, "http://127.0.0.1:8000");
         assert!(!c.secure_cookies);
+        assert_eq!(c.file_storage, crate::storage::StorageKind::Files);
+    }
+
+    #[test]
+    fn files_go_to_the_database_on_postgresql_unless_told_otherwise() {
+        use crate::storage::StorageKind;
+        let pg = ("DATABASE_URL", "postgres://tlj@db/tlj");
+        assert_eq!(
+            config(&[pg]).expect("valid").file_storage,
+            StorageKind::Database
+        );
+        assert_eq!(
+            config(&[pg, ("TLJ_FILE_STORAGE", "files")])
+                .expect("valid")
+                .file_storage,
+            StorageKind::Files
+        );
+        assert_eq!(
+            config(&[("TLJ_FILE_STORAGE", "database")])
+                .expect("valid")
+                .file_storage,
+            StorageKind::Database
+        );
+        let err = config(&[("TLJ_FILE_STORAGE", "s3")])
+            .expect_err("unknown")
+            .to_string();
+        assert!(
+            err.contains("TLJ_FILE_STORAGE") && err.contains("s3"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod realtime;
 pub mod recommendations;
 pub mod seats;
 pub mod state;
+pub mod storage;
 pub mod tasks;
 pub mod teach;
 pub mod web;

@@ -1,4 +1,4 @@
-//! Command line: serve (default), migrate, create-admin, seed-demo, backup.
+//! Command line: serve (default), migrate, create-admin, seed-demo, backup, migrate-files.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use techlearnjess::auth::model::{Email, NewPassword, PersonName, Role, Roles};
 use techlearnjess::auth::{password, queries as users};
 use techlearnjess::config::Config;
 use techlearnjess::db::Db;
+use techlearnjess::storage::{Storage, StorageKind};
 use techlearnjess::{AppState, demo};
 
 #[derive(Parser)]
@@ -52,6 +53,10 @@ enum Command {
     /// Write a consistent copy of the database to FILE while the platform runs (SQLite copy, or
     /// pg_dump custom format for PostgreSQL).
     Backup { file: PathBuf },
+    /// Copy the files of the data dir (resources, covers, photos, certificates) into the
+    /// configured file storage (TLJ_FILE_STORAGE; the database on PostgreSQL). Safe to run
+    /// again: files already copied are skipped.
+    MigrateFiles,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -82,7 +87,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             config.demo = demo;
             let state = AppState::new(config).await?;
             if demo {
-                print_demo(demo::seed_if_empty(&state.db, &state.config.data_dir).await?);
+                print_demo(demo::seed_if_empty(&state.db, &state.files).await?);
             }
             techlearnjess::serve(state, addr).await
         }
@@ -95,14 +100,39 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::SeedDemo { scale } => {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
-            print_demo(demo::seed_if_empty(&db, &config.data_dir).await?);
+            let files = Storage::from_config(&config, &db);
+            print_demo(demo::seed_if_empty(&db, &files).await?);
             if let Some(scale) = scale {
                 println!("{}", demo::scale::seed(&db, scale).await?);
             }
             Ok(())
         }
         Command::Backup { file } => techlearnjess::backup::run(&config, &file).await,
+        Command::MigrateFiles => migrate_files(&config).await,
     }
+}
+
+async fn migrate_files(config: &Config) -> anyhow::Result<()> {
+    if config.file_storage == StorageKind::Files {
+        println!(
+            "Les fichiers sont stockés dans le dossier de données ({}) : rien à copier. \
+             Définissez TLJ_FILE_STORAGE=database (ou utilisez PostgreSQL) pour les copier dans \
+             la base.",
+            config.data_dir.display()
+        );
+        return Ok(());
+    }
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let files = Storage::from_config(config, &db);
+    let report = techlearnjess::storage::import::copy_data_dir(&config.data_dir, &files)
+        .await
+        .with_context(|| format!("copie des fichiers de {}", config.data_dir.display()))?;
+    println!(
+        "Fichiers copiés dans la base : {} ({} octets) ; déjà présents : {}.",
+        report.copied, report.bytes, report.skipped
+    );
+    Ok(())
 }
 
 fn print_demo(accounts: Option<Vec<demo::DemoAccount>>) {

@@ -12,6 +12,7 @@ use crate::mail::{Email, Mailer};
 use crate::payments::Payments;
 use crate::pdf::PdfEngine;
 use crate::realtime::Hub;
+use crate::storage::Storage;
 use crate::tasks::Tasks;
 use crate::web::assets::Assets;
 use crate::web::i18n::I18n;
@@ -21,7 +22,7 @@ use crate::web::response_cache::{self, ResponseCache};
 use crate::web::templates::Templates;
 
 /// Everything a handler may need. The services (`Mailer`, `Signer`, `Payments`, `Hub`,
-/// `PdfEngine`) know nothing of it: each is built from configuration pieces, and a handler that
+/// `PdfEngine`, `Storage`) know nothing of it: each is built from configuration pieces, and a handler that
 /// needs only one takes it as `State<Mailer>` (or `State<Arc<Signer>>`, …).
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -36,6 +37,8 @@ pub struct AppState {
     pub pdf: Arc<PdfEngine>,
     pub signer: Arc<Signer>,
     pub payments: Arc<Payments>,
+    /// Uploaded and generated files: the data dir or the database (`storage`).
+    pub files: Storage,
     /// Database reads of the public pages, shared by every visitor (`web::page_cache`).
     pub page_cache: Arc<PageCache>,
     /// Anonymous pages, finished and compressed (`web::response_cache`).
@@ -90,6 +93,7 @@ impl AppState {
         let pdf = Arc::new(PdfEngine::new()?);
         let payments = Arc::new(Payments::from_config(&config)?);
         let limits = Arc::new(RateLimits::for_db(&db));
+        let files = Storage::from_config(&config, &db);
         let page_cache = Arc::new(PageCache::default());
         let response_cache = Arc::new(ResponseCache::default());
         response_cache::spawn_listener(&hub, page_cache.clone(), response_cache.clone());
@@ -105,6 +109,7 @@ impl AppState {
             pdf,
             signer,
             payments,
+            files,
             page_cache,
             response_cache,
             clock: options.clock,

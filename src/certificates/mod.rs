@@ -3,7 +3,7 @@
 //!
 //! - `model.rs`: the row, the canonical signed text (versioned, documented there), codes, dates.
 //! - `signer.rs`: the key pair (config, or created in the data dir) and signatures.
-//! - `render.rs`: typst PDF with the QR code, cached in `data_dir/certificates/{code}.pdf`.
+//! - `render.rs`: typst PDF with the QR code, cached in the file storage (`storage`).
 //! - `handlers.rs`: the learner's list and downloads, the public key, `/verify`.
 //! - `admin.rs`: `/admin/certificates` (search, revoke with a reason, re-issue).
 

@@ -1,6 +1,5 @@
-//! The certificate PDF: typst template + data + QR code, rendered once and cached on disk.
-
-use std::path::PathBuf;
+//! The certificate PDF: typst template + data + QR code, rendered once and cached in the
+//! platform's `storage` (bucket `certificates`).
 
 use qrcode::QrCode;
 use qrcode::render::svg;
@@ -8,6 +7,7 @@ use qrcode::render::svg;
 use super::model::Certificate;
 use crate::pdf::PdfEngine;
 use crate::state::AppState;
+use crate::storage::Bucket;
 use crate::web::i18n::Locale;
 use crate::web::time::{Style, TimeZone};
 
@@ -67,26 +67,20 @@ pub fn render_pdf(
     )
 }
 
-/// Where the PDF of `code` is cached: the name carries a digest of the template, so a PDF
+/// The stored name of the PDF of `code`: it carries a digest of the template, so a PDF
 /// rendered by an older template (say, before the trainer's name was on the signature line) is
 /// never served again — the new template renders it afresh.
-pub fn cache_path(state: &AppState, code: &str) -> PathBuf {
-    state
-        .config
-        .data_dir
-        .join("certificates")
-        .join(cache_file_name(code))
-}
-
-fn cache_file_name(code: &str) -> String {
+pub fn cache_name(code: &str) -> String {
     let template = crate::web::tokens::short_digest(TEMPLATE.as_bytes(), 4);
     format!("{code}-{template}.pdf")
 }
 
-/// The PDF of `cert`, from the cache or rendered (off the async runtime) and cached.
+/// The PDF of `cert`, from the cache or rendered (off the async runtime) and cached. The cache
+/// is only a cache: a PDF that cannot be stored is still returned (say, two instances rendering
+/// the same certificate at once).
 pub async fn pdf_bytes(state: &AppState, cert: &Certificate) -> anyhow::Result<Vec<u8>> {
-    let path = cache_path(state, &cert.code);
-    if let Ok(bytes) = tokio::fs::read(&path).await {
+    let name = cache_name(&cert.code);
+    if let Some(bytes) = state.files.get(Bucket::Certificates, &name).await? {
         return Ok(bytes);
     }
     let engine = state.pdf.clone();
@@ -95,13 +89,9 @@ pub async fn pdf_bytes(state: &AppState, cert: &Certificate) -> anyhow::Result<V
     let owned = cert.clone();
     let bytes = tokio::task::spawn_blocking(move || render_pdf(&engine, &owned, &base_url, &zone))
         .await??;
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
+    if let Err(e) = state.files.put(Bucket::Certificates, &name, &bytes).await {
+        tracing::warn!(certificate.code = %cert.code, error = %e, "certificate PDF not cached");
     }
-    // Write then rename, so a concurrent reader never sees half a file.
-    let tmp = path.with_extension(format!("pdf.{}.tmp", std::process::id()));
-    tokio::fs::write(&tmp, &bytes).await?;
-    tokio::fs::rename(&tmp, &path).await?;
     Ok(bytes)
 }
 
@@ -185,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_cache_name_follows_the_template() {
-        let name = cache_file_name("TLJ-7K3F-9QMD");
+        let name = cache_name("TLJ-7K3F-9QMD");
         assert!(
             name.starts_with("TLJ-7K3F-9QMD-") && name.ends_with(".pdf"),
             "{name}"

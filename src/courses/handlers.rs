@@ -14,12 +14,12 @@ use serde::Serialize;
 use super::access::{self, CourseRef};
 use super::model::{
     CardView, CatalogueFilter, CatalogueQuery, LessonItem, PAGE_SIZE, PriceFilter, SectionView,
-    is_safe_file_name,
 };
 use super::{pricing, queries};
 use crate::error::{AppError, AppResult};
 use crate::progress::queries as progress;
 use crate::state::AppState;
+use crate::storage::Bucket;
 use crate::web::{Ctx, FlashLevel, Fragment};
 
 #[derive(Serialize)]
@@ -273,14 +273,13 @@ pub async fn course_cover(
 ) -> AppResult<Response> {
     let course = access::course_for(&state.db, ctx.user.as_ref(), &slug).await?;
     let detail = queries::course_detail(&state.db, course.id).await?;
-    let name = detail
-        .cover_path
-        .filter(|n| is_safe_file_name(n))
+    // A name the storage never wrote (a path) is refused there: 404.
+    let name = detail.cover_path.ok_or(AppError::NotFound)?;
+    let bytes = state
+        .files
+        .get(Bucket::Covers, &name)
+        .await?
         .ok_or(AppError::NotFound)?;
-    let path = state.config.data_dir.join("covers").join(name);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| AppError::NotFound)?;
     let mime = infer::get(&bytes)
         .map(|t| t.mime_type())
         .filter(|m| m.starts_with("image/"))

@@ -299,7 +299,7 @@ pub async fn download_resource(
         .ok_or(AppError::NotFound)?;
     access::require_study(&state.db, user, &course).await?;
     let (method, headers) = (request.method(), request.headers());
-    let served = downloads::serve(&state.config.data_dir, &resource, method, headers).await?;
+    let served = downloads::serve(&state.files, &resource, method, headers).await?;
     if served.from_start && method == Method::GET {
         queries::count_download(&state.db, resource.id).await?;
     }

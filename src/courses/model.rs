@@ -363,16 +363,6 @@ pub fn content_disposition(original: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-/// A stored file name we wrote ourselves: no path separators, no dot-dot.
-pub fn is_safe_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 200
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,8 +411,5 @@ mod tests {
             content_disposition("Résumé \"final\".pdf"),
             "attachment; filename=\"R_sum_ _final_.pdf\"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22.pdf"
         );
-        assert!(is_safe_file_name("a1b2c3.pdf"));
-        assert!(!is_safe_file_name("../etc/passwd"));
-        assert!(!is_safe_file_name("a/b"));
     }
 }

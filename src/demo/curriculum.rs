@@ -1,9 +1,8 @@
 //! The demo curriculum of each course: two sections, four lessons (with video links), a memo
 //! sheet to download and a quiz. The Python course has its own text; the others a shared plan.
 
-use std::path::Path;
-
 use crate::db::Db;
+use crate::storage::{Bucket, Storage};
 use crate::teach::model::{LessonInput, QuestionInput, QuizInput};
 use crate::teach::queries::{self, NewResource};
 
@@ -142,10 +141,10 @@ fn generic_plan(title: &str, summary: &str) -> Plan<'static> {
     }
 }
 
-/// Adds the curriculum of one course; the memo sheet is written under `data_dir/resources`.
+/// Adds the curriculum of one course; the memo sheet is stored as a resource in `files`.
 pub async fn seed(
     db: &Db,
-    data_dir: &Path,
+    files: &Storage,
     course_id: i64,
     slug: &str,
     title: &str,
@@ -179,10 +178,10 @@ pub async fn seed(
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let dir = data_dir.join("resources");
-    tokio::fs::create_dir_all(&dir).await?;
     let stored = format!("demo-{slug}.txt");
-    tokio::fs::write(dir.join(&stored), &memo).await?;
+    files
+        .put(Bucket::Resources, &stored, memo.as_bytes())
+        .await?;
     queries::add_resource(
         db,
         course_id,

@@ -4,13 +4,12 @@
 mod curriculum;
 pub mod scale;
 
-use std::path::Path;
-
 use crate::auth::model::{Role, Roles};
 use crate::auth::{password, queries as users};
 use crate::courses::queries::{self as courses, NewCourse};
 use crate::db::Db;
 use crate::pages::queries as pages;
+use crate::storage::Storage;
 
 /// Password of every demo account (printed when seeded; never use demo data in production).
 pub const DEMO_PASSWORD: &str = "Demo-2026-tlj";
@@ -219,15 +218,15 @@ const TESTIMONIALS: [(&str, &str, &str); 3] = [
 ];
 
 /// Seeds the demo content when the database has no user yet; returns the accounts created.
-/// Demo files (course resources) are written under `data_dir`.
-pub async fn seed_if_empty(db: &Db, data_dir: &Path) -> anyhow::Result<Option<Vec<DemoAccount>>> {
+/// Demo files (course resources) go to `files`.
+pub async fn seed_if_empty(db: &Db, files: &Storage) -> anyhow::Result<Option<Vec<DemoAccount>>> {
     if users::count_users(db).await? > 0 || courses::count_courses(db).await? > 0 {
         return Ok(None);
     }
-    seed(db, data_dir).await.map(Some)
+    seed(db, files).await.map(Some)
 }
 
-async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
+async fn seed(db: &Db, files: &Storage) -> anyhow::Result<Vec<DemoAccount>> {
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut accounts = Vec::new();
     let mut trainer_id = None;
@@ -281,7 +280,7 @@ async fn seed(db: &Db, data_dir: &Path) -> anyhow::Result<Vec<DemoAccount>> {
             },
         )
         .await?;
-        curriculum::seed(db, data_dir, course_id, slug, title, summary).await?;
+        curriculum::seed(db, files, course_id, slug, title, summary).await?;
     }
     for (position, (name, title, quote)) in TESTIMONIALS.into_iter().enumerate() {
         pages::create_testimonial(db, name, title, quote, position as i64).await?;

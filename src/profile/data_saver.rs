@@ -3,8 +3,6 @@
 //! `web::context`), its page and form, sizes shown before heavy things load, and images
 //! loaded only on a tap.
 
-use std::path::Path;
-
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -16,6 +14,7 @@ use super::queries;
 use crate::auth::model::safe_next;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::storage::{Bucket, Storage};
 use crate::web::context::SAVER_COOKIE;
 use crate::web::i18n::{I18n, Locale};
 use crate::web::{Ctx, Fragment, RequestContext};
@@ -52,17 +51,22 @@ pub fn size_label(i18n: &I18n, locale: Locale, bytes: u64) -> String {
 
 /// An image the page may show: its size when the data saver must hold it back (over the
 /// budget), `None` when it loads as usual (data saver off, small, or size unknown).
-pub async fn held_image_size(on: bool, path: &Path) -> Option<u64> {
+pub async fn held_image_size(on: bool, files: &Storage, bucket: Bucket, name: &str) -> Option<u64> {
     if !on {
         return None;
     }
-    let len = tokio::fs::metadata(path).await.ok()?.len();
+    let len = files.size(bucket, name).await.ok()??;
     (len > IMAGE_BUDGET_BYTES).then_some(len)
 }
 
 /// The template values of a held-back image: its size in words.
-pub async fn held_image(state: &AppState, ctx: &RequestContext, path: &Path) -> Option<String> {
-    held_image_size(ctx.data_saver, path)
+pub async fn held_image(
+    state: &AppState,
+    ctx: &RequestContext,
+    bucket: Bucket,
+    name: &str,
+) -> Option<String> {
+    held_image_size(ctx.data_saver, &state.files, bucket, name)
         .await
         .map(|len| size_label(&state.i18n, ctx.locale, len))
 }
@@ -73,9 +77,8 @@ pub async fn held_cover(
     ctx: &RequestContext,
     cover_path: Option<&str>,
 ) -> Option<String> {
-    let name = cover_path.filter(|n| crate::courses::model::is_safe_file_name(n))?;
-    let path = crate::teach::files::covers_dir(&state.config.data_dir).join(name);
-    held_image(state, ctx, &path).await
+    let name = cover_path?;
+    held_image(state, ctx, Bucket::Covers, name).await
 }
 
 /// `GET /data-saver`: what the data saver does and the choice (for visitors too).

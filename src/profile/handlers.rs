@@ -117,9 +117,8 @@ async fn render_profile(
     .collect();
     let held_photo = match &user.photo_path {
         Some(stem) => {
-            let dir = super::photo::photos_dir(&state.config.data_dir);
-            let path = dir.join(super::photo::file_name(stem, 256));
-            super::data_saver::held_image(state, ctx, &path).await
+            let name = super::photo::file_name(stem, 256);
+            super::data_saver::held_image(state, ctx, crate::storage::Bucket::Photos, &name).await
         }
         None => None,
     };

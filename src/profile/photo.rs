@@ -2,7 +2,6 @@
 //! re-encoded as JPEG without metadata), serving to signed-in users, deletion.
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path as UrlPath, State};
@@ -16,6 +15,7 @@ use super::model::Errors;
 use super::queries;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::storage::{Bucket, Storage};
 use crate::teach::files;
 use crate::web::{Ctx, FlashLevel, multipart};
 
@@ -23,10 +23,7 @@ use crate::web::{Ctx, FlashLevel, multipart};
 const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
 const SIZES: [u32; 2] = [256, 64];
 
-pub fn photos_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("photos")
-}
-
+/// The stored name of one size of the photo `stem` (`users.photo_path`).
 pub(super) fn file_name(stem: &str, size: u32) -> String {
     format!("{stem}-{size}.jpg")
 }
@@ -87,23 +84,25 @@ pub async fn upload_photo(
             return render_stored(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, errors).await;
         }
     };
-    let dir = photos_dir(&state.config.data_dir);
     let stem = files::random_name();
     for (size, jpeg) in SIZES.iter().zip(&jpegs) {
-        files::store(&dir, &file_name(&stem, *size), jpeg)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        state
+            .files
+            .put(Bucket::Photos, &file_name(&stem, *size), jpeg)
+            .await?;
     }
     let old = queries::set_photo(&state.db, user.id, Some(&stem)).await?;
-    remove_files(&dir, old.as_deref()).await;
+    remove_files(&state.files, old.as_deref()).await;
     tracing::info!(user.id = user.id, "profile photo replaced");
     Ok(ctx.redirect_with_flash(FlashLevel::Success, "profile.flash.photo_saved", "/profile"))
 }
 
-async fn remove_files(dir: &Path, stem: Option<&str>) {
+async fn remove_files(files: &Storage, stem: Option<&str>) {
     if let Some(stem) = stem {
         for size in SIZES {
-            files::remove(dir, &file_name(stem, size)).await;
+            files
+                .remove_logged(Bucket::Photos, &file_name(stem, size))
+                .await;
         }
     }
 }
@@ -111,7 +110,7 @@ async fn remove_files(dir: &Path, stem: Option<&str>) {
 pub async fn delete_photo(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let old = queries::set_photo(&state.db, user.id, None).await?;
-    remove_files(&photos_dir(&state.config.data_dir), old.as_deref()).await;
+    remove_files(&state.files, old.as_deref()).await;
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "profile.flash.photo_deleted", "/profile"))
 }
 
@@ -141,12 +140,11 @@ pub async fn serve_photo(
         r.headers_mut().insert(header::CACHE_CONTROL, cache);
         return Ok(r);
     }
-    let path = photos_dir(&state.config.data_dir).join(file_name(&stem, size));
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-        Err(e) => return Err(AppError::Internal(e.into())),
-    };
+    let bytes = state
+        .files
+        .get(Bucket::Photos, &file_name(&stem, size))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut r = Body::from(bytes).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));

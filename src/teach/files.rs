@@ -1,21 +1,12 @@
 //! Uploaded files: cover images (sniffed, resized, re-encoded as JPEG) and course resources
-//! (sniffed against an allow-list), stored under the data dir with random names.
+//! (sniffed against an allow-list), kept in the platform's `storage` under random names.
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader, Limits};
 
 /// Widest cover stored, in pixels.
 const COVER_WIDTH: u32 = 800;
-
-pub fn covers_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("covers")
-}
-
-pub fn resources_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("resources")
-}
 
 /// 32 random hex digits.
 pub fn random_name() -> String {
@@ -133,29 +124,6 @@ pub fn sanitize_file_name(raw: &str, fallback: &str) -> String {
         fallback.to_owned()
     } else {
         cleaned
-    }
-}
-
-/// Writes `bytes` to `dir/name`, creating the folder.
-pub async fn store(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(dir.join(name), bytes).await
-}
-
-/// Removes `dir/name` if it is a plain stored name; a missing file is not an error.
-pub async fn remove(dir: &Path, name: &str) {
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-        && !name.starts_with('.');
-    if !plain {
-        return;
-    }
-    if let Err(e) = tokio::fs::remove_file(dir.join(name)).await
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(file.name = %name, error = %e, "stored file could not be deleted");
     }
 }
 

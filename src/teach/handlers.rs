@@ -13,6 +13,7 @@ use crate::courses::access::{self, CourseRef};
 use crate::courses::model::LEVELS;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::storage::Bucket;
 use crate::web::{Ctx, FlashLevel, RequestContext, Trainer, multipart};
 
 /// The course `id` if the signed-in user may edit it (`courses::access::require_edit`): 404
@@ -259,13 +260,10 @@ async fn save_course(
         None => queries::create_course(&state.db, user.id, &input, None).await?,
     };
     if let Some(jpeg) = jpeg {
-        let dir = files::covers_dir(&state.config.data_dir);
         let name = format!("{}.jpg", files::random_name());
-        files::store(&dir, &name, &jpeg)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        state.files.put(Bucket::Covers, &name, &jpeg).await?;
         if let Some(old) = queries::set_cover(&state.db, id, &name).await? {
-            files::remove(&dir, &old).await;
+            state.files.remove_logged(Bucket::Covers, &old).await;
         }
     }
     state.page_cache.invalidate();

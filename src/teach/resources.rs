@@ -10,6 +10,7 @@ use super::model::ErrorKeys;
 use super::queries::{self, NewResource};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::storage::Bucket;
 use crate::web::{Ctx, FlashLevel, multipart};
 
 pub async fn upload_resource(
@@ -59,10 +60,10 @@ pub async fn upload_resource(
     let fallback = format!("fichier.{}", sniffed.extension);
     let original_name = files::sanitize_file_name(&upload.file_name, &fallback);
     let stored_name = format!("{}.{}", files::random_name(), sniffed.extension);
-    let dir = files::resources_dir(&state.config.data_dir);
-    files::store(&dir, &stored_name, &upload.bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    state
+        .files
+        .put(Bucket::Resources, &stored_name, &upload.bytes)
+        .await?;
     let title = if title.is_empty() {
         original_name.clone()
     } else {
@@ -82,7 +83,10 @@ pub async fn upload_resource(
     )
     .await;
     if let Err(e) = stored {
-        files::remove(&dir, &stored_name).await;
+        state
+            .files
+            .remove_logged(Bucket::Resources, &stored_name)
+            .await;
         return Err(e.into());
     }
     tracing::info!(
@@ -106,7 +110,7 @@ pub async fn delete_resource(
     let stored = queries::delete_resource(&state.db, id, resource_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    files::remove(&files::resources_dir(&state.config.data_dir), &stored).await;
+    state.files.remove_logged(Bucket::Resources, &stored).await;
     Ok(ctx.redirect_with_flash(
         FlashLevel::Info,
         "teach.flash.resource_deleted",

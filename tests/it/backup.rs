@@ -116,7 +116,7 @@ async fn check_restored(app: &TestApp, database_url: String, before: usize, afte
 #[tokio::test]
 async fn a_backup_taken_under_load_is_consistent_and_restorable() {
     let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .unwrap();
     let tmp = TempDir::new();

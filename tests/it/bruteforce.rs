@@ -12,7 +12,7 @@ const LEARNER: &str = "apprenant@techlearnjess.cd";
 /// The demo app behind a trusted proxy: each request can come "from" its own address.
 async fn app_behind_proxy() -> TestApp {
     let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .expect("demo seeded");
     app

@@ -6,6 +6,7 @@ use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::pkcs8::DecodePublicKey;
 use techlearnjess::certificates::{Signer, model, render, signer};
 use techlearnjess::config::Config;
+use techlearnjess::storage::Bucket;
 
 const PASSWORD: &str = "Demo-2026-tlj";
 const LEARNER: &str = "apprenant@techlearnjess.cd";
@@ -244,13 +245,12 @@ async fn the_pdf_holds_name_course_and_code_and_the_qr_code_opens_the_verify_pag
     );
     // Rendered once, then served from the cache (keyed by the template: a PDF left by an older
     // template under the old name is not served).
-    let cached = render::cache_path(&app.state, code);
-    assert_eq!(std::fs::read(&cached).expect("test step"), pdf.to_vec());
-    let old_name = app
-        .data_dir
-        .join("certificates")
-        .join(format!("{code}.pdf"));
-    assert_ne!(cached, old_name);
+    let cached = render::cache_name(code);
+    assert_eq!(
+        app.stored_file(Bucket::Certificates, &cached).await,
+        Some(pdf.to_vec())
+    );
+    assert_ne!(cached, format!("{code}.pdf"));
     let second = browser.get(&format!("/certificates/{code}/pdf")).await;
     assert_eq!(second.bytes().await.expect("test step"), pdf);
 

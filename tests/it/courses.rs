@@ -4,6 +4,7 @@ use scraper::{Html, Selector};
 use techlearnjess::auth::model::{Role, Roles};
 use techlearnjess::auth::{password, queries as users};
 use techlearnjess::courses::queries::{self as courses, NewCourse};
+use techlearnjess::storage::Bucket;
 
 use crate::helpers::{Browser, TestApp, count, location, text_of};
 
@@ -180,9 +181,9 @@ impl<'a> Fixture<'a> {
         .fetch_one(self.db())
         .await
         .expect("resource");
-        let dir = self.app.data_dir.join("resources");
-        std::fs::create_dir_all(&dir).expect("resources dir");
-        std::fs::write(dir.join(stored), b"%PDF-1.4\n").expect("resource file");
+        self.app
+            .put_file(Bucket::Resources, &stored, b"%PDF-1.4\n")
+            .await;
         let quiz: i64 = sqlx::query_scalar(
             "INSERT INTO quizzes (course_id, title, pass_percent, position, created_at) \
              VALUES ($1, $2, 70, 1, $3) RETURNING id",
@@ -1274,7 +1275,11 @@ async fn a_resource_downloads_with_its_original_name_and_counts_downloads() {
     assert_eq!(downloads, 2);
 
     // A missing file is a French 404, not a server error.
-    std::fs::remove_file(app.data_dir.join("resources").join("python-a1b2c3.pdf")).expect("rm");
+    app.state
+        .files
+        .delete(Bucket::Resources, "python-a1b2c3.pdf")
+        .await
+        .expect("rm");
     let r = browser.get(&path).await;
     assert_eq!(r.status(), 404);
     let html = html_of(r).await;
@@ -1307,9 +1312,7 @@ async fn a_cover_image_is_served_for_a_visible_course_only() {
     let png: &[u8] = &[
         0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
     ];
-    let dir = app.data_dir.join("covers");
-    std::fs::create_dir_all(&dir).expect("covers dir");
-    std::fs::write(dir.join("python.png"), png).expect("cover");
+    app.put_file(Bucket::Covers, "python.png", png).await;
     sqlx::query("UPDATE courses SET cover_path = 'python.png' WHERE id = $1 OR slug = 'cache'")
         .bind(course.id)
         .execute(fx.db())

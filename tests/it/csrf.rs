@@ -271,7 +271,7 @@ async fn the_session_cookie_is_http_only_lax_and_changes_at_login_and_logout() {
 #[tokio::test]
 async fn with_secure_cookies_the_cookies_are_secure() {
     let app = TestApp::spawn_with(|c| c.secure_cookies = true).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .unwrap();
     // reqwest's jar does not send Secure cookies over http: post the token by hand.

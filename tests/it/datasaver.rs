@@ -5,6 +5,7 @@ use scraper::Html;
 use techlearnjess::auth::model::{Role, Roles};
 use techlearnjess::auth::{password, queries as users};
 use techlearnjess::courses::queries::{self as courses, NewCourse};
+use techlearnjess::storage::Bucket;
 
 use crate::helpers::{Browser, TestApp, count, location, text_of};
 
@@ -92,9 +93,8 @@ async fn fixture(app: &TestApp) -> Fx {
     .unwrap();
     // A resource of 3,000 bytes whose every byte is distinct from its neighbours.
     let file: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
-    let dir = app.data_dir.join("resources");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("reseaux-f00d.pdf"), &file).unwrap();
+    app.put_file(Bucket::Resources, "reseaux-f00d.pdf", &file)
+        .await;
     let resource: i64 = sqlx::query_scalar(
         "INSERT INTO resources (course_id, title, original_name, stored_name, content_type, \
          size_bytes, created_at) VALUES ($1, 'Mémo', 'Mémo 4G.pdf', 'reseaux-f00d.pdf', \
@@ -106,9 +106,8 @@ async fn fixture(app: &TestApp) -> Fx {
     .await
     .unwrap();
     // A cover over the data saver budget (the bytes only need to exist to be measured).
-    let covers = app.data_dir.join("covers");
-    std::fs::create_dir_all(&covers).unwrap();
-    std::fs::write(covers.join("cover-reseaux.jpg"), vec![0u8; 90 * 1024]).unwrap();
+    app.put_file(Bucket::Covers, "cover-reseaux.jpg", &vec![0u8; 90 * 1024])
+        .await;
     sqlx::query("UPDATE courses SET cover_path = 'cover-reseaux.jpg' WHERE id = $1")
         .bind(course_id)
         .execute(&db.pool)
@@ -449,11 +448,8 @@ async fn resource_downloads_resume_with_ranges_and_validators() {
 
     // The file changed: the old ETag no longer matches, a resume restarts from zero.
     let changed: Vec<u8> = fx.file.iter().rev().copied().collect();
-    std::fs::write(
-        app.data_dir.join("resources").join("reseaux-f00d.pdf"),
-        &changed,
-    )
-    .unwrap();
+    app.put_file(Bucket::Resources, "reseaux-f00d.pdf", &changed)
+        .await;
     let r = get(vec![("If-None-Match", etag.clone())]).await.unwrap();
     assert_eq!(r.status(), 200);
     let r = get(vec![

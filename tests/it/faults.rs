@@ -512,7 +512,7 @@ async fn postgres_unavailable_answers_503_in_french_and_recovers_without_restart
         c.database_url = url.to_string();
     })
     .await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .unwrap();
     let visitor = app.new_browser();

@@ -24,6 +24,7 @@ use scraper::{Html, Selector};
 use techlearnjess::AppState;
 use techlearnjess::config::Config;
 use techlearnjess::state::Options;
+use techlearnjess::storage::Bucket;
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -190,7 +191,7 @@ impl TestApp {
     /// Spawns the app with the demo content.
     pub async fn with_demo() -> Self {
         let app = Self::spawn().await;
-        techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+        techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
             .await
             .expect("demo seeded");
         app
@@ -256,6 +257,33 @@ impl TestApp {
             .fetch_one(&self.state.db.pool)
             .await
             .expect("user exists")
+    }
+
+    /// Stores a file as the app would (the data dir or the database, per `TLJ_FILE_STORAGE`).
+    pub async fn put_file(&self, bucket: Bucket, name: &str, bytes: &[u8]) {
+        self.state
+            .files
+            .put(bucket, name, bytes)
+            .await
+            .expect("file stored");
+    }
+
+    /// The stored file `bucket/name`, if any.
+    pub async fn stored_file(&self, bucket: Bucket, name: &str) -> Option<Vec<u8>> {
+        self.state
+            .files
+            .get(bucket, name)
+            .await
+            .expect("storage readable")
+    }
+
+    /// The names stored in `bucket`.
+    pub async fn stored_names(&self, bucket: Bucket) -> Vec<String> {
+        self.state
+            .files
+            .list(bucket)
+            .await
+            .expect("storage readable")
     }
 
     /// A second app instance on the same database (and data dir), as behind a load balancer.

@@ -35,6 +35,7 @@ mod scale;
 mod search;
 mod seats;
 mod sessions;
+mod storage;
 mod teach;
 mod time;
 mod web;

@@ -545,7 +545,7 @@ async fn the_poller_finalises_a_payment_without_callback_and_backs_off() {
 #[tokio::test]
 async fn the_running_poller_settles_a_payment_once_its_check_is_due_on_the_clock() {
     let app = TestApp::spawn_with(|c| c.payments.poll_secs = 1).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .expect("demo seeded");
     app.login(LEARNER, PASSWORD).await;
@@ -628,7 +628,7 @@ async fn a_production_config_without_operator_or_sandbox_sells_nothing_and_says_
         c.demo = false;
     })
     .await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .expect("demo");
     assert!(app.state.payments.sandbox.is_none(), "no fake operators");

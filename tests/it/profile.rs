@@ -3,6 +3,7 @@
 use reqwest::multipart::{Form, Part};
 use scraper::{Html, Selector};
 use techlearnjess::auth::password;
+use techlearnjess::storage::Bucket;
 
 use crate::helpers::{Browser, TestApp, count, location, text_of};
 
@@ -178,12 +179,14 @@ async fn a_photo_is_stored_as_resized_jpegs_without_metadata_and_served_to_signe
     let r = post_photo(&app, jpeg_with_exif(), "moi.jpg").await;
     assert_eq!(r.status(), 303);
     let stem = photo_stem(&app, id).await.expect("photo stored");
-    let dir = app.data_dir.join("photos");
     for (size, name) in [
         (256, format!("{stem}-256.jpg")),
         (64, format!("{stem}-64.jpg")),
     ] {
-        let bytes = std::fs::read(dir.join(&name)).expect("stored file");
+        let bytes = app
+            .stored_file(Bucket::Photos, &name)
+            .await
+            .expect("stored file");
         assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF stripped");
         assert!(!bytes.windows(3).any(|w| w == b"GPS"));
         let img =
@@ -222,14 +225,20 @@ async fn a_photo_is_stored_as_resized_jpegs_without_metadata_and_served_to_signe
     let new_stem = photo_stem(&app, id).await.expect("photo");
     assert_ne!(new_stem, stem);
     assert!(
-        !dir.join(format!("{stem}-256.jpg")).exists(),
+        app.stored_file(Bucket::Photos, &format!("{stem}-256.jpg"))
+            .await
+            .is_none(),
         "old files deleted"
     );
 
     let r = app.post_form("/profile/photo/delete", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(photo_stem(&app, id).await, None);
-    assert!(!dir.join(format!("{new_stem}-64.jpg")).exists());
+    assert!(
+        app.stored_file(Bucket::Photos, &format!("{new_stem}-64.jpg"))
+            .await
+            .is_none()
+    );
     assert_eq!(
         app.get(&format!("/profile/photo/{id}/256")).await.status(),
         404

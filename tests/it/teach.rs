@@ -3,22 +3,23 @@
 use reqwest::multipart::{Form, Part};
 use techlearnjess::auth::model::{Role, Roles};
 use techlearnjess::auth::{password, queries as users};
+use techlearnjess::storage::Bucket;
 
 use crate::helpers::{Browser, TestApp, count, location, text_of};
 
-const DEMO_PASSWORD: &str = "Demo-2026-tlj";
-const TRAINER: &str = "formateur@techlearnjess.cd";
-const LEARNER: &str = "apprenant@techlearnjess.cd";
+pub(crate) const DEMO_PASSWORD: &str = "Demo-2026-tlj";
+pub(crate) const TRAINER: &str = "formateur@techlearnjess.cd";
+pub(crate) const LEARNER: &str = "apprenant@techlearnjess.cd";
 const ADMIN: &str = "admin@techlearnjess.cd";
 
-async fn browser_as(app: &TestApp, email: &str) -> Browser {
+pub(crate) async fn browser_as(app: &TestApp, email: &str) -> Browser {
     let b = app.new_browser();
     b.login(email, DEMO_PASSWORD).await;
     b
 }
 
 /// POSTs a multipart form with the CSRF token in the query, like the upload forms do.
-async fn post_multipart(b: &Browser, path: &str, form: Form) -> reqwest::Response {
+pub(crate) async fn post_multipart(b: &Browser, path: &str, form: Form) -> reqwest::Response {
     let token = b.csrf().await;
     b.client
         .post(b.url(&format!("{path}?_csrf={token}")))
@@ -43,7 +44,7 @@ async fn total(app: &TestApp, table: &str) -> i64 {
         .expect("count")
 }
 
-async fn a_category(app: &TestApp) -> String {
+pub(crate) async fn a_category(app: &TestApp) -> String {
     let id: i64 = sqlx::query_scalar("SELECT id FROM categories ORDER BY id LIMIT 1")
         .fetch_one(&app.state.db.pool)
         .await
@@ -51,14 +52,14 @@ async fn a_category(app: &TestApp) -> String {
     id.to_string()
 }
 
-fn course_form(fields: &[(&str, &str)]) -> Form {
+pub(crate) fn course_form(fields: &[(&str, &str)]) -> Form {
     fields.iter().fold(Form::new(), |f, (k, v)| {
         f.text((*k).to_owned(), (*v).to_owned())
     })
 }
 
 /// Creates a course through the form; returns its id.
-async fn create_course(app: &TestApp, b: &Browser, title: &str, price: &str) -> i64 {
+pub(crate) async fn create_course(app: &TestApp, b: &Browser, title: &str, price: &str) -> i64 {
     let category = a_category(app).await;
     let free = if price.is_empty() { "1" } else { "" };
     let r = post_multipart(
@@ -133,10 +134,8 @@ async fn demo_course_id(app: &TestApp) -> i64 {
         .expect("a demo course")
 }
 
-fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default()
+async fn files_in(app: &TestApp, bucket: Bucket) -> Vec<String> {
+    app.stored_names(bucket).await
 }
 
 #[tokio::test]
@@ -204,9 +203,10 @@ async fn a_trainer_builds_a_course_from_nothing_and_publishes_it() {
     assert!(content_type.starts_with("text/plain"));
     assert_eq!(size, 23);
     assert_eq!(stored.len(), 32 + ".txt".len());
-    let path = app.data_dir.join("resources").join(&stored);
     assert_eq!(
-        std::fs::read(&path).expect("stored file"),
+        app.stored_file(Bucket::Resources, &stored)
+            .await
+            .expect("stored file"),
         b"Notes du cours\nLigne 2\n"
     );
 
@@ -380,7 +380,7 @@ async fn invalid_input_is_refused_with_a_french_message_and_nothing_is_stored() 
     let b = browser_as(&app, TRAINER).await;
     let category = a_category(&app).await;
     let courses_before = total(&app, "courses").await;
-    let files_before = files_in(&app.data_dir.join("resources")).len();
+    let files_before = files_in(&app, Bucket::Resources).await.len();
     let taken: String = sqlx::query_scalar("SELECT slug FROM courses ORDER BY id LIMIT 1")
         .fetch_one(&app.state.db.pool)
         .await
@@ -495,21 +495,18 @@ async fn invalid_input_is_refused_with_a_french_message_and_nothing_is_stored() 
         .await,
         0
     );
-    assert_eq!(
-        files_in(&app.data_dir.join("resources")).len(),
-        files_before
-    );
+    assert_eq!(files_in(&app, Bucket::Resources).await.len(), files_before);
 }
 
 #[tokio::test]
 async fn an_oversized_upload_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn_with(|c| c.max_upload_bytes = 1024).await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .expect("demo");
     let b = browser_as(&app, TRAINER).await;
     let course = create_course(&app, &b, "Cours aux petits fichiers", "").await;
-    let files_before = files_in(&app.data_dir.join("resources")).len();
+    let files_before = files_in(&app, Bucket::Resources).await.len();
     let big = Part::bytes(vec![b'a'; 4096])
         .file_name("gros.txt")
         .mime_str("text/plain")
@@ -536,10 +533,7 @@ async fn an_oversized_upload_is_refused_and_nothing_is_stored() {
         .await,
         0
     );
-    assert_eq!(
-        files_in(&app.data_dir.join("resources")).len(),
-        files_before
-    );
+    assert_eq!(files_in(&app, Bucket::Resources).await.len(), files_before);
 
     // Far past the limit (file + 1 MB): refused at once with 413.
     let huge = Part::bytes(vec![b'a'; 1024 * 1024 + 4096])
@@ -559,10 +553,7 @@ async fn an_oversized_upload_is_refused_and_nothing_is_stored() {
             .expect("body")
             .contains("Le fichier dépasse la taille maximale autorisée.")
     );
-    assert_eq!(
-        files_in(&app.data_dir.join("resources")).len(),
-        files_before
-    );
+    assert_eq!(files_in(&app, Bucket::Resources).await.len(), files_before);
 }
 
 #[tokio::test]
@@ -605,7 +596,10 @@ async fn a_cover_image_is_resized_and_stored_as_jpeg() {
         .await
         .expect("cover");
     let cover = cover.expect("cover set");
-    let bytes = std::fs::read(app.data_dir.join("covers").join(&cover)).expect("cover file");
+    let bytes = app
+        .stored_file(Bucket::Covers, &cover)
+        .await
+        .expect("cover file");
     let img = image::load_from_memory(&bytes).expect("decodes");
     assert_eq!(
         image::guess_format(&bytes).ok(),
@@ -627,7 +621,7 @@ async fn a_cover_image_is_resized_and_stored_as_jpeg() {
     )
     .await;
     assert_eq!(r.status(), 422);
-    assert_eq!(files_in(&app.data_dir.join("covers")).len(), 1);
+    assert_eq!(files_in(&app, Bucket::Covers).await.len(), 1);
 }
 
 #[tokio::test]

@@ -76,7 +76,7 @@ async fn visitors_read_times_in_the_platform_zone() {
         c.timezone = TimeZone::parse("Africa/Lubumbashi").expect("zone");
     })
     .await;
-    techlearnjess::demo::seed_if_empty(&app.state.db, &app.data_dir)
+    techlearnjess::demo::seed_if_empty(&app.state.db, &app.state.files)
         .await
         .expect("demo seeded");
     let topic = dated_topic(&app).await;
