@@ -23,6 +23,7 @@ const RTT_MS = 600;
 const RATE = (KBIT * 1000) / 8; // bytes per second
 const EMAIL = 'moderateur@techlearnjess.cd';
 const PASSWORD = 'Demo-2026-tlj';
+let BASE = '';
 const DEMO = [
   'bases-de-python', 'site-web-html-css', 'javascript-pour-le-web', 'backend-django',
   'design-graphique-canva', 'ux-design-mobile', 'entrepreneuriat-matadi', 'gestion-financiere-pme',
@@ -70,9 +71,9 @@ function kb(bytes) {
   return `${(bytes / 1024).toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} KB`;
 }
 
-async function measure(browser, base, slug) {
-  // Signing in and the pack page go straight to the server; only the download crosses the link.
-  const context = await browser.newContext({ baseURL: base, serviceWorkers: 'allow', viewport: { width: 360, height: 640 }, locale: 'fr-FR' });
+/** Signs in once, straight to the server (the account's log-in limit is 5 a minute). */
+async function signIn(browser, base) {
+  const context = await browser.newContext({ baseURL: base, locale: 'fr-FR' });
   const page = await context.newPage();
   await page.goto('/login');
   await page.locator('input[name=email]').fill(EMAIL);
@@ -80,12 +81,21 @@ async function measure(browser, base, slug) {
   await Promise.all([page.waitForURL(/\/dashboard/), page.getByTestId('login-submit').click()]);
   const cookies = await context.cookies();
   await context.close();
+  return cookies;
+}
 
-  const slow = await relay(base);
+/** One course's pack on a fresh phone (a new origin: the relay's port), through the 2G link. */
+async function measure(browser, cookies, slug) {
+  const slow = await relay(BASE);
   const phone = await browser.newContext({ baseURL: slow.url, serviceWorkers: 'allow', viewport: { width: 360, height: 640 }, locale: 'fr-FR' });
   await phone.addCookies(cookies.map((c) => ({ name: c.name, value: c.value, url: slow.url })));
   const p = await phone.newPage();
   await p.goto(`/courses/${slug}/offline`, { timeout: 120_000 });
+  if (!new URL(p.url()).pathname.endsWith('/offline')) {
+    await phone.close();
+    await slow.close();
+    return { slug, missing: new URL(p.url()).pathname };
+  }
   await p.evaluate(() => navigator.serviceWorker.ready);
   const pages = await p.locator('[data-testid=pack-pages] [data-pack-item]').count();
   const resources = await p.locator('input[data-pack-item]:checked').count();
@@ -109,6 +119,7 @@ async function measure(browser, base, slug) {
 
 (async () => {
   const [base, ...slugs] = process.argv.slice(2);
+  BASE = base;
   if (!base) {
     console.error('usage: node scripts/offline-packs.js BASE_URL [slug ...]');
     process.exit(2);
@@ -118,16 +129,19 @@ async function measure(browser, base, slug) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'],
   });
   const rows = [];
-  for (const slug of slugs.length ? slugs : DEMO) rows.push(await measure(browser, base, slug));
+  const cookies = await signIn(browser, base);
+  for (const slug of slugs.length ? slugs : DEMO) rows.push(await measure(browser, cookies, slug));
   await browser.close();
   console.log(`| course | pages | resources | announced | kept on the phone | on the wire | time on 2G (${KBIT} kbit/s, ${RTT_MS} ms) |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
+  for (const r of rows.filter((x) => x.missing)) console.error(`${r.slug}: no pack page (sent to ${r.missing})`);
+  for (const r of rows.filter((x) => !x.missing)) {
     console.log(`| \`${r.slug}\` | ${r.pages} | ${r.resources} | ${r.expected} | ${kb(r.kept)} | ${kb(r.wire)} | ${r.seconds.toFixed(1)} s |`);
   }
-  const wire = rows.reduce((s, r) => s + r.wire, 0);
-  const secs = rows.reduce((s, r) => s + r.seconds, 0);
-  console.log(`| all ${rows.length} | | | | | ${kb(wire)} | ${secs.toFixed(0)} s |`);
+  const done = rows.filter((x) => !x.missing);
+  const wire = done.reduce((s, r) => s + r.wire, 0);
+  const secs = done.reduce((s, r) => s + r.seconds, 0);
+  console.log(`| all ${done.length} | | | | | ${kb(wire)} | ${secs.toFixed(0)} s |`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -118,6 +118,16 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// What every visitor sees changed: forget the ready-made pages and the reads behind them
+    /// on this instance (a request that changes them also tells the other instances:
+    /// `web::response_cache`).
+    pub fn forget_public_pages(&self) {
+        self.page_cache.invalidate();
+        self.response_cache.clear();
+    }
+}
+
 /// Sends a user an e-mail whose subject is a catalogue key, in the request's language; a failure
 /// is logged, not returned (the page the user sees does not depend on the mail server).
 pub async fn send_logged(

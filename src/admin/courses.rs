@@ -55,7 +55,7 @@ pub async fn publish(
     if crate::teach::queries::publish(&state.db, id).await? {
         crate::notifications::announce_course(&state, id);
     }
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -82,7 +82,7 @@ pub async fn unpublish(
         .await?
         .ok_or(AppError::NotFound)?;
     crate::teach::queries::unpublish(&state.db, id).await?;
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -108,7 +108,7 @@ pub async fn toggle_feature(
     let featured = queries::toggle_featured(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -188,7 +188,7 @@ pub async fn create_category(
     let Some(id) = queries::create_category(&state.db, &slug, &name).await? else {
         return refuse("admin.error.category_taken").await;
     };
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -219,7 +219,7 @@ pub async fn rename_category(
     let before = queries::rename_category(&state.db, id, &name)
         .await?
         .ok_or(AppError::NotFound)?;
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -304,7 +304,7 @@ pub async fn create_testimonial(
     }
     let position = queries::testimonials(&state.db).await?.len() as i64;
     crate::pages::queries::create_testimonial(&state.db, name, title, quote, position).await?;
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,
@@ -330,7 +330,7 @@ pub async fn toggle_testimonial(
     if !queries::toggle_testimonial(&state.db, id).await? {
         return Err(AppError::NotFound);
     }
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     queries::audit(
         &state.db,
         admin.id,

@@ -31,7 +31,7 @@ pub async fn save_profile(
     match form.parse() {
         Ok(input) => {
             queries::save_profile(&state.db, user.id, &input).await?;
-            state.page_cache.invalidate(); // a trainer's name is on the catalogue cards
+            state.forget_public_pages(); // a trainer's name is on the catalogue cards
             Ok(ctx.redirect_with_flash(FlashLevel::Success, "profile.flash.saved", "/profile"))
         }
         Err(keys) => {

@@ -266,7 +266,7 @@ async fn save_course(
             state.files.remove_logged(Bucket::Covers, &old).await;
         }
     }
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     tracing::info!(course.id = id, user.id = user.id, "course saved");
     let key = if existing.is_some() {
         "teach.flash.course_saved"
@@ -306,7 +306,7 @@ pub async fn publish(
         .await;
     }
     if queries::publish(&state.db, id).await? {
-        state.page_cache.invalidate();
+        state.forget_public_pages();
         tracing::info!(course.id = id, "course published");
         crate::notifications::announce_course(&state, id);
     }
@@ -324,7 +324,7 @@ pub async fn unpublish(
 ) -> AppResult<Response> {
     editable(&state, &ctx, id).await?;
     queries::unpublish(&state.db, id).await?;
-    state.page_cache.invalidate();
+    state.forget_public_pages();
     Ok(ctx.redirect_with_flash(FlashLevel::Info, "teach.flash.unpublished", &editor_url(id)))
 }
 

@@ -369,8 +369,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Public pages may have changed: forget them here, and tell the other instances.
 async fn changed(state: &AppState) {
-    state.page_cache.invalidate();
-    state.response_cache.clear();
+    state.forget_public_pages();
     if let Err(e) = state.hub.publish(TOPIC, "changed", 0, "").await {
         tracing::warn!(error = %e, "could not tell other instances that pages changed");
     }
@@ -382,14 +381,10 @@ pub fn spawn_listener(hub: &Hub, reads: Arc<PageCache>, pages: Arc<ResponseCache
     use tokio::sync::broadcast::error::RecvError;
     let mut events = hub.subscribe(TOPIC);
     tokio::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(_) | Err(RecvError::Lagged(_)) => {
-                    reads.invalidate();
-                    pages.clear();
-                }
-                Err(RecvError::Closed) => break,
-            }
+        // Ends when the hub closes.
+        while let Ok(_) | Err(RecvError::Lagged(_)) = events.recv().await {
+            reads.invalidate();
+            pages.clear();
         }
     });
 }

@@ -956,7 +956,7 @@ async fn set_rate(app: &TestApp) {
     techlearnjess::payments::queries::insert_rate(&app.state.db, 28_500_000, "admin", "test", None)
         .await
         .expect("rate");
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
 }
 
 /// Spaces of French amounts as plain spaces, to compare with readable text.
@@ -1065,7 +1065,7 @@ async fn prices_show_in_both_currencies_the_other_one_approximate() {
         .expect("currency");
     fx.bare_course("gratuit", "Gratuit", cat, trainer, 0, true)
         .await;
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
 
     for path in ["/courses", "/"] {
         let (_, page) = app.page(path).await;
@@ -1107,8 +1107,7 @@ async fn prices_show_in_both_currencies_the_other_one_approximate() {
     techlearnjess::payments::queries::insert_rate(&app.state.db, 30_000_000, "admin", "", None)
         .await
         .expect("rate");
-    app.state.page_cache.invalidate();
-    app.state.response_cache.clear();
+    app.state.forget_public_pages();
     let (_, page) = app.page("/courses/en-francs").await;
     assert!(
         plain(&text_of(&page, "[data-testid=course-price-approx]").unwrap_or_default())

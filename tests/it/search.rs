@@ -307,7 +307,7 @@ async fn editing_unpublishing_and_deleting_a_course_changes_what_the_index_finds
         .execute(&db.pool)
         .await
         .unwrap();
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
     let (n, _) = found(&app, "kivu").await;
     assert_eq!(n, 0, "the old title is gone");
     let (n, _) = found(&app, "ruches bukavu").await;
@@ -317,7 +317,7 @@ async fn editing_unpublishing_and_deleting_a_course_changes_what_the_index_finds
 
     // Unpublished: no longer found; published again: found again.
     teach::unpublish(db, id).await.unwrap();
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
     let (n, _) = found(&app, "maraichage").await;
     assert_eq!(n, 0, "an unpublished course is not found");
     let (n, _) = found(&app, "maraichaje").await;
@@ -327,7 +327,7 @@ async fn editing_unpublishing_and_deleting_a_course_changes_what_the_index_finds
         .execute(&db.pool)
         .await
         .unwrap();
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
     let (n, _) = found(&app, "maraichage").await;
     assert_eq!(n, 1, "published again");
 
@@ -337,7 +337,7 @@ async fn editing_unpublishing_and_deleting_a_course_changes_what_the_index_finds
         .execute(&db.pool)
         .await
         .unwrap();
-    app.state.page_cache.invalidate();
+    app.state.forget_public_pages();
     for q in ["maraichage", "maraichaje", "goma"] {
         let (n, _) = found(&app, q).await;
         assert_eq!(n, 0, "{q}: a deleted course is not found");
